@@ -1,0 +1,54 @@
+# The README's commands. Each target creates .venv if missing and installs what it needs,
+# so on a fresh machine `make run` and `make test` are the only set-up.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_DEV := $(VENV)/.installed-dev
+STAMP_LAB := $(VENV)/.installed-lab
+REPS ?= 20
+PYTEST_ARGS ?=
+
+.PHONY: run test bench lab lint clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP_RUN): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(STAMP_DEV): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[dev,notebook]'
+	touch $@ $(STAMP_RUN)
+
+$(STAMP_LAB): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[notebook,dask,sensitivity]'
+	touch $@ $(STAMP_RUN)
+
+## run: the before/after comparison of the Bozhou scenarios, with a report under out/
+run: $(STAMP_RUN)
+	$(BIN)/python -m sim compare scenarios/bozhou_before.toml scenarios/bozhou_after.toml \
+		--replications $(REPS) --out out/compare
+	@if $(BIN)/python -m sim report --help >/dev/null 2>&1; then \
+		$(BIN)/python -m sim report scenarios/bozhou_before.toml scenarios/bozhou_after.toml \
+			--replications $(REPS) -o out/report.html && echo "report: out/report.html"; fi
+
+## test: the whole test suite, notebooks included
+test: $(STAMP_DEV)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## bench: benchmarks, printing ratios against baselines measured in the same run
+bench: $(STAMP_DEV)
+	$(BIN)/python benchmarks/run_all.py
+
+## lab: JupyterLab on notebooks/ with the package importable
+lab: $(STAMP_LAB)
+	$(BIN)/python -m jupyter lab notebooks/
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf out .pytest_cache

@@ -1,0 +1,68 @@
+"""The ``sim`` command line: one module per subcommand, dispatched here.
+
+Each subcommand module defines ``register(subparsers)`` (adds its parser and sets
+``func``). Subcommand modules import heavy libraries inside their functions so that
+``sim --help`` and ``sim validate`` start fast. Exit codes: 0 success, 2 bad input
+(:class:`sim.errors.InputError`, one line on stderr), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+import warnings
+
+from sim import __version__
+from sim.errors import InputError
+
+SUBCOMMANDS = ("run", "compare", "sweep", "validate", "describe", "report")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # usage errors are bad input: exit 2, one line
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="sim", description="Community office workload simulation (社区减负).")
+    parser.add_argument("--version", action="version", version=f"sim {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in SUBCOMMANDS:
+        try:
+            module = importlib.import_module(f"sim.cli.{name}")
+        except ModuleNotFoundError as exc:  # subcommand not built yet
+            if exc.name != f"sim.cli.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    sys.stderr.write(f"warning: {message}\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    warnings.showwarning = _show_warning
+    try:
+        return int(args.func(args) or 0)
+    except InputError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 2
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

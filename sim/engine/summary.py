@@ -1,0 +1,297 @@
+"""Turning one run's raw records into results: metrics, a per-task table, a daily series.
+
+Everything here is vectorised numpy over the per-task arrays and the list of work segments
+that :mod:`sim.engine.office` recorded. The warm-up period is cut out of all of it: tasks
+count if they arrived in [warm-up, horizon); hours count if they were worked in that window.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.calendar import WorkCalendar
+from sim.engine.office import SECRETARY, VOLUNTEER, WORKER, OfficeRecord
+from sim.engine.workload import (
+    ROUTE_MEETING,
+    ROUTE_NAMES,
+    ROUTE_PROPERTY,
+    ROUTE_RED_PROPERTY,
+    ROUTE_STAFF,
+    ROUTE_VOLUNTEERS,
+    Workload,
+)
+from sim.scenario.model import ADMIN_CATEGORIES, CATEGORIES, ORIGINS, SERVICE_CATEGORIES, Scenario
+
+TASK_FIELDS = ("arrived", "refused", "completed", "open_at_end", "wait_hours_mean",
+               "time_in_system_hours_mean", "on_time_rate")
+
+
+@dataclass(slots=True)
+class ReplicationResult:
+    """The results of one replication: plain data, cheap to pickle.
+
+    ``metrics``: metric name -> value (NaN where undefined, e.g. no opinion requests).
+    ``tasks``: task type id -> {field: value} (fields in TASK_FIELDS, plus name and category).
+    ``daily``: column name -> array over the measured days (day index in ``daily["day"]``).
+    ``events``: per-task event log columns (only when asked for).
+    ``work``: the work log, one row per work segment (only when events are asked for).
+    """
+
+    scenario: str
+    scenario_hash: str
+    seed: int
+    replication: int
+    metrics: dict[str, float]
+    tasks: dict[str, dict[str, float | str]]
+    daily: dict[str, np.ndarray]
+    events: dict[str, np.ndarray] | None = None
+    work: dict[str, np.ndarray] | None = None
+    run_seconds: float = 0.0
+    info: dict[str, float] = field(default_factory=dict)
+
+
+def _mean(x: np.ndarray) -> float:
+    return float(x.mean()) if x.size else math.nan
+
+
+def _clip_hours(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    return np.clip(np.minimum(end, hi) - np.maximum(start, lo), 0.0, None)
+
+
+def _per_day(start: np.ndarray, end: np.ndarray, key: np.ndarray, n_keys: int,
+             d0: int, n_days: int) -> np.ndarray:
+    """Hours of segments [start, end) per (day, key) for days d0..d0+n_days-1.
+
+    Vectorised: with F(x) = hours worked before instant x = sum over segments of
+    clip(min(end, x) - start, 0), computed from sorted starts and ends and their prefix sums,
+    the hours in day d are F(24 (d + 1)) - F(24 d). Segments crossing midnight split exactly.
+    """
+    out = np.zeros((n_days, n_keys))
+    edges = np.arange(d0, d0 + n_days + 1, dtype=float) * 24.0
+    for k in range(n_keys):
+        mask = key == k
+        if not mask.any():
+            continue
+        s = np.sort(start[mask])
+        e = np.sort(end[mask])
+        cs = np.concatenate(([0.0], np.cumsum(s)))
+        ce = np.concatenate(([0.0], np.cumsum(e)))
+        ns = np.searchsorted(s, edges, side="left")
+        ne = np.searchsorted(e, edges, side="left")
+        f = (ns * edges - cs[ns]) - (ne * edges - ce[ne])
+        out[:, k] = np.diff(f)
+    return out
+
+
+def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRecord,
+              *, seed: int, replication: int, events: bool = False) -> ReplicationResult:
+    meta = scenario.scenario
+    W = meta.warmup_days * 24.0
+    T = meta.days * 24.0
+    measured_days = meta.days - meta.warmup_days
+    per_year = 365.0 / measured_days
+    n_workers = scenario.office.workers
+    types = w.types
+    cat_index = {c: k for k, c in enumerate(CATEGORIES)}
+    org_index = {o: k for k, o in enumerate(ORIGINS)}
+    type_cat = np.asarray([cat_index[t.category] for t in types], dtype=np.int64)
+    type_org = np.asarray([org_index[t.origin] for t in types], dtype=np.int64)
+
+    # ---------------------------------------------------------------- cohort of tasks
+    cohort = (w.arrival >= W) & (w.arrival < T)
+    done = rec.done
+    completed = cohort & ~w.refused & (done <= T)
+    open_end = cohort & ~w.refused & ~(done <= T)
+    refused = cohort & w.refused
+    started = ~np.isnan(rec.first_start) & (rec.first_start <= T)
+    staff_worked = np.isin(rec.route, (ROUTE_STAFF, ROUTE_VOLUNTEERS))
+    has_deadline = np.isfinite(w.deadline)
+    on_time = done <= w.deadline
+    late_known = completed | (open_end & (w.deadline < T))
+    tasks: dict[str, dict[str, float | str]] = {}
+    ti = w.type_idx
+    for k, t in enumerate(types):
+        mine = cohort & (ti == k)
+        c = completed & (ti == k)
+        waited = mine & started & staff_worked & ~w.refused
+        dl = mine & has_deadline & late_known
+        tasks[t.id] = {
+            "name": t.name, "name_zh": t.name_zh, "category": t.category, "origin": t.origin,
+            "arrived": float(mine.sum()),
+            "refused": float((refused & (ti == k)).sum()),
+            "completed": float(c.sum()),
+            "open_at_end": float((open_end & (ti == k)).sum()),
+            "wait_hours_mean": _mean(rec.first_start[waited] - w.entry[waited]),
+            "time_in_system_hours_mean": _mean(done[c] - w.arrival[c]),
+            "on_time_rate": _mean(on_time[dl].astype(float)) if dl.any() else math.nan,
+        }
+
+    # ---------------------------------------------------------------- hours from segments
+    kind = rec.server_kind[rec.seg_server] if rec.seg_server.size else np.empty(0, dtype=np.int64)
+    hours = _clip_hours(rec.seg_start, rec.seg_end, W, T)
+    seg_type = ti[rec.seg_task] if rec.seg_task.size else np.empty(0, dtype=np.int64)
+    seg_cat = type_cat[seg_type] if seg_type.size else np.empty(0, dtype=np.int64)
+    seg_org = type_org[seg_type] if seg_type.size else np.empty(0, dtype=np.int64)
+    staff = kind != VOLUNTEER
+    by_cat = np.bincount(seg_cat[staff], weights=hours[staff], minlength=len(CATEGORIES))
+    by_org = np.bincount(seg_org[staff], weights=hours[staff], minlength=len(ORIGINS))
+    staff_total = float(by_cat.sum())
+    office_hours_each = cal.working_hours_between(W, T)
+    worker_seg = kind == WORKER
+    worker_office = float(hours[worker_seg & ~rec.seg_ot].sum())
+    worker_ot = float(hours[worker_seg & rec.seg_ot].sum())
+    sec_hours = float(hours[(kind == SECRETARY) & ~rec.seg_ot].sum())
+    vol_hours = float(hours[kind == VOLUNTEER].sum())
+    vol_avail = sum(sh.hours_between(W, T) for sh in rec.volunteer_shifts)
+
+    m: dict[str, float] = {}
+    admin = sum(by_cat[cat_index[c]] for c in ADMIN_CATEGORIES)
+    service = sum(by_cat[cat_index[c]] for c in SERVICE_CATEGORIES)
+    m["admin_hours_share"] = admin / staff_total if staff_total > 0 else math.nan
+    m["service_hours_share"] = service / staff_total if staff_total > 0 else math.nan
+    m["utilization"] = worker_office / (n_workers * office_hours_each) if office_hours_each > 0 else math.nan
+    m["secretary_utilization"] = (sec_hours / office_hours_each
+                                  if scenario.office.secretary and office_hours_each > 0 else math.nan)
+    m["volunteer_utilization"] = vol_hours / vol_avail if vol_avail > 0 else math.nan
+    m["overtime_hours_per_worker_year"] = worker_ot / n_workers * per_year
+    m["hours_worked_per_worker_year"] = (worker_office + worker_ot) / n_workers * per_year
+    m["tasks_arrived"] = float(cohort.sum()) * per_year
+    m["tasks_refused"] = float(refused.sum()) * per_year
+    m["tasks_completed"] = float(completed.sum()) * per_year
+    m["tasks_open_at_end"] = float(open_end.sum())
+    waited_all = cohort & started & staff_worked & ~w.refused
+    m["wait_hours_mean"] = _mean(rec.first_start[waited_all] - w.entry[waited_all])
+    dl_all = cohort & has_deadline & late_known
+    m["deadline_on_time_rate"] = _mean(on_time[dl_all].astype(float))
+    opinion_type = np.asarray([t.category == "opinion" for t in types])
+    is_op = opinion_type[ti] if ti.size else np.zeros(0, dtype=bool)
+    op = dl_all & is_op
+    m["opinion_on_time_rate"] = _mean(on_time[op].astype(float))
+    late = op & ~on_time
+    if late.any():
+        ends = np.where(done[late] <= T, done[late], T)
+        m["opinion_late_working_days_mean"] = float(np.mean(
+            [cal.working_days_late(d, e) for d, e in zip(w.deadline[late], ends, strict=True)]))
+    else:
+        m["opinion_late_working_days_mean"] = 0.0 if op.any() else math.nan
+    m["opinion_requests"] = float((cohort & is_op).sum()) * per_year
+
+    problem_type = np.asarray([t.category == "problem" for t in types])
+    is_pr = problem_type[ti] if ti.size else np.zeros(0, dtype=bool)
+    pr = cohort & is_pr
+    pr_done = completed & is_pr
+    route = rec.route
+    m["problems_arrived"] = float(pr.sum()) * per_year
+    m["problems_resolved"] = float(pr_done.sum()) * per_year
+    m["problems_resolved_by_volunteers"] = float((pr_done & (route == ROUTE_VOLUNTEERS)).sum()) * per_year
+    m["problems_resolved_by_workers"] = float((pr_done & (route == ROUTE_STAFF)).sum()) * per_year
+    m["problems_resolved_by_property"] = float(
+        (pr_done & ((route == ROUTE_PROPERTY) | (route == ROUTE_RED_PROPERTY))).sum()) * per_year
+    m["problems_resolved_by_joint_meetings"] = float((pr_done & (route == ROUTE_MEETING)).sum()) * per_year
+    m["problems_fallback_to_workers"] = float((pr & rec.fallback).sum()) * per_year
+    res_days = (done[pr_done] - w.arrival[pr_done]) / 24.0
+    m["problem_resolution_days_mean"] = _mean(res_days)
+    m["problem_resolution_days_median"] = float(np.median(res_days)) if res_days.size else math.nan
+    m["problem_resolution_days_p90"] = float(np.percentile(res_days, 90)) if res_days.size else math.nan
+    target = scenario.problems.resolution_target_days
+    m["problems_within_target_share"] = (float((res_days <= target).sum()) / float(pr.sum())
+                                         if pr.any() else math.nan)
+    held = rec.meetings_held
+    m["joint_meetings_held"] = float(((held >= W) & (held < T)).sum()) * per_year
+    for c, k in cat_index.items():
+        m[f"hours_{c}"] = float(by_cat[k]) * per_year
+        m[f"hours_share_{c}"] = float(by_cat[k]) / staff_total if staff_total > 0 else math.nan
+    for o, k in org_index.items():
+        m[f"hours_from_{o}"] = float(by_org[k]) * per_year
+    m["volunteer_hours"] = vol_hours * per_year
+
+    # ---------------------------------------------------------------- daily series
+    d0 = meta.warmup_days
+    nd = measured_days
+    daily: dict[str, np.ndarray] = {"day": np.arange(d0, meta.days)}
+    staff_cat = _per_day(rec.seg_start[staff], rec.seg_end[staff], seg_cat[staff],
+                         len(CATEGORIES), d0, nd)
+    for c, k in cat_index.items():
+        daily[f"hours_{c}"] = staff_cat[:, k]
+    per_kind = _per_day(rec.seg_start, rec.seg_end, kind, 3, d0, nd)
+    daily["hours_workers"] = per_kind[:, WORKER]
+    daily["hours_secretary"] = per_kind[:, SECRETARY]
+    daily["hours_volunteers"] = per_kind[:, VOLUNTEER]
+    ot_mask = rec.seg_ot
+    daily["overtime_hours"] = _per_day(rec.seg_start[ot_mask], rec.seg_end[ot_mask],
+                                       np.zeros(int(ot_mask.sum()), dtype=np.int64), 1, d0, nd)[:, 0]
+    day_edges = np.arange(d0, meta.days + 1) * 24.0
+    office_per_day = np.diff(cal.shifts.hours_before(day_edges))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        daily["worker_utilization"] = np.where(
+            office_per_day > 0,
+            (per_kind[:, WORKER] - daily["overtime_hours"]) / (n_workers * office_per_day), np.nan)
+        daily["secretary_utilization"] = (np.where(office_per_day > 0, per_kind[:, SECRETARY] / office_per_day, np.nan)
+                                          if scenario.office.secretary else np.full(nd, np.nan))
+        if rec.volunteer_shifts:
+            vol_avail_day = sum(np.diff(sh.hours_before(day_edges)) for sh in rec.volunteer_shifts)
+            daily["volunteer_utilization"] = np.where(vol_avail_day > 0, per_kind[:, VOLUNTEER] / vol_avail_day, np.nan)
+        else:
+            daily["volunteer_utilization"] = np.full(nd, np.nan)
+    ends = day_edges[1:]
+    admitted = ~w.refused & np.isfinite(w.entry)
+    staff_route = admitted & (rec.route == ROUTE_STAFF)
+    entry_sorted = np.sort(w.entry[admitted])
+    done_sorted = np.sort(np.where(np.isnan(done[admitted]), np.inf, done[admitted]))
+    daily["tasks_open"] = (np.searchsorted(entry_sorted, ends, side="right")
+                           - np.searchsorted(done_sorted, ends, side="right")).astype(float)
+    # queue: entered the staff queues, not yet started
+    fs = np.where(np.isnan(rec.first_start), np.inf, rec.first_start)
+    q_in = np.sort(w.entry[staff_route])
+    q_out = np.sort(fs[staff_route])
+    daily["queue_length"] = (np.searchsorted(q_in, ends, side="right")
+                             - np.searchsorted(q_out, ends, side="right")).astype(float)
+    # open workload in hours: effort that entered the staff queues minus staff hours worked
+    eff = np.nansum(w.efforts, axis=1)
+    order = np.argsort(w.entry[staff_route], kind="stable")
+    cum_eff = np.concatenate([[0.0], np.cumsum(eff[staff_route][order])])
+    entered_eff = cum_eff[np.searchsorted(w.entry[staff_route][order], ends, side="right")]
+    staff_seg = staff & (rec.route[rec.seg_task] == ROUTE_STAFF) if rec.seg_task.size else staff
+    worked_all = _per_day(rec.seg_start[staff_seg], rec.seg_end[staff_seg],
+                          np.zeros(int(staff_seg.sum()), dtype=np.int64), 1, 0, meta.days)[:, 0]
+    worked_cum = np.cumsum(worked_all)[d0:]
+    daily["open_workload_hours"] = np.maximum(entered_eff - worked_cum, 0.0)
+
+    ev = None
+    if events:
+        ev = {
+            "task": np.arange(w.n),
+            "task_type": np.asarray([types[k].id for k in ti], dtype=object),
+            "category": np.asarray([types[k].category for k in ti], dtype=object),
+            "arrival_hours": w.arrival,
+            "entry_hours": w.entry,
+            "refused": w.refused,
+            "route": np.asarray([ROUTE_NAMES[r] for r in rec.route], dtype=object),
+            "fallback_to_workers": rec.fallback,
+            "first_start_hours": rec.first_start,
+            "done_hours": done,
+            "deadline_hours": w.deadline,
+            "on_time": np.where(has_deadline & np.isfinite(done), on_time, False),
+            "effort_hours": eff,
+        }
+    work = None
+    if events:
+        kind_names = np.asarray(["worker", "secretary", "volunteer"], dtype=object)
+        work = {
+            "task": rec.seg_task,
+            "task_type": np.asarray([types[k].id for k in seg_type], dtype=object),
+            "category": np.asarray([types[k].category for k in seg_type], dtype=object),
+            "person": rec.seg_server,
+            "role": kind_names[kind] if kind.size else np.empty(0, dtype=object),
+            "start_hours": rec.seg_start,
+            "end_hours": rec.seg_end,
+            "overtime": rec.seg_ot,
+        }
+    info = {"segments": float(rec.seg_task.size), "tasks_generated": float(w.n)}
+    return ReplicationResult(
+        scenario=scenario.name, scenario_hash=scenario.hash, seed=seed, replication=replication,
+        metrics=m, tasks=tasks, daily=daily, events=ev, work=work, info=info,
+    )

@@ -1,0 +1,275 @@
+"""Pre-generating one replication's work: every task instance, before the office runs.
+
+Arrivals, efforts, admission decisions and problem routing do not depend on how busy the
+office is, so they are drawn up front, in numpy blocks, each from its own named stream
+(:mod:`sim.rng`). This is both fast and what common random numbers need: a task type's
+arrival times depend only on its own stream, so adding an unrelated task type moves nothing.
+The result is a :class:`Workload`: one row per task instance, in plain arrays.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.calendar import WorkCalendar
+from sim.distributions import sample
+from sim.rng import Streams
+from sim.scenario.model import Arrivals, Dist, Scenario, Schedule, Step, TaskType
+
+# where a task goes
+ROUTE_STAFF = 0        # worker / secretary queues, by step role
+ROUTE_VOLUNTEERS = 1
+ROUTE_PROPERTY = 2     # property company of a managed estate (not office workload)
+ROUTE_RED_PROPERTY = 3  # red property service of an unmanaged estate (not office workload)
+ROUTE_MEETING = 4      # waits for the next joint meeting
+ROUTE_NAMES = ("staff", "volunteers", "property", "red_property", "joint_meeting")
+
+ROLE_WORKER = 0
+ROLE_SECRETARY = 1
+
+
+@dataclass(frozen=True, slots=True)
+class TypeInfo:
+    """What the engine needs of a task type (a scenario task or a generated one)."""
+
+    id: str
+    name: str
+    name_zh: str
+    category: str
+    origin: str
+    roles: tuple[int, ...]
+    priority: int
+    deadline_working_days: int | None
+    appointment: bool = False   # joint meetings: jump every queue
+
+
+@dataclass(slots=True)
+class Workload:
+    types: list[TypeInfo]
+    type_idx: np.ndarray       # int, per task
+    arrival: np.ndarray        # clock hours
+    entry: np.ndarray          # when it reaches a queue (after review); inf if refused
+    refused: np.ndarray        # bool
+    route: np.ndarray          # ROUTE_*
+    efforts: np.ndarray        # (n, max_steps) hours, nan where the type has fewer steps
+    deadline: np.ndarray       # clock hours, inf where none
+    offsite_done: np.ndarray   # done time for property routes, nan otherwise
+    meeting_times: np.ndarray  # joint meetings (clock hours)
+
+    @property
+    def n(self) -> int:
+        return int(self.arrival.shape[0])
+
+
+# --------------------------------------------------------------------------- arrivals
+
+def _month_edges(start: dt.date, days: int) -> tuple[np.ndarray, np.ndarray]:
+    """Clock-hour edges of calendar months covering [0, days) and each segment's month (0..11)."""
+    edges = [0.0]
+    months = []
+    d = start
+    end = start + dt.timedelta(days=days)
+    while d < end:
+        nxt = dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+        stop = min(nxt, end)
+        months.append(d.month - 1)
+        edges.append((stop - start).days * 24.0)
+        d = stop
+    return np.asarray(edges), np.asarray(months, dtype=int)
+
+
+def _spread(a: np.ndarray, b: np.ndarray, counts: np.ndarray, office_only: bool,
+            cal: WorkCalendar, rng: np.random.Generator) -> np.ndarray:
+    """``counts[k]`` uniform instants in each segment [a[k], b[k]) of clock or office time."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.empty(0)
+    u = rng.random(total)
+    lo = np.repeat(a, counts)
+    hi = np.repeat(b, counts)
+    if not office_only:
+        return lo + u * (hi - lo)
+    ha = np.repeat(cal.shifts.hours_before(a), counts)
+    hb = np.repeat(cal.shifts.hours_before(b), counts)
+    keep = hb > ha
+    return cal.shifts.instant_at((ha + u * (hb - ha))[keep])
+
+
+def _schedule_times(s: Schedule, start: dt.date, days: int) -> np.ndarray:
+    out = []
+    for k in range(days):
+        d = start + dt.timedelta(days=k)
+        if s.every == "day":
+            hit = True
+        elif s.every == "week":
+            hit = d.weekday() == s.weekday
+        elif s.every == "month":
+            hit = d.day == s.day
+        elif s.every == "quarter":
+            hit = d.day == s.day and (d.month - s.month) % 3 == 0
+        else:
+            hit = d.day == s.day and d.month == s.month
+        if hit:
+            out.extend([k * 24.0 + s.time_hours] * s.count)
+    return np.asarray(out, dtype=float)
+
+
+def arrival_times(arr: Arrivals, cal: WorkCalendar, start: dt.date, days: int,
+                  rng: np.random.Generator) -> np.ndarray:
+    """Sorted arrival instants of one task type over [0, days * 24)."""
+    office_only = arr.when == "office_hours" and cal.kind != "always"
+    parts = []
+    if arr.rate_per_hour > 0:
+        edges, months = _month_edges(start, days)
+        a, b = edges[:-1], edges[1:]
+        mult = np.asarray(arr.seasonality, dtype=float)[months]
+        counts = rng.poisson(arr.rate_per_hour * (b - a) * mult)
+        parts.append(_spread(a, b, counts, office_only, cal, rng))
+    if arr.waves:
+        a_list, b_list, mean_list = [], [], []
+        for year in range(start.year, (start + dt.timedelta(days=days)).year + 1):
+            for w in arr.waves:
+                ws = dt.date(year, w.start_month, w.start_day)
+                a_h = (ws - start).days * 24.0
+                b_h = a_h + w.days * 24.0
+                a_list.append(a_h)
+                b_list.append(b_h)
+                mean_list.append(w.count)
+        counts = rng.poisson(np.asarray(mean_list))
+        parts.append(_spread(np.asarray(a_list), np.asarray(b_list), counts, office_only, cal, rng))
+    if arr.schedule is not None:
+        t = _schedule_times(arr.schedule, start, days)
+        if office_only and t.size:
+            t = np.asarray([cal.next_open(x) for x in t])
+        parts.append(t)
+    if not parts:
+        return np.empty(0)
+    t = np.sort(np.concatenate(parts), kind="stable")
+    return t[(t >= 0.0) & (t < days * 24.0)]
+
+
+# --------------------------------------------------------------------------- workload
+
+def _type_info(t: TaskType, has_secretary: bool) -> TypeInfo:
+    roles = tuple(ROLE_SECRETARY if (s.role == "secretary" and has_secretary) else ROLE_WORKER
+                  for s in t.steps)
+    return TypeInfo(t.id, t.name or t.id, t.name_zh, t.category, t.origin, roles, t.priority,
+                    t.deadline_working_days)
+
+
+def _fixed(hours: float) -> Dist:
+    from types import MappingProxyType
+    return Dist("fixed", MappingProxyType({"value": float(hours)}))
+
+
+def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workload:
+    """Every task instance of one replication (see module docstring)."""
+    meta = scenario.scenario
+    days = meta.days
+    horizon = days * 24.0
+    adm = scenario.admission
+    prob = scenario.problems
+    vol_on = scenario.volunteers.teams > 0
+    jm = scenario.joint_meetings
+    has_sec = scenario.office.secretary
+
+    specs: list[tuple[TypeInfo, np.ndarray, tuple[Step, ...], float, TaskType | None]] = []
+    for t in scenario.tasks:
+        times = arrival_times(t.arrivals, cal, meta.start_date, days, streams(f"arrivals:{t.id}"))
+        if t.copies > 1:
+            times = np.repeat(times, t.copies)
+        specs.append((_type_info(t, has_sec), times, t.steps, t.effort_factor, t))
+
+    meeting_times = np.empty(0)
+    if jm.enabled:
+        meeting_times = _schedule_times(jm.schedule, meta.start_date, days)
+        meeting_times = np.asarray([cal.next_open(x) for x in meeting_times if x < horizon])
+        meeting_times = meeting_times[meeting_times < horizon]
+        chair_role = "secretary" if has_sec else "worker"
+        dur = _fixed(jm.duration_hours)
+        specs.append((TypeInfo("joint_meeting", "Joint meeting (chair)", "联席会议(主持)", "meeting",
+                               "office", (ROLE_SECRETARY if has_sec else ROLE_WORKER,), 0, None, True),
+                      meeting_times, (Step(chair_role, dur),), 1.0, None))
+        if jm.workers_attending > 0:
+            specs.append((TypeInfo("joint_meeting_attend", "Joint meeting (attending)", "联席会议(参会)",
+                                   "meeting", "office", (ROLE_WORKER,), 0, None, True),
+                          np.repeat(meeting_times, jm.workers_attending), (Step("worker", dur),), 1.0, None))
+        if jm.prep_hours > 0:
+            # preparation is done by the workers in the two working days before the meeting
+            prep = np.asarray([max(0.0, cal.shifts.instant_at(np.asarray(
+                [max(0.0, float(cal.shifts.hours_before(np.asarray([m]))[0]) - 2 * cal.hours_per_working_day)]))[0])
+                for m in meeting_times])
+            specs.append((TypeInfo("joint_meeting_prep", "Joint meeting preparation", "联席会议准备",
+                                   "meeting", "office", (ROLE_WORKER,), 0, None),
+                          prep, (Step("worker", _fixed(jm.prep_hours)),), 1.0, None))
+
+    n = sum(int(s[1].shape[0]) for s in specs)
+    max_steps = max((len(s[2]) for s in specs), default=1)
+    type_idx = np.empty(n, dtype=np.int64)
+    arrival = np.empty(n)
+    entry = np.empty(n)
+    refused = np.zeros(n, dtype=bool)
+    route = np.zeros(n, dtype=np.int64)
+    efforts = np.full((n, max_steps), np.nan)
+    deadline = np.full(n, np.inf)
+    offsite = np.full(n, np.nan)
+    types: list[TypeInfo] = []
+    pos = 0
+    hpd = cal.hours_per_working_day
+    for k, (info, times, steps, factor, task) in enumerate(specs):
+        types.append(info)
+        m = int(times.shape[0])
+        sl = slice(pos, pos + m)
+        pos += m
+        type_idx[sl] = k
+        arrival[sl] = times
+        ent = times.copy()
+        for j, step in enumerate(steps):
+            efforts[sl, j] = sample(step.effort_hours, streams(f"effort:{info.id}:{j}"), m) * factor
+        if task is not None and m:
+            if adm.enabled and task.admission_list == "unlisted":
+                u = streams(f"admission:{task.id}").random((m, 2))
+                approved = u[:, 0] < adm.approval_probability
+                pushed = ~approved & (u[:, 1] < adm.pushed_anyway_share)
+                review_h = adm.review_working_days * hpd
+                ent = np.asarray([cal.add_working_hours(x, review_h) for x in times])
+                refused[sl] = ~(approved | pushed)
+                ent[refused[sl]] = np.inf
+            if task.deadline_working_days:
+                deadline[sl] = [cal.deadline(x, task.deadline_working_days) for x in times]
+            if task.category == "problem":
+                u = streams(f"routing:{task.id}").random((m, 2))
+                r = np.full(m, ROUTE_STAFF)
+                if vol_on and task.problem_kind in prob.volunteer_kinds:
+                    r[:] = ROUTE_VOLUNTEERS
+                else:
+                    managed = u[:, 0] < prob.managed_estate_share
+                    red = ~managed & (u[:, 1] < prob.red_property_coverage)
+                    r[managed] = ROUTE_PROPERTY
+                    r[red] = ROUTE_RED_PROPERTY
+                    if jm.enabled and task.problem_kind in prob.joint_meeting_kinds:
+                        r[~managed & ~red] = ROUTE_MEETING
+                days_off = sample(prob.property_company_days, streams(f"property:{task.id}"), m) * 24.0
+                off = ((r == ROUTE_PROPERTY) | (r == ROUTE_RED_PROPERTY)) & ~refused[sl]
+                offsite[sl] = np.where(off, times + days_off, np.nan)
+                route[sl] = r
+        entry[sl] = ent
+    return Workload(types, type_idx, arrival, entry, refused, route, efforts, deadline, offsite,
+                    meeting_times)
+
+
+def office_entries(w: Workload) -> tuple[list[float], list[int]]:
+    """Entries into the office's queues, in time order (ties by task index)."""
+    mask = ~w.refused & (w.route != ROUTE_PROPERTY) & (w.route != ROUTE_RED_PROPERTY) & np.isfinite(w.entry)
+    idx = np.flatnonzero(mask)
+    order = idx[np.argsort(w.entry[idx], kind="stable")]
+    return w.entry[order].tolist(), order.tolist()
+
+
+def effort_total(w: Workload) -> np.ndarray:
+    return np.nansum(w.efforts, axis=1)
+
+
