@@ -9,7 +9,7 @@ STAMP_LAB := $(VENV)/.installed-lab
 REPS ?= 20
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lab lint clean
+.PHONY: run test bench lab lint clean browser
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -35,8 +35,15 @@ run: $(STAMP_RUN)
 		$(BIN)/python -m sim report scenarios/bozhou_before.toml scenarios/bozhou_after.toml \
 			--replications $(REPS) -o out/report.html && echo "report: out/report.html"; fi
 
+## browser: Chromium and CJK fonts for the report's browser test and Chinese figures
+## (Debian packages via apt-get, only when missing; a failure is not fatal)
+browser:
+	@(command -v chromium >/dev/null 2>&1 && test -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc) \
+		|| (apt-get update && apt-get install -y chromium fonts-noto-cjk) \
+		|| echo "browser: could not install chromium / fonts-noto-cjk (the browser test will skip)"
+
 ## test: the whole test suite, notebooks included
-test: $(STAMP_DEV)
+test: $(STAMP_DEV) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: benchmarks, printing ratios against baselines measured in the same run

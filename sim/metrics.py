@@ -4,11 +4,14 @@
 -1 lower is better, 0 no judgement (e.g. refused tasks: intended by the reform, but not a
 good in itself). Comparisons use it to turn a confidence interval into a verdict.
 Counts and hours are per year (annualised over the measured period after warm-up).
+Each metric also has an absolute ``tolerance`` for the ``--precision`` stop rule: a
+confidence interval narrower than it is precise enough even when the mean is near zero
+(e.g. overtime after a reform that all but removes it).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sim.scenario.model import CATEGORIES, ORIGINS
 
@@ -22,6 +25,8 @@ class Metric:
     direction: int = 0
     headline: bool = False
     description: str = ""
+    tolerance: float = 0.0
+    """Absolute half-width that is precise enough whatever the mean (``--precision``)."""
 
 
 _CAT_ZH = {
@@ -51,7 +56,8 @@ _BASE = [
     Metric("tasks_arrived", "Tasks arrived", "到达事项数", "per year", 0, False, "Task instances that arrived."),
     Metric("tasks_refused", "Tasks refused", "拒绝事项数", "per year", 0, True,
            "Unlisted tasks refused under the admission list (counted, not worked)."),
-    Metric("tasks_completed", "Tasks completed", "完成事项数", "per year", +1, False, ""),
+    Metric("tasks_completed", "Tasks completed", "完成事项数", "per year", 0, False,
+           "Tasks finished by the office or a property service (refused tasks never count)."),
     Metric("tasks_open_at_end", "Tasks open at the end", "期末未完成事项", "count", -1, False,
            "Tasks that arrived after warm-up and were neither refused nor completed by the end."),
     Metric("wait_hours_mean", "Mean wait for staff", "平均等待时长", "hours", -1, False,
@@ -87,6 +93,9 @@ for _org in ORIGINS:
     _BASE.append(Metric(f"hours_from_{_org}", f"Staff hours on work from: {_org}", f"工时(来源: {_ORIGIN_ZH[_org]})", "hours/year", 0, False, ""))
 _BASE.append(Metric("volunteer_hours", "Volunteer hours worked", "志愿服务工时", "hours/year", 0, False, ""))
 
+_TOLERANCE_BY_UNIT = {"share": 0.005, "hours/year": 2.0, "per year": 2.0, "days": 0.1,
+                      "hours": 0.1, "working days": 0.1, "count": 1.0}
+_BASE = [replace(m, tolerance=_TOLERANCE_BY_UNIT.get(m.unit, 0.0)) for m in _BASE]
 METRICS: dict[str, Metric] = {m.name: m for m in _BASE}
 HEADLINE: tuple[str, ...] = tuple(m.name for m in _BASE if m.headline)
 

@@ -139,6 +139,15 @@ def test_no_work_outside_office_hours_except_metered_overtime():
     assert r.metrics["overtime_hours_per_worker_year"] == pytest.approx(total_ot / 2 * 365 / 60)
 
 
+def test_an_overtime_allowance_below_clock_resolution_is_no_overtime():
+    """Regression (found by the property test): 1e-308 hours of allowance once looped forever."""
+    data = office_dict()
+    data["office"].update({"workers": 1, "overtime_hours_max_per_day": 2.2250738585072014e-308,
+                           "overtime_threshold_hours": 0.0})
+    r = run_replication(build(data), 0, events=True)
+    assert not r.work["overtime"].any()
+
+
 def test_without_overtime_allowance_nobody_works_after_closing():
     data = office_dict()
     sc = build(data)

@@ -393,8 +393,10 @@ class Office:
         sh = s.shifts
         start = sh.next_open(t)
         if start > t and s.kind == WORKER and t in self.closing and self._overtime(t, s):
-            s.ot_end = t + self.ot_max
-            return t, s.ot_end
+            ot_end = t + self.ot_max
+            if ot_end > t:  # (an allowance below the clock's resolution is no allowance)
+                s.ot_end = ot_end
+                return t, ot_end
         end = sh.interval_end(start)
         s.iv_start, s.iv_end = start, end
         return start, end
@@ -432,8 +434,20 @@ class Office:
 
     def _segment(self, s: _Server, t: float) -> None:
         start, end = self._availability(s, t)
-        if start > t:  # closed now: the same person goes on at the next opening
+        if start > t:
             s.in_seg = False
+            if s.kind == VOLUNTEER:
+                # a volunteer's time is up: the problem goes back to the front of the team's
+                # queue, for whichever member comes next
+                q = self.q_volunteer
+                q.fifo.appendleft(s.task)
+                q.n += 1
+                s.task = -1
+                s.busy = False
+                self.n_idle += 1
+                self._dispatch_idle(q, t)
+                return
+            # office staff: the same person goes on at the next opening
             self._at(start, self._on_resume, (s, start))
             return
         rem = self.remaining[s.task]

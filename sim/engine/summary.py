@@ -176,7 +176,7 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
         m["opinion_late_working_days_mean"] = float(np.mean(
             [cal.working_days_late(d, e) for d, e in zip(w.deadline[late], ends, strict=True)]))
     else:
-        m["opinion_late_working_days_mean"] = 0.0 if op.any() else math.nan
+        m["opinion_late_working_days_mean"] = math.nan  # no late reply: lateness undefined
     m["opinion_requests"] = float((cohort & is_op).sum()) * per_year
 
     problem_type = np.asarray([t.category == "problem" for t in types])

@@ -1,0 +1,106 @@
+"""Sweep benchmark: one sweep of short jobs on each executor, in the same run.
+
+The sweep: ``tests/data/sweep/mmc.toml`` (M/M/c, calendar "always") over
+``office.workers=3:6:1`` with 60 days and 3 arrivals per hour, 60 replications per point:
+240 jobs of about 20-50 ms each. Timed (wall clock of ``sim.sweep.sweep``, pool and cluster
+start-up included, the way ``sim sweep`` runs them):
+
+  - ``serial``
+  - ``processes`` with 2 workers
+  - ``dask`` with a LocalCluster of 2 worker processes started by the sweep
+  - ``dask`` on an already running LocalCluster of 2 workers (``--scheduler ADDRESS``)
+
+Prints the best of ``--repeats`` interleaved rounds, the ratios against the targets
+(processes <= 0.6 x serial; dask <= 1.3 x processes) and whether every executor wrote the
+same results.csv. It reports; it does not fail on a missed target (machines are shared).
+
+Usage: python benchmarks/bench_sweep.py [--repeats N] [--replications N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+SCENARIO = ROOT / "tests" / "data" / "sweep" / "mmc.toml"
+PARAMS = ["office.workers=3:6:1"]
+OVERRIDES = ["scenario.days=60", "tasks.job.arrivals.per_hour=3.0"]
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=2, help="interleaved rounds (default 2)")
+    ap.add_argument("--replications", type=int, default=60,
+                    help="replications per point; 4 points (default 60: 240 jobs)")
+    args, _ = ap.parse_known_args()
+
+    from distributed import Client, LocalCluster
+
+    from sim.sweep import sweep
+    from sim.sweep.executors import NO_DASHBOARD
+
+    n_jobs = 4 * args.replications
+    runs = {"serial": dict(executor="serial"),
+            "processes (2 workers)": dict(executor="processes", workers=2),
+            "dask LocalCluster (2 workers, start included)": dict(executor="dask", workers=2),
+            "dask running cluster (2 workers)": dict(executor="dask")}
+    times: dict[str, list[float]] = {k: [] for k in runs}
+    outputs: dict[str, bytes] = {}
+    job_seconds: list[float] = []
+    with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None,
+                               scheduler_kwargs=NO_DASHBOARD, silence_logs=logging.ERROR)
+        try:
+            with Client(cluster) as client:   # warm the workers' imports once
+                client.wait_for_workers(2)
+            runs["dask running cluster (2 workers)"]["scheduler"] = cluster.scheduler_address
+            for rnd in range(args.repeats):
+                for name, kw in runs.items():
+                    out = Path(tmp) / f"{rnd}-{list(runs).index(name)}"
+                    t0 = time.perf_counter()
+                    res = sweep(SCENARIO, PARAMS, replications=args.replications,
+                                overrides=OVERRIDES, out=out, progress=False, **kw)
+                    times[name].append(time.perf_counter() - t0)
+                    assert res.ok and len(res.results) == n_jobs
+                    outputs[name] = (out / "results.csv").read_bytes()
+                    if name == "serial" and not job_seconds:
+                        job_seconds = [json.loads(p.read_text())["run_seconds"]
+                                       for p in (out / "jobs").glob("p*.json")]
+                    print(f"  round {rnd + 1}: {name:48s} {times[name][-1]:6.2f} s", flush=True)
+        finally:
+            cluster.close()
+
+    best = {k: min(v) for k, v in times.items()}
+    serial = best["serial"]
+    proc = best["processes (2 workers)"]
+    dask_local = best["dask LocalCluster (2 workers, start included)"]
+    dask_running = best["dask running cluster (2 workers)"]
+    same = len(set(outputs.values())) == 1
+    print(f"\nsweep of {n_jobs} jobs (4 points x {args.replications} replications); "
+          f"job time median {statistics.median(job_seconds) * 1000:.0f} ms "
+          f"(10-90%: {statistics.quantiles(job_seconds, n=10)[0] * 1000:.0f}-"
+          f"{statistics.quantiles(job_seconds, n=10)[-1] * 1000:.0f} ms); "
+          f"best of {args.repeats}")
+    print(f"{'executor':50s} {'time (s)':>9s}")
+    for k, v in best.items():
+        print(f"{k:50s} {v:9.2f}")
+    print(f"\nprocesses / serial                      = {proc / serial:.2f}  (target <= 0.6)")
+    print(f"dask LocalCluster / processes           = {dask_local / proc:.2f}  (target <= 1.3)")
+    print(f"dask on a running cluster / processes   = {dask_running / proc:.2f}  (target <= 1.3)")
+    print(f"results.csv identical on every executor: {'yes' if same else 'NO'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

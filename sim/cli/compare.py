@@ -1,0 +1,36 @@
+"""``sim compare A.toml B.toml [C.toml ...]``: paired comparison of scenarios against the first.
+
+Every scenario runs the same replication numbers with the same seed (common random
+numbers); differences are paired by replication. Options as for ``sim run``; ``--set``
+applies to every scenario.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from sim.cli.run import add_experiment_options, emit, experiment_kwargs
+from sim.errors import InputError
+
+
+def _compare(args: argparse.Namespace) -> int:
+    if len(args.scenarios) < 2:
+        raise InputError("needs at least two scenario files (the first is the baseline)",
+                         field="sim compare")
+    kwargs = experiment_kwargs(args, args.scenarios)
+    from sim.experiment import compare
+
+    emit(compare(args.scenarios, **kwargs), args)
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "compare", help="compare scenarios with the first, paired by replication",
+        description="Run every scenario with the same replications and seed (common random "
+                    "numbers) and show, per metric, the paired difference from the first "
+                    "scenario with its 95% confidence interval and a verdict.")
+    p.add_argument("scenarios", metavar="SCENARIO.toml", nargs="+",
+                   help="the baseline first, then the scenarios to compare with it")
+    add_experiment_options(p)
+    p.set_defaults(func=_compare)

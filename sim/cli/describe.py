@@ -1,0 +1,140 @@
+"""``sim describe FILE [FILE2] [--set KEY=VALUE]...``: show a resolved scenario as text.
+
+With one file: every resolved value (defaults filled in) as an aligned table of path, value
+and source (its citation), then the levers with their descriptions. With two files: only
+the paths whose values differ (path, value in A, value in B), then the levers of both.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import unicodedata
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "describe",
+        help="print a resolved scenario, or the differences between two",
+        description=(
+            "With one FILE, print every resolved value (defaults filled in) with its source. "
+            "With two, print only the values that differ. Levers are listed with their "
+            "descriptions."),
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="one or two scenario TOML files")
+    p.add_argument("--set", dest="set", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a field by dotted path (applied to every FILE)")
+    p.add_argument("--wide", action="store_true",
+                   help="do not shorten long values and sources")
+    p.set_defaults(func=run)
+
+
+MAX_VALUE = 60
+MAX_SOURCE = 100
+
+
+def format_value(value: Any) -> str:
+    """A resolved value in TOML-like notation."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, Mapping):
+        return "{ " + ", ".join(f"{k} = {format_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, Sequence):
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
+    return str(value)
+
+
+def shorten(text: str, limit: int | None = MAX_VALUE) -> str:
+    """``text`` cut to about ``limit`` display columns, with an ellipsis."""
+    if limit is None or _width(text) <= limit:
+        return text
+    out, width = "", 0
+    for c in text:
+        width += _width(c)
+        if width > limit - 1:
+            break
+        out += c
+    return out + "…"
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def table(rows: list[tuple[str, ...]]) -> str:
+    """Rows as aligned columns (two spaces apart; wide characters count double)."""
+    widths = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = []
+    for r in rows:
+        cells = [c + " " * (w - _width(c)) for c, w in zip(r[:-1], widths, strict=False)]
+        lines.append("  ".join([*cells, r[-1]]).rstrip())
+    return "\n".join(lines)
+
+
+def _levers(scenarios: list[Any], limit: int | None) -> str:
+    names: dict[str, Any] = {}
+    for s in scenarios:
+        for lv in s.levers:
+            names.setdefault(lv.name, lv)
+    if not names:
+        return "levers: none"
+    rows = []
+    for name, lever in names.items():
+        states = []
+        for label, s in zip("AB", scenarios, strict=False):
+            found = next((lv for lv in s.levers if lv.name == name), None)
+            state = "absent" if found is None else ("on" if found.enabled else "off")
+            states.append(f"{label}: {state}" if len(scenarios) > 1 else state)
+        text = lever.description + (f" / {lever.description_zh}" if lever.description_zh else "")
+        rows.append((f"  {name}", *states, f"{text} (source: {shorten(lever.source, limit and MAX_SOURCE)})"))
+    return "levers:\n" + table(rows)
+
+
+def run(args: argparse.Namespace) -> int:
+    from sim.errors import InputError
+    from sim.scenario import flatten, load_scenario, parse_set, scenario_diff, source_of
+
+    if len(args.files) > 2:
+        raise InputError("give one file to describe or two to compare", field="FILE",
+                         allowed="1 or 2 files")
+    overrides = dict(parse_set(text) for text in args.set)
+    scenarios = [load_scenario(f, overrides) for f in args.files]
+    limit = None if args.wide else MAX_VALUE
+
+    def fmt(value: Any) -> str:
+        return shorten(format_value(value), limit)
+
+    out = []
+    for label, s in zip("AB", scenarios, strict=False):
+        prefix = f"{label}: " if len(scenarios) > 1 else ""
+        out.append(f"{prefix}{s.path}  name={s.name!r}  hash={s.hash}")
+    out.append("")
+    if len(scenarios) == 1:
+        s = scenarios[0]
+        rows = [("path", "value", "source")]
+        rows += [(p, fmt(v), shorten(source_of(s, p), limit and MAX_SOURCE))
+                 for p, v in flatten(s).items()]
+        out.append(table(rows))
+    else:
+        diff = scenario_diff(*scenarios)
+        if diff:
+            rows = [("path", "A", "B")]
+            rows += [(p, fmt(a), fmt(b)) for p, a, b in diff]
+            out.append(table(rows))
+        else:
+            out.append("no differences in resolved content")
+    out.append("")
+    out.append(_levers(scenarios, limit))
+    print("\n".join(out))
+    return 0

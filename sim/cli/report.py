@@ -1,0 +1,61 @@
+"""``sim report A.toml B.toml [...] -o report.html``: one self-contained HTML report.
+
+Runs the comparison (as ``sim compare``, with the per-task event logs the figures need),
+then writes the page of :func:`sim.report.build_report` and prints its path on stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from sim.errors import InputError
+
+
+def _report(args: argparse.Namespace) -> int:
+    if len(args.scenarios) < 2:
+        raise InputError("needs at least two scenario files (the first is the baseline)",
+                         field="sim report")
+    from sim.cli.run import experiment_kwargs
+
+    kwargs = experiment_kwargs(args, args.scenarios)
+    if args.output.endswith(("/", "\\")):
+        raise InputError("expected the path of an HTML file, not a directory", field="-o")
+    from sim.report import write_report
+
+    path = write_report(args.output, args.scenarios, args.lang,
+                        replications=kwargs["replications"], seed=kwargs["seed"],
+                        overrides=kwargs["overrides"], precision=kwargs["precision"],
+                        max_replications=kwargs["max_replications"], progress=kwargs["progress"])
+    sys.stdout.write(f"{path}\n")
+    sys.stdout.flush()
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "report", help="compare scenarios and write one self-contained HTML report",
+        description="Run the scenarios as `sim compare` does (the first is the baseline; common "
+                    "random numbers, paired differences) and write one HTML file: the question, "
+                    "the scenarios and what differs between them, the headline table, figures, "
+                    "all metrics and a STRESS-DES model documentation. The page makes no "
+                    "external requests. Prints the path written.")
+    p.add_argument("scenarios", metavar="SCENARIO.toml", nargs="+",
+                   help="the baseline first, then the scenarios to compare with it")
+    p.add_argument("-o", "--output", metavar="REPORT.html", required=True,
+                   help="the HTML file to write (parent directories are created)")
+    p.add_argument("--replications", metavar="N",
+                   help="replications 0..N-1 (default: the first scenario's scenario.replications)")
+    p.add_argument("--seed", metavar="S", help="base seed (default: the first scenario's)")
+    p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
+                   help="set a scenario field by dotted path in every scenario, e.g. "
+                        "office.workers=8 (repeatable)")
+    p.add_argument("--precision", metavar="P",
+                   help="add replications until every headline metric's 95%% CI half-width is at "
+                        "most P x |mean| (see docs/experiments.md)")
+    p.add_argument("--max-replications", metavar="N", default="200",
+                   help="upper limit for --precision (default 200)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en",
+                   help="language of the report: en (default) or zh (Chinese)")
+    p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    p.set_defaults(func=_report, events=True)

@@ -1,0 +1,112 @@
+"""``sim run SCENARIO.toml``: replications of one scenario with 95 % confidence intervals.
+
+Prints a table (or, with ``--json``, exactly one JSON object on stdout, see CONTRACT.md);
+``--out DIR`` writes the CSVs. Heavy imports happen inside the functions, so ``sim --help``
+stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from typing import Any
+
+from sim.errors import InputError
+
+
+def add_experiment_options(p: argparse.ArgumentParser) -> None:
+    """The options shared by ``sim run`` and ``sim compare``."""
+    p.add_argument("--replications", metavar="N",
+                   help="replications 0..N-1 (default: the (first) scenario's scenario.replications; "
+                        "with --precision, where to start)")
+    p.add_argument("--precision", metavar="P",
+                   help="add replications until every headline metric's 95%% CI half-width is at "
+                        "most P x |mean| (e.g. 0.05), see docs/experiments.md")
+    p.add_argument("--max-replications", metavar="N", default="200",
+                   help="upper limit for --precision (default 200)")
+    p.add_argument("--seed", metavar="S", help="base seed (default: the (first) scenario's)")
+    p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
+                   help="set a scenario field by dotted path, e.g. office.workers=8 (repeatable)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--out", metavar="DIR", help="write CSV (and Parquet) files to DIR")
+    p.add_argument("--events", action="store_true", help="keep per-task event logs (events.csv)")
+    p.add_argument("--lang", choices=("en", "zh"), default="en", help="table language")
+    p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+
+
+def _int(value: str | None, flag: str, minimum: int) -> int | None:
+    if value is None:
+        return None
+    try:
+        n = int(value)
+    except ValueError:
+        n = None
+    if n is None or n < minimum:
+        raise InputError(f"expected an integer >= {minimum}, got {value!r}", field=flag)
+    return n
+
+
+def _float(value: str | None, flag: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        x = float(value)
+    except ValueError:
+        x = math.nan
+    if not (math.isfinite(x) and x > 0):
+        raise InputError(f"expected a number > 0 (e.g. 0.05), got {value!r}", field=flag)
+    return x
+
+
+def experiment_kwargs(args: argparse.Namespace, files: list[str]) -> dict[str, Any]:
+    """Check the shared options and the scenario files; keyword arguments for run/compare."""
+    from sim.scenario import parse_set
+
+    kwargs = {
+        "replications": _int(args.replications, "--replications", 1),
+        "precision": _float(args.precision, "--precision"),
+        "max_replications": _int(args.max_replications, "--max-replications", 1),
+        "seed": _int(args.seed, "--seed", 0),
+        "overrides": dict(parse_set(item) for item in args.overrides),
+        "events": bool(args.events),
+        "progress": False if args.no_progress else None,
+    }
+    for f in files:
+        if not os.path.isfile(f):
+            raise InputError("scenario file not found" if not os.path.isdir(f)
+                             else "is a directory, expected a scenario file (.toml)", file=f)
+    return kwargs
+
+
+def emit(result, args: argparse.Namespace) -> None:
+    """Print the JSON object or the table on stdout; write the CSVs for ``--out``."""
+    if args.out:
+        written = result.write_csv(args.out)
+        sys.stderr.write(f"wrote {len(written)} files to {args.out}\n")
+    if args.json:
+        import json
+
+        sys.stdout.write(json.dumps(result.to_json(), allow_nan=False) + "\n")
+    else:
+        sys.stdout.write(result.table(args.lang) + "\n")
+    sys.stdout.flush()
+
+
+def _run(args: argparse.Namespace) -> int:
+    kwargs = experiment_kwargs(args, [args.scenario])
+    from sim.experiment import run
+
+    emit(run(args.scenario, **kwargs), args)
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "run", help="replications of one scenario, with 95%% confidence intervals",
+        description="Run replications 0..N-1 of a scenario and print each metric's mean and 95% "
+                    "t-interval (headline metrics first).")
+    p.add_argument("scenario", metavar="SCENARIO.toml")
+    add_experiment_options(p)
+    p.set_defaults(func=_run)

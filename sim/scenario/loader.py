@@ -1,0 +1,144 @@
+"""Loading scenarios: the pipeline of ``docs/scenario-format.md`` and its public entry points.
+
+Pipeline: read the file and its ``extends`` chain and merge child over parent
+(:mod:`sim.scenario.files`), apply the enabled levers in order, apply the overrides
+(``--set``), validate and fill in defaults (:mod:`sim.scenario.validate`), hash
+(:mod:`sim.scenario.content`) and build the frozen :class:`Scenario`
+(:mod:`sim.scenario.build`). Every problem is a one-line :class:`ScenarioError` naming the
+file where the offending key was written (else the top file), its dotted path and what
+is allowed.
+
+Overrides of ``levers.*`` paths (e.g. ``--set levers.admission_list.enabled=false``) are
+applied before the levers, so they can switch a lever on or off; every other override is
+applied after the levers.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sim.errors import ScenarioError
+from sim.scenario.build import build
+from sim.scenario.content import content_hash
+from sim.scenario.files import merge_file, read_chain
+from sim.scenario.merge import Origins, copy, freeze, set_path
+from sim.scenario.model import Scenario
+from sim.scenario.schema import Invalid
+from sim.scenario.validate import check_levers, check_sources, validate
+from sim.scenario.values import Bad
+
+Overrides = Mapping[str, Any] | Sequence[str] | Sequence[tuple[str, Any]] | None
+
+_KEY = re.compile(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*")
+
+
+def parse_set(text: str) -> tuple[str, Any]:
+    """``"KEY=VALUE"`` -> (KEY, VALUE read as a TOML value, else as a plain string)."""
+    import tomllib
+
+    if not isinstance(text, str) or "=" not in text:
+        raise ScenarioError(f"expected KEY=VALUE, got {text!r}", field="--set",
+                            allowed="KEY=VALUE with KEY a dotted path such as office.workers")
+    key, _, raw = text.partition("=")
+    key = key.strip()
+    if not _KEY.fullmatch(key):
+        raise ScenarioError(f"{key!r} is not a dotted path (in {text!r})", field="--set",
+                            allowed="KEY=VALUE with KEY a dotted path such as office.workers")
+    raw = raw.strip()
+    try:
+        parsed = tomllib.loads(f"v = {raw}")
+    except tomllib.TOMLDecodeError:
+        return key, raw
+    return key, (parsed["v"] if list(parsed) == ["v"] else raw)
+
+
+def _pairs(overrides: Overrides) -> tuple[tuple[str, Any], ...]:
+    if overrides is None:
+        return ()
+    if isinstance(overrides, str):
+        overrides = [overrides]
+    if isinstance(overrides, Mapping):
+        return tuple((str(k), v) for k, v in overrides.items())
+    out = []
+    for item in overrides:
+        out.append(parse_set(item) if isinstance(item, str) else (str(item[0]), item[1]))
+    return tuple(out)
+
+
+def load_scenario(path: str | os.PathLike[str], overrides: Overrides = None) -> Scenario:
+    """Read, merge, apply levers and ``overrides`` (``{"office.workers": 8}`` or
+    ``["office.workers=8"]``), validate and build the scenario in ``path``."""
+    file = os.fspath(path)
+    base, origins = read_chain(file)
+    return _resolve(base, _pairs(overrides), file, origins)
+
+
+def scenario_from_dict(data: Mapping[str, Any], path: str = "<dict>") -> Scenario:
+    """The scenario of already parsed TOML data (``extends`` is relative to ``path``)."""
+    if not isinstance(data, Mapping):
+        raise ScenarioError("expected a table of scenario data", file=path)
+    base, origins = merge_file(copy(data), path, (path,))
+    return _resolve(base, (), path, origins)
+
+
+def apply_overrides(scenario: Scenario, overrides: Overrides) -> Scenario:
+    """``scenario`` with more overrides (dotted path -> value, or ``(path, value)`` pairs, or
+    ``"KEY=VALUE"`` strings), resolved and validated again from the merged data the scenario
+    was made from (``Scenario.base``), after the scenario's own overrides; so overriding
+    ``levers.NAME.enabled`` switches a lever on or off."""
+    pairs = scenario.overrides + _pairs(overrides)
+    return _resolve(copy(scenario.base), pairs, scenario.path, Origins())
+
+
+def _error(path: str, message: str, allowed: str | None, origins: Origins, top: str,
+           prefix: str = "") -> ScenarioError:
+    origin = origins.of(path) or (top, None)
+    file, note = origin
+    if note:
+        message = f"{message} (set by {note})"
+    return ScenarioError(message, file=file, field=prefix + path, allowed=allowed)
+
+
+def _resolve(base: dict[str, Any], overrides: tuple[tuple[str, Any], ...], top: str,
+             origins: Origins) -> Scenario:
+    frozen_base = freeze(base)
+    data = base  # ours to modify: callers pass a fresh copy
+    set_origin = (top, "--set")
+    first = [(k, v) for k, v in overrides if k.split(".")[0] == "levers"]
+    later = [(k, v) for k, v in overrides if k.split(".")[0] != "levers"]
+    for key, value in first:
+        try:
+            set_path(data, key, value, set_origin, origins)
+        except Bad as exc:
+            raise ScenarioError(f"{exc.message} (in --set)", file=top, field=key,
+                                allowed=exc.allowed) from None
+    try:
+        levers = check_levers(data)
+    except Invalid as exc:
+        raise _error(exc.path, exc.message, exc.allowed, origins, top) from None
+    for name, lever in levers.items():
+        for key, value in lever["set"].items():
+            field = f"levers.{name}.set.{key}"
+            file = (origins.of(field) or (top, None))[0]
+            try:
+                set_path(data, key, value, (file, f"lever {name!r}"), origins,
+                         dry=not lever["enabled"], allow_levers=False)
+            except Bad as exc:
+                raise ScenarioError(exc.message, file=file, field=field,
+                                    allowed=exc.allowed) from None
+    for key, value in later:
+        try:
+            set_path(data, key, value, set_origin, origins)
+        except Bad as exc:
+            raise ScenarioError(f"{exc.message} (in --set)", file=top, field=key,
+                                allowed=exc.allowed) from None
+    try:
+        resolved = validate(data)
+        check_sources(resolved)
+    except Invalid as exc:
+        raise _error(exc.path, exc.message, exc.allowed, origins, top) from None
+    return build(resolved, freeze(resolved), path=top, digest=content_hash(resolved),
+                 base=frozen_base, overrides=overrides)

@@ -1,0 +1,316 @@
+"""The scenario file schema: every table, key, type, range and default of the format.
+
+This is ``docs/scenario-format.md`` as data. The validator (:mod:`sim.scenario.validate`)
+walks it to check and fill in defaults; the path setter (:mod:`sim.scenario.merge`) walks it
+to check the dotted paths of levers and ``--set``. Node kinds:
+
+- :class:`Scalar`: one value checked by a function from :mod:`sim.scenario.values`;
+- :class:`Table`: a table with known keys (and an optional ``source`` citation note);
+- :class:`Records`: an array of tables addressed by ``id`` (``tasks``);
+- :class:`Seq`: an array of tables without ids, set whole (``steps``, ``waves``);
+- :class:`DistNode` / :class:`ScheduleNode`: a distribution / schedule table;
+- :class:`Named`: a table of tables under free names (``levers``);
+- :class:`FreeTable`: a table of dotted path -> value (``[sources]``, a lever's ``set``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Callable
+from typing import Any
+
+from sim.scenario import values as V
+from sim.scenario.model import (
+    ADMISSION_LISTS,
+    CATEGORIES,
+    DIST_PARAMS,
+    ORIGINS,
+    PROBLEM_KINDS,
+    ROLES,
+)
+
+
+class _Marker:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+REQUIRED = _Marker("REQUIRED")  # the key must be given
+ABSENT = _Marker("ABSENT")      # optional, no default: left out of the resolved data
+FILL = _Marker("FILL")          # a table that, when absent, is all defaults
+
+RATE_KEYS: tuple[str, ...] = ("per_hour", "per_day", "per_week", "per_month", "per_year")
+RATE_HOURS: dict[str, float] = {
+    "per_hour": 1.0, "per_day": 24.0, "per_week": 168.0,
+    "per_month": 24.0 * 365.0 / 12.0, "per_year": 24.0 * 365.0,
+}
+EXCLUSIVE: tuple[frozenset[str], ...] = (frozenset(RATE_KEYS), frozenset({"steps", "effort_hours"}))
+"""Keys that exclude each other: writing one (in a child, lever or ``--set``) drops the others."""
+DISCRIMINATORS: tuple[str, ...] = ("dist", "every")
+"""A table whose discriminator changes is replaced whole instead of merged key by key."""
+EVERY: tuple[str, ...] = ("day", "week", "month", "quarter", "year")
+SCHEDULE_KEYS: dict[str, tuple[str, ...]] = {
+    "day": (), "week": ("weekday",), "month": ("day",), "quarter": ("day",),
+    "year": ("day", "month"),
+}
+TASK_ID = r"[a-z][a-z0-9_]*"
+LEVER_NAME = r"[A-Za-z0-9_][A-Za-z0-9_-]*"
+
+
+class _Node:
+    """Base of schema nodes: plain classes (cheaper to import than dataclasses)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class Scalar(_Node):
+    __slots__ = ("check", "default")
+
+    def __init__(self, check: V.Checker, default: Any = ABSENT) -> None:
+        self.check, self.default = check, default
+
+
+class Table(_Node):
+    __slots__ = ("default", "fields", "post", "source")
+
+    def __init__(self, fields: dict[str, Any], default: Any = FILL,
+                 post: Callable[[dict[str, Any], str], None] | None = None,
+                 source: bool = True) -> None:
+        self.fields, self.default, self.post, self.source = fields, default, post, source
+
+
+class Records(_Node):
+    __slots__ = ("default", "item")
+
+    def __init__(self, item: Table, default: Any = REQUIRED) -> None:
+        self.item, self.default = item, default
+
+
+class Seq(_Node):
+    __slots__ = ("default", "item", "min_len")
+
+    def __init__(self, item: Table, default: Any = ABSENT, min_len: int = 0) -> None:
+        self.item, self.default, self.min_len = item, default, min_len
+
+
+class DistNode(_Node):
+    __slots__ = ("default",)
+    keys: tuple[str, ...] = ("dist", *sorted({p for ps in DIST_PARAMS.values() for p in ps}))
+
+    def __init__(self, default: Any = ABSENT) -> None:
+        self.default = default
+
+
+class ScheduleNode(_Node):
+    __slots__ = ("default",)
+    keys: tuple[str, ...] = ("every", "weekday", "day", "month", "time", "count")
+
+    def __init__(self, default: Any = ABSENT) -> None:
+        self.default = default
+
+
+class Named(_Node):
+    __slots__ = ("default", "item")
+
+    def __init__(self, item: Table, default: Any = ()) -> None:
+        self.item, self.default = item, default
+
+
+class FreeTable(_Node):
+    __slots__ = ("check", "default")
+
+    def __init__(self, check: V.Checker | None = None, default: Any = ABSENT) -> None:
+        self.check, self.default = check, default
+
+
+class Invalid(Exception):
+    """A validation failure at a dotted ``path``."""
+
+    def __init__(self, path: str, message: str, allowed: str | None = None) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+        self.allowed = allowed
+
+
+def join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+# ---- cross-key rules ---------------------------------------------------------------------
+
+def _scenario_post(t: dict[str, Any], path: str) -> None:
+    if t["warmup_days"] >= t["days"]:
+        raise Invalid(join(path, "warmup_days"),
+                      f"{t['warmup_days']} is not less than days = {t['days']}",
+                      f"an integer >= 0 and < days ({t['days']})")
+
+
+def _calendar_post(t: dict[str, Any], path: str) -> None:
+    both = sorted(set(t["extra_holidays"]) & set(t["extra_working_days"]))
+    if both:
+        raise Invalid(join(path, "extra_working_days"),
+                      f"{both[0].isoformat()} is also in extra_holidays",
+                      "dates that are not extra holidays")
+
+
+def _arrivals_post(t: dict[str, Any], path: str) -> None:
+    rates = [k for k in RATE_KEYS if k in t]
+    if len(rates) > 1:
+        raise Invalid(path, f"gives {len(rates)} rates ({', '.join(rates)})",
+                      f"at most one of {', '.join(RATE_KEYS)}")
+    if not rates and "schedule" not in t and not t["waves"]:
+        raise Invalid(path, "gives no arrivals",
+                      f"one of {', '.join(RATE_KEYS)}, and/or schedule, waves")
+
+
+def _task_post(t: dict[str, Any], path: str) -> None:
+    if "steps" in t and "effort_hours" in t:
+        raise Invalid(join(path, "steps"), "both steps and effort_hours are given",
+                      "steps or effort_hours, not both")
+    if "steps" not in t and "effort_hours" not in t:
+        raise Invalid(join(path, "effort_hours"), "required key is missing",
+                      "a distribution table, or steps")
+    if "name" not in t:  # defaults to the id; keep the schema's key order
+        rest = dict(t)
+        task_id = rest.pop("id")
+        t.clear()
+        t.update(id=task_id, name=task_id, **rest)
+
+
+# ---- the schema ---------------------------------------------------------------------------
+
+_nonneg = V.number(0.0)
+_positive = V.number(0.0, lo_open=True)
+
+SCENARIO = Table({
+    "name": Scalar(V.string(nonempty=True), REQUIRED),
+    "name_zh": Scalar(V.string(), ""),
+    "description": Scalar(V.string(), ""),
+    "days": Scalar(V.integer(1), 365),
+    "warmup_days": Scalar(V.integer(0), 0),
+    "start_date": Scalar(V.date_value, _dt.date(2019, 1, 1)),
+    "calendar": Scalar(V.choice(("always", "weekdays", "cn")), "weekdays"),
+    "seed": Scalar(V.integer(0), 1),
+    "replications": Scalar(V.integer(1), 10),
+}, post=_scenario_post)
+
+CALENDAR = Table({
+    "office_hours": Scalar(V.office_hours, ("08:30-12:00", "14:30-18:00")),
+    "extra_holidays": Scalar(V.date_list, ()),
+    "extra_working_days": Scalar(V.date_list, ()),
+}, post=_calendar_post)
+
+OFFICE = Table({
+    "workers": Scalar(V.integer(1), REQUIRED),
+    "dispatch": Scalar(V.choice(("fifo", "priority", "edf")), "fifo"),
+    "secretary": Scalar(V.boolean, True),
+    "secretary_takes_general_work": Scalar(V.boolean, False),
+    "overtime_threshold_hours": Scalar(_nonneg, 8.0),
+    "overtime_hours_max_per_day": Scalar(V.number(0.0, 12.0), 0.0),
+})
+
+ADMISSION = Table({
+    "enabled": Scalar(V.boolean, False),
+    "review_working_days": Scalar(_nonneg, 5.0),
+    "approval_probability": Scalar(V.probability, 0.2),
+    "pushed_anyway_share": Scalar(V.probability, 0.0),
+})
+
+SCHEDULE = ScheduleNode()
+
+WAVE = Table({
+    "start": Scalar(V.month_day, REQUIRED),
+    "days": Scalar(V.integer(1), REQUIRED),
+    "count": Scalar(_nonneg, REQUIRED),
+})
+
+ARRIVALS = Table({
+    **{k: Scalar(_nonneg) for k in RATE_KEYS},
+    "when": Scalar(V.choice(("office_hours", "any_time")), "office_hours"),
+    "seasonality": Scalar(V.seasonality, (1.0,) * 12),
+    "waves": Seq(WAVE, default=()),
+    "schedule": SCHEDULE,
+}, default=REQUIRED, post=_arrivals_post)
+
+STEP = Table({
+    "role": Scalar(V.choice(ROLES), "worker"),
+    "effort_hours": DistNode(REQUIRED),
+})
+
+TASK = Table({
+    "id": Scalar(V.string(TASK_ID, what="an id matching [a-z][a-z0-9_]*"), REQUIRED),
+    "name": Scalar(V.string()),
+    "name_zh": Scalar(V.string(), ""),
+    "enabled": Scalar(V.boolean, True),
+    "category": Scalar(V.choice(CATEGORIES), REQUIRED),
+    "origin": Scalar(V.choice(ORIGINS), "office"),
+    "admission_list": Scalar(V.choice(ADMISSION_LISTS), "none"),
+    "arrivals": ARRIVALS,
+    "copies": Scalar(V.integer(1), 1),
+    "effort_hours": DistNode(),
+    "effort_factor": Scalar(_positive, 1.0),
+    "priority": Scalar(V.integer(), 0),
+    "deadline_working_days": Scalar(V.integer(1)),
+    "steps": Seq(STEP, min_len=1),
+    "problem_kind": Scalar(V.choice(PROBLEM_KINDS), "other"),
+}, post=_task_post)
+
+PROBLEMS = Table({
+    "volunteer_kinds": Scalar(V.choice_list(PROBLEM_KINDS), ("repair", "cleaning", "housekeeping")),
+    "joint_meeting_kinds": Scalar(V.choice_list(PROBLEM_KINDS),
+                                  ("parking", "illegal_building", "dispute")),
+    "managed_estate_share": Scalar(V.probability, 0.0),
+    "red_property_coverage": Scalar(V.probability, 0.0),
+    "property_company_days": DistNode({"dist": "exponential", "mean": 3.0}),
+    "volunteer_max_wait_days": Scalar(_positive, 7.0),
+    "resolution_target_days": Scalar(_positive, 7.0),
+})
+
+VOLUNTEERS = Table({
+    "teams": Scalar(V.integer(0), 0),
+    "members_per_team": Scalar(V.integer(1), 10),
+    "hours_per_member_per_week": Scalar(_nonneg, 2.0),
+    "turnout": Scalar(V.probability, 0.5),
+    "windows": Scalar(V.windows, ("mon-fri 19:00-21:00", "sat-sun 09:00-12:00")),
+})
+
+JOINT_MEETINGS = Table({
+    "enabled": Scalar(V.boolean, False),
+    "schedule": ScheduleNode({"every": "month", "day": 20, "time": "15:00"}),
+    "duration_hours": Scalar(_positive, 2.0),
+    "workers_attending": Scalar(V.integer(0), 1),
+    "prep_hours": Scalar(_nonneg, 2.0),
+    "problems_per_meeting_max": Scalar(V.integer(1), 5),
+    "part_time_members": Scalar(V.integer(0), 0),
+})
+
+LEVER = Table({
+    "description": Scalar(V.string(nonempty=True), REQUIRED),
+    "description_zh": Scalar(V.string(), ""),
+    "source": Scalar(V.string(), REQUIRED),
+    "enabled": Scalar(V.boolean, True),
+    "set": FreeTable(None, REQUIRED),
+}, source=False)
+
+ROOT = Table({
+    "scenario": SCENARIO,
+    "calendar": CALENDAR,
+    "office": OFFICE,
+    "admission": ADMISSION,
+    "tasks": Records(TASK),
+    "problems": PROBLEMS,
+    "volunteers": VOLUNTEERS,
+    "joint_meetings": JOINT_MEETINGS,
+    "levers": Named(LEVER),
+    "sources": FreeTable(V.string(what="a citation string"), ()),
+}, source=False)
+"""The whole file. ``extends`` is read and removed before this schema applies."""
+
+TOP_KEYS: tuple[str, ...] = ("extends", *ROOT.fields)

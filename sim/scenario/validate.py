@@ -1,0 +1,310 @@
+"""Validation: check merged scenario data against the schema and fill in the defaults.
+
+:func:`validate` walks :data:`sim.scenario.schema.ROOT` over the data and returns the
+canonical, fully defaulted plain data (``Scenario.resolved`` before freezing), or raises
+:class:`~sim.scenario.schema.Invalid` at the first problem, with its dotted path (tasks
+addressed by id, ``tasks[3].id`` when the id is missing) and what is allowed.
+:func:`check_levers` validates only the ``[levers]`` table (needed before levers apply);
+:func:`check_sources` checks that ``[sources]`` keys name fields of the resolved data.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from sim.scenario.model import DIST_PARAMS, WEEKDAYS
+from sim.scenario.schema import (
+    ABSENT,
+    EVERY,
+    FILL,
+    LEVER_NAME,
+    REQUIRED,
+    ROOT,
+    SCHEDULE_KEYS,
+    TOP_KEYS,
+    DistNode,
+    FreeTable,
+    Invalid,
+    Named,
+    Records,
+    Scalar,
+    ScheduleNode,
+    Seq,
+    Table,
+    join,
+)
+from sim.scenario.values import Bad, describe, integer, number, string, suggest, time_of_day
+
+_MISSING = "required key is missing"
+
+
+def validate(data: Mapping[str, Any]) -> dict[str, Any]:
+    """Checked, canonical data with every default filled in."""
+    return _table(ROOT, data, "")
+
+
+def check_levers(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The checked ``[levers]`` table of ``data`` (name -> lever), in file order."""
+    node = ROOT.fields["levers"]
+    if data.get("levers") is None:
+        return {}
+    return _named(node, data["levers"], "levers")
+
+
+def _value(node: Any, v: Any, path: str) -> Any:
+    if isinstance(node, Scalar):
+        try:
+            return node.check(v)
+        except Bad as exc:
+            raise Invalid(path + exc.sub, exc.message, exc.allowed) from None
+    if isinstance(node, Table):
+        return _table(node, v, path)
+    if isinstance(node, Records):
+        return _records(node, v, path)
+    if isinstance(node, Seq):
+        return _seq(node, v, path)
+    if isinstance(node, DistNode):
+        return _dist(node, v, path)
+    if isinstance(node, ScheduleNode):
+        return _schedule(node, v, path)
+    if isinstance(node, Named):
+        return _named(node, v, path)
+    if isinstance(node, FreeTable):
+        return _free(node, v, path)
+    raise TypeError(node)  # pragma: no cover
+
+
+def _absent(node: Any, path: str) -> Any:
+    d = node.default
+    if d is REQUIRED:
+        raise Invalid(path, _MISSING)
+    if d is ABSENT:
+        return ABSENT
+    if d is FILL:
+        return _table(node, {}, path)
+    if isinstance(node, Named | FreeTable):
+        return {}
+    if isinstance(node, DistNode | ScheduleNode):
+        return _value(node, dict(d), path)
+    return d
+
+
+def _unknown(path: str, key: str, allowed: list[str]) -> Invalid:
+    hint = suggest(key, allowed)
+    return Invalid(join(path, key), f"unknown key{hint}", None if hint else ", ".join(allowed))
+
+
+def _need_table(v: Any, path: str, example: str = "") -> None:
+    if not isinstance(v, Mapping):
+        raise Invalid(path, f"expected a table, got {describe(v)}", example or None)
+
+
+def _table(node: Table, v: Any, path: str) -> dict[str, Any]:
+    _need_table(v, path)
+    fields = node.fields
+    for key in v:
+        if key not in fields and not (key == "source" and node.source):
+            allowed = list(TOP_KEYS) if node is ROOT else [*fields, *(
+                ["source"] if node.source else [])]
+            raise _unknown(path, key, allowed)
+    out: dict[str, Any] = {}
+    for name, sub in fields.items():
+        p = join(path, name)
+        raw = v.get(name)
+        result = _value(sub, raw, p) if raw is not None else _absent(sub, p)
+        if result is not ABSENT:
+            out[name] = result
+    if "source" in v and "source" not in fields:
+        out["source"] = _value(Scalar(string(what="a citation string")), v["source"],
+                               join(path, "source"))
+    if node.post is not None:
+        node.post(out, path)
+    return out
+
+
+def _records(node: Records, v: Any, path: str) -> list[dict[str, Any]]:
+    if not isinstance(v, list | tuple):
+        raise Invalid(path, f"expected an array of tables ([[{path}]]), got {describe(v)}")
+    if not v:
+        raise Invalid(path, "needs at least one entry", "one or more [[tasks]] tables")
+    first = check_ids(v, path)
+    out = []
+    for item in v:
+        tid = item["id"]
+        try:
+            out.append(_table(node.item, item, join(path, tid)))
+        except Invalid as exc:
+            if exc.message == _MISSING and exc.path.count(".") == path.count(".") + 2:
+                hint = suggest(tid, [t for t in first if t != tid])
+                if hint:
+                    exc.message += f"; is {tid!r} a new task? {hint.strip(' ()')}"
+            raise
+    out.sort(key=lambda t: t["id"])
+    return out
+
+
+def check_ids(v: Any, path: str) -> dict[str, int]:
+    """Every entry of an array of tables has a valid, unique ``id``; returns id -> index."""
+    id_check = ROOT.fields["tasks"].item.fields["id"]
+    first: dict[str, int] = {}
+    for i, item in enumerate(v):
+        ip = f"{path}[{i}]"
+        _need_table(item, ip)
+        if item.get("id") is None:
+            raise Invalid(f"{ip}.id", _MISSING, "an id matching [a-z][a-z0-9_]*")
+        tid = _value(id_check, item["id"], f"{ip}.id")
+        if tid in first:
+            raise Invalid(f"{ip}.id", f"duplicate id {tid!r} (first at {path}[{first[tid]}])",
+                          "unique ids")
+        first[tid] = i
+    return first
+
+
+def _seq(node: Seq, v: Any, path: str) -> tuple[dict[str, Any], ...]:
+    if not isinstance(v, list | tuple):
+        raise Invalid(path, f"expected an array of tables, got {describe(v)}")
+    if len(v) < node.min_len:
+        raise Invalid(path, f"needs at least {node.min_len} entry", "a non-empty array of tables")
+    return tuple(_table(node.item, x, f"{path}[{i}]") for i, x in enumerate(v))
+
+
+_DIST_EXAMPLE = '{ dist = "exponential", mean = 1.0 }; dist: ' + ", ".join(DIST_PARAMS)
+
+
+def _dist(node: DistNode, v: Any, path: str) -> dict[str, Any]:
+    _need_table(v, path, _DIST_EXAMPLE)
+    d = node.default
+    if isinstance(d, Mapping) and v.get("dist", d["dist"]) == d["dist"]:
+        v = {**d, **v}
+    kind = v.get("dist")
+    if kind is None:
+        raise Invalid(join(path, "dist"), _MISSING, ", ".join(DIST_PARAMS))
+    if not isinstance(kind, str) or kind not in DIST_PARAMS:
+        hint = suggest(kind, list(DIST_PARAMS)) if isinstance(kind, str) else ""
+        what = f"unknown distribution {kind!r}" if isinstance(kind, str) else (
+            f"expected a string, got {describe(kind)}")
+        raise Invalid(join(path, "dist"), what + hint, ", ".join(DIST_PARAMS))
+    names = DIST_PARAMS[kind]
+    allowed = f"{kind}: {', '.join(names)}"
+    for key in v:
+        if key not in names and key not in ("dist", "source"):
+            hint = suggest(key, names)
+            raise Invalid(join(path, key), f"unexpected parameter for {kind}{hint}", allowed)
+    out: dict[str, Any] = {"dist": kind}
+    for name in names:
+        if v.get(name) is None:
+            raise Invalid(join(path, name), f"missing parameter of {kind}", allowed)
+        out[name] = _value(Scalar(number()), v[name], join(path, name))
+    p = out
+    if kind == "fixed" and p["value"] < 0:
+        raise Invalid(join(path, "value"), f"{p['value']:g} is negative", "value >= 0")
+    if kind in ("exponential", "lognormal", "gamma") and p["mean"] <= 0:
+        raise Invalid(join(path, "mean"), f"{p['mean']:g} is not positive", "mean > 0")
+    if kind in ("lognormal", "gamma") and p["sd"] <= 0:
+        raise Invalid(join(path, "sd"), f"{p['sd']:g} is not positive", "sd > 0")
+    if kind in ("triangular", "uniform"):
+        rule = "low <= mode <= high, low >= 0, high > low" if kind == "triangular" else (
+            "low >= 0, high > low")
+        if p["low"] < 0:
+            raise Invalid(join(path, "low"), f"{p['low']:g} is negative", rule)
+        if p["high"] <= p["low"]:
+            raise Invalid(join(path, "high"), f"{p['high']:g} is not above low = {p['low']:g}",
+                          rule)
+        if kind == "triangular" and not p["low"] <= p["mode"] <= p["high"]:
+            raise Invalid(join(path, "mode"),
+                          f"{p['mode']:g} is not between low = {p['low']:g} and high = "
+                          f"{p['high']:g}", rule)
+    if "source" in v:
+        out["source"] = _value(Scalar(string()), v["source"], join(path, "source"))
+    assert all(math.isfinite(x) for k, x in out.items() if k in names)
+    return out
+
+
+_SCHEDULE_CHECKS: dict[str, tuple[Any, Any]] = {
+    "weekday": (Scalar(lambda x: _weekday(x)), "mon"),
+    "day": (Scalar(integer(1, 28)), 1),
+    "month": (Scalar(integer(1, 12)), 1),
+}
+
+
+def _weekday(x: Any) -> str:
+    if not isinstance(x, str):
+        raise Bad(f"expected a string, got {describe(x)}", ", ".join(WEEKDAYS))
+    if x not in WEEKDAYS:
+        raise Bad(f"unknown weekday {x!r}{suggest(x.lower()[:3], WEEKDAYS)}", ", ".join(WEEKDAYS))
+    return x
+
+
+def _schedule(node: ScheduleNode, v: Any, path: str) -> dict[str, Any]:
+    _need_table(v, path, '{ every = "week", weekday = "mon", time = "09:00" }')
+    d = node.default
+    if isinstance(d, Mapping) and v.get("every", d["every"]) == d["every"]:
+        v = {**d, **v}
+    if v.get("every") is None:
+        raise Invalid(join(path, "every"), _MISSING, ", ".join(EVERY))
+    every = _value(Scalar(lambda x: _every(x)), v["every"], join(path, "every"))
+    own = SCHEDULE_KEYS[every]
+    allowed = ["every", *own, "time", "count"]
+    for key in v:
+        if key == "source":
+            continue
+        if key not in node.keys:
+            raise _unknown(path, key, [*node.keys, "source"])
+        if key not in allowed:
+            raise Invalid(join(path, key), f"does not apply to every = {every!r}",
+                          ", ".join(allowed))
+    out: dict[str, Any] = {"every": every}
+    for key in own:
+        check, default = _SCHEDULE_CHECKS[key]
+        out[key] = _value(check, v[key], join(path, key)) if v.get(key) is not None else default
+    out["time"] = _value(Scalar(time_of_day), v["time"], join(path, "time")) if v.get(
+        "time") is not None else "09:00"
+    out["count"] = _value(Scalar(integer(1)), v["count"], join(path, "count")) if v.get(
+        "count") is not None else 1
+    if "source" in v:
+        out["source"] = _value(Scalar(string()), v["source"], join(path, "source"))
+    return out
+
+
+def _every(x: Any) -> str:
+    if not isinstance(x, str) or x not in EVERY:
+        raise Bad((f"unknown value {x!r}{suggest(x, EVERY)}" if isinstance(x, str)
+                   else f"expected a string, got {describe(x)}"), ", ".join(EVERY))
+    return x
+
+
+def _named(node: Named, v: Any, path: str) -> dict[str, Any]:
+    import re
+
+    _need_table(v, path)
+    out = {}
+    for name, item in v.items():
+        p = join(path, name)
+        if not re.fullmatch(LEVER_NAME, name):
+            raise Invalid(p, f"{name!r} is not a valid name", "letters, digits, _ and -")
+        out[name] = _table(node.item, item, p)
+    return out
+
+
+def _free(node: FreeTable, v: Any, path: str) -> dict[str, Any]:
+    _need_table(v, path)
+    if node.check is None:
+        return dict(v)
+    return {k: _value(Scalar(node.check), x, join(path, k)) for k, x in v.items()}
+
+
+def check_sources(resolved: Mapping[str, Any]) -> None:
+    """Every ``[sources]`` key must name a field (or table) of the resolved data."""
+    from sim.scenario.content import content_paths, lookup
+
+    sources = resolved.get("sources") or {}
+    known: list[str] | None = None
+    for key in sources:
+        if key.split(".")[0] not in ("sources", "levers") and lookup(resolved, key) is not None:
+            continue
+        known = known if known is not None else content_paths(resolved)
+        hint = suggest(key, known)
+        raise Invalid(join("sources", key), f"names no field of the scenario{hint}",
+                      None if hint else "a dotted path such as office.workers")

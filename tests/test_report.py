@@ -1,0 +1,350 @@
+"""``sim report``: one self-contained HTML file that a browser can show offline.
+
+The Bozhou reports (English and Chinese, 2 replications) are written once per module by the
+command line, in parallel; the checks parse them with :mod:`html.parser`."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from sim.errors import InputError
+from sim.metrics import HEADLINE, metric
+
+ROOT = Path(__file__).resolve().parents[1]
+BEFORE = "scenarios/bozhou_before.toml"
+AFTER = "scenarios/bozhou_after.toml"
+CJK = re.compile(r"[\u3400-\u9fff]")
+STRESS_EN = ("Objectives", "Logic", "Data", "Experimentation", "Implementation", "Code access")
+STRESS_ZH = ("目标", "模型逻辑", "数据", "实验设计", "实现", "代码获取")
+
+
+def _sim(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    return subprocess.run([sys.executable, "-m", "sim", *args], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=timeout)
+
+
+class Page(HTMLParser):
+    """Tags, attributes, headings and table rows of a page."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.headings: dict[str, list[str]] = {"h1": [], "h2": [], "h3": [], "h4": []}
+        self.ids: list[str] = []
+        self.tables: dict[str, list[str]] = {}
+        self._open: list[str] = []
+        self._heading: str | None = None
+        self._text: list[str] = []
+        self._table: list[str | None] = []
+        self._row: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        self.tags.append((tag, a))
+        if "id" in a:
+            self.ids.append(a["id"])
+        if tag in self.headings:
+            self._heading, self._text = tag, []
+        if tag == "table":
+            self._table.append(a.get("id"))
+            if a.get("id"):
+                self.tables[a["id"]] = []
+        if tag == "tr":
+            self._row = []
+
+    def handle_endtag(self, tag):
+        if tag == self._heading:
+            self.headings[tag].append(" ".join("".join(self._text).split()))
+            self._heading = None
+        if tag == "table" and self._table:
+            self._table.pop()
+        if tag == "tr" and self._row is not None:
+            tid = self._table[-1] if self._table else None
+            if tid:
+                self.tables[tid].append(" ".join(" ".join(self._row).split()))
+            self._row = None
+
+    def handle_data(self, data):
+        if self._heading:
+            self._text.append(data)
+        if self._row is not None:
+            self._row.append(data)
+
+
+def _parse(text: str) -> Page:
+    page = Page()
+    page.feed(text)
+    page.close()
+    return page
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """{lang: (path, stdout)}: both reports written by ``sim report`` side by side."""
+    out = tmp_path_factory.mktemp("report")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    procs = {}
+    for lang in ("en", "zh"):
+        path = out / "sub dir" / f"report_{lang}.html"  # parent created, spaces fine
+        procs[lang] = (path, subprocess.Popen(
+            [sys.executable, "-m", "sim", "report", BEFORE, AFTER, "--replications", "2",
+             "-o", str(path), "--lang", lang, "--no-progress"],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
+    done = {}
+    for lang, (path, proc) in procs.items():
+        stdout, stderr = proc.communicate(timeout=600)
+        assert proc.returncode == 0, stderr
+        assert "Traceback" not in stderr
+        done[lang] = (path, stdout)
+    return done
+
+
+@pytest.fixture(scope="module")
+def en(reports):
+    path, _ = reports["en"]
+    return path.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def zh(reports):
+    path, _ = reports["zh"]
+    return path.read_text(encoding="utf-8")
+
+
+# --------------------------------------------------------------------------- content
+def test_report_is_written_and_its_path_printed(reports):
+    for path, stdout in reports.values():
+        assert path.is_file() and path.stat().st_size > 100_000
+        assert stdout.strip() == str(path)
+
+
+def test_report_parses_and_names_both_scenarios(en):
+    page = _parse(en)
+    assert en.startswith("<!DOCTYPE html>")
+    assert page.headings["h1"] and "Bozhou before" in page.headings["h1"][0]
+    assert "Bozhou before" in en and "Bozhou after" in en
+    # the scenario descriptions, in plain words
+    assert "8 community workers and a party secretary" in en
+    sections = " | ".join(page.headings["h2"])
+    for heading in ("The question", "The scenarios", "What differs between them",
+                    "Headline results", "Figures", "All metrics", "Model documentation (STRESS-DES)"):
+        assert heading in sections
+    assert len(page.ids) == len(set(page.ids)), "duplicate element ids (figures' SVG ids clash)"
+
+
+def test_headline_table(en):
+    page = _parse(en)
+    rows = page.tables["headline-table"]
+    assert len(rows) == 1 + len(HEADLINE)  # header + one row per headline metric
+    assert "Paired difference" in rows[0] and "Verdict" in rows[0]
+    for name in HEADLINE:
+        row = next((r for r in rows if r.startswith(metric(name).label)), None)
+        assert row is not None, name
+        assert re.search(r"better|worse|no clear difference|higher|lower", row)
+    # means with confidence intervals, the paired difference in percentage points
+    admin = next(r for r in rows if r.startswith(metric("admin_hours_share").label))
+    assert re.search(r"\[\d+\.\d+, \d+\.\d+\]", admin) and " pp" in admin and "better" in admin
+    # the full metric table has more rows than the headline one
+    assert len(page.tables["metric-table"]) > len(rows) + 20
+
+
+def test_levers_and_differences(en):
+    # every lever of the reform with its description and source
+    for lever in ("admission_list", "fewer_assessments", "opinion_rights", "red_property"):
+        assert f"<code>{lever}</code>" in en
+    assert "Only listed work enters the community" in en
+    assert "全市取消社区检查考核评比事项27个" in en  # a lever's source, from the article
+    # the parameter differences (scenario_diff), with their values
+    assert "tasks.ledger_upkeep.arrivals.per_month" in en
+    assert "Every parameter that differs" in en
+
+
+def test_at_least_six_embedded_figures(en, zh):
+    for text in (en, zh):
+        n = text.count("<svg") + text.count("data:image")
+        assert n >= 6
+    for fid in ("fig-headline", "fig-forest", "fig-hours-category", "fig-hours-origin",
+                "fig-workload", "fig-resolution", "fig-opinion", "fig-utilisation"):
+        assert f'id="{fid}"' in en
+
+
+def test_stress_des_sections(en, zh):
+    h3 = " | ".join(_parse(en).headings["h3"])
+    for heading in STRESS_EN:
+        assert heading in h3, heading
+    for heading in ("Data sources", "Input parameters", "Assumptions", "Initialisation",
+                    "Run length", "Estimation approach", "Software", "System specification"):
+        assert heading in " | ".join(_parse(en).headings["h4"]), heading
+    assert "Strengthening the reporting of empirical simulation studies" in en
+    # experimentation and implementation facts
+    assert "SeedSequence" in en and "common random numbers" in en.lower()
+    for package in ("Python", "simpy", "numpy", "pandas", "matplotlib", "community-office-sim"):
+        assert package in en
+    assert "CPU count" in en and "Run time" in en
+    # the parameter table: flatten + source_of of every scenario
+    assert "office.workers" in en and "SOURCES.md 天长" in en
+    h3_zh = " | ".join(_parse(zh).headings["h3"])
+    for heading in STRESS_ZH:
+        assert heading in h3_zh, heading
+
+
+def test_no_external_resources(en, zh):
+    for text in (en, zh):
+        page = _parse(text)
+        for tag, attrs in page.tags:
+            for key in ("src", "href", "xlink:href", "data", "action", "poster", "srcset"):
+                value = (attrs.get(key) or "").strip().lower()
+                assert not value.startswith(("http:", "https:", "//", "ftp:")), (tag, key, value)
+            assert tag not in ("script", "iframe", "object", "embed", "base")
+            if tag == "link":
+                pytest.fail(f"<link> in a self-contained page: {attrs}")
+        assert not re.search(r"url\(\s*['\"]?(https?:)?//", text, re.I)
+        assert "@import" not in text and "@font-face" not in text
+        # any remaining http(s) text is a plain-text citation, never inside a tag
+        for m in re.finditer(r"https?://", text):
+            start = text.rfind("<", 0, m.start())
+            assert text.rfind(">", 0, m.start()) > start, text[max(0, m.start() - 80):m.start() + 40]
+
+
+def test_chinese_report(zh):
+    page = _parse(zh)
+    assert '<html lang="zh-CN">' in zh
+    h2 = page.headings["h2"]
+    assert all(CJK.search(h) for h in h2), h2
+    for heading in ("研究问题", "比较的方案", "主要结果", "图表", "全部指标", "模型说明"):
+        assert any(heading in h for h in h2), heading
+    assert "亳州社区减负前" in zh and "亳州社区减负后" in zh
+    rows = page.tables["headline-table"]
+    assert any(metric("admin_hours_share").label_zh in r for r in rows)
+    assert "更好" in zh
+
+
+# --------------------------------------------------------------------------- bad input
+@pytest.mark.parametrize("args, needle", [
+    ((BEFORE, "scenarios/nope.toml"), "nope.toml"),
+    ((BEFORE,), "at least two"),
+    ((BEFORE, AFTER, "--replications", "0"), "--replications"),
+    ((BEFORE, AFTER, "--set", "office.wokers=3"), "wokers"),
+    ((BEFORE, AFTER, "--lang", "fr"), "lang"),
+    ((BEFORE, AFTER, "--seed", "-1"), "--seed"),
+])
+def test_bad_input_exits_2(tmp_path, args, needle):
+    p = _sim("report", *args, "-o", str(tmp_path / "r.html"), timeout=120)
+    assert p.returncode == 2, p.stderr
+    assert needle in p.stderr
+    assert "Traceback" not in p.stderr
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_output_is_a_directory_exits_2(tmp_path):
+    p = _sim("report", BEFORE, AFTER, "--replications", "1", "-o", str(tmp_path), timeout=300)
+    assert p.returncode == 2, p.stderr
+    assert "directory" in p.stderr and "Traceback" not in p.stderr
+
+
+def test_missing_output_option_exits_2():
+    p = _sim("report", BEFORE, AFTER, timeout=120)
+    assert p.returncode == 2 and "-o" in p.stderr
+
+
+def test_help_works():
+    p = _sim("report", "--help", timeout=120)
+    assert p.returncode == 0 and "REPORT.html" in p.stdout
+
+
+# --------------------------------------------------------------------------- the functions
+TINY = """\
+[scenario]
+name = "{name}"
+name_zh = "{name_zh}"
+description = "A tiny office for tests."
+days = 40
+calendar = "weekdays"
+seed = 3
+
+[office]
+workers = 2
+secretary = true
+
+[volunteers]
+teams = {teams}
+
+[[tasks]]
+id = "core"
+category = "core"
+arrivals = {{ per_day = 6.0 }}
+effort_hours = {{ dist = "exponential", mean = 1.0 }}
+
+[[tasks]]
+id = "repair"
+category = "problem"
+origin = "resident"
+problem_kind = "repair"
+arrivals = {{ per_day = 1.0 }}
+effort_hours = {{ dist = "exponential", mean = 1.0 }}
+
+[[tasks]]
+id = "opinion"
+category = "opinion"
+origin = "department"
+arrivals = {{ per_week = 2.0 }}
+deadline_working_days = 3
+steps = [
+  {{ role = "worker", effort_hours = {{ dist = "fixed", value = 1.0 }} }},
+  {{ role = "secretary", effort_hours = {{ dist = "fixed", value = 0.5 }} }},
+]
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    from sim.experiment import compare
+
+    d = tmp_path_factory.mktemp("tiny")
+    a, b = d / "a.toml", d / "b.toml"
+    a.write_text(TINY.format(name="Tiny A", name_zh="小 A", teams=0), encoding="utf-8")
+    b.write_text(TINY.format(name="Tiny B", name_zh="小 B", teams=1), encoding="utf-8")
+    return [a, b], compare([a, b], replications=2, events=True, progress=False)
+
+
+def test_build_report_is_a_pure_function(tiny):
+    from sim.report import build_report
+
+    _, comp = tiny
+    first = build_report(comp, "en")
+    assert first == build_report(comp, "en")
+    assert "Tiny A" in first and "volunteers.teams" in first
+    zh = build_report(comp, "zh")
+    assert "小 A" in zh and zh != first
+
+
+def test_build_report_rejects_bad_input(tiny):
+    from sim.report import build_report
+
+    _, comp = tiny
+    with pytest.raises(InputError, match="lang"):
+        build_report(comp, "fr")
+    with pytest.raises(InputError):
+        build_report(comp.runs[0], "en")
+
+
+def test_write_report(tiny, tmp_path):
+    from sim.report import write_report
+
+    files, comp = tiny
+    out = write_report(tmp_path / "a" / "b.html", comp)
+    assert out.is_file() and out.read_text(encoding="utf-8").count("<svg") >= 6
+    again = write_report(tmp_path / "c.html", files, "zh", replications=1)
+    assert "小 B" in again.read_text(encoding="utf-8")
+    with pytest.raises(InputError, match="directory"):
+        write_report(tmp_path, comp)
+    with pytest.raises(InputError, match="two scenarios"):
+        write_report(tmp_path / "d.html", files[:1])
