@@ -37,13 +37,16 @@ import unicodedata
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from sim import __version__
+
+if TYPE_CHECKING:
+    import pandas as pd
 from sim.engine import TASK_FIELDS, ReplicationResult, run_replication
 from sim.errors import InputError
 from sim.metrics import HEADLINE, metric
@@ -269,50 +272,12 @@ def _experiment(scenarios: list[Scenario], replications, seed, precision, max_re
 # --------------------------------------------------------------------------- results
 def _build_run(scenario: Scenario, seed: int, reps: list[ReplicationResult], seconds: float,
                precision_info: dict[str, Any]) -> RunResult:
-    names = list(dict.fromkeys(name for r in reps for name in r.metrics))
-    by_rep = pd.DataFrame({"replication": [r.replication for r in reps],
-                           **{m: [r.metrics.get(m, math.nan) for r in reps] for m in names}})
-    rows = []
-    for m in names:
-        iv = t_interval(by_rep[m].to_numpy())
-        meta = metric(m)
-        rows.append({"metric": m, "mean": iv.mean, "sd": iv.sd, "n": iv.n, "ci_low": iv.low,
-                     "ci_high": iv.high, "half_width": iv.half_width, "label": meta.label,
-                     "label_zh": meta.label_zh, "unit": meta.unit, "direction": meta.direction,
-                     "headline": meta.headline})
-    summary = pd.DataFrame(rows, columns=["metric", "mean", "sd", "n", "ci_low", "ci_high",
-                                          "half_width", "label", "label_zh", "unit", "direction",
-                                          "headline"]).set_index("metric")
-    trows = [{"replication": r.replication, "task": tid,
-              **{k: info.get(k, "") for k in _TASK_INFO},
-              **{f: float(info.get(f, math.nan)) for f in TASK_FIELDS}}
-             for r in reps for tid, info in r.tasks.items()]
-    tasks_long = pd.DataFrame(trows, columns=["replication", "task", *_TASK_INFO, *TASK_FIELDS])
-    if len(tasks_long):
-        g = tasks_long.groupby("task", sort=False)
-        tasks = pd.concat([g[list(_TASK_INFO)].first(), g[list(TASK_FIELDS)].mean()], axis=1)
-    else:
-        tasks = pd.DataFrame(columns=[*_TASK_INFO, *TASK_FIELDS]).rename_axis("task")
-    start = pd.Timestamp(scenario.scenario.start_date)
-    frames = []
-    for r in reps:
-        df = pd.DataFrame(r.daily)
-        df.insert(0, "replication", r.replication)
-        df.insert(2, "date", start + pd.to_timedelta(df["day"], unit="D"))
-        frames.append(df)
-    daily = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    events = None
-    if reps and all(r.events is not None for r in reps):
-        ev = []
-        for r in reps:
-            df = pd.DataFrame(r.events)
-            df.insert(0, "replication", r.replication)
-            ev.append(df)
-        events = pd.concat(ev, ignore_index=True)
     return RunResult(scenario=scenario, seed=seed, replications=len(reps), version=__version__,
-                     run_seconds=seconds, by_replication=by_rep, summary=summary, tasks=tasks,
-                     tasks_by_replication=tasks_long, daily=daily, events=events,
-                     precision_info=precision_info)
+                     run_seconds=seconds, precision_info=precision_info, results=list(reps))
+
+
+_SUMMARY_COLUMNS = ["metric", "mean", "sd", "n", "ci_low", "ci_high", "half_width", "label",
+                    "label_zh", "unit", "direction", "headline"]
 
 
 def _write_frames(directory, frames: dict[str, pd.DataFrame | None], index: set[str]) -> list[Path]:
@@ -391,7 +356,13 @@ def _unit(unit: str, lang: str) -> str:
 
 def _ordered(frame: pd.DataFrame, key: str = "headline") -> pd.DataFrame:
     """Headline metrics first (in registry order), then the rest, each in their order."""
+    import pandas as pd
+
     return pd.concat([frame[frame[key]], frame[~frame[key]]])
+
+
+def _ordered_records(rows: list[dict[str, Any]], key: str = "headline") -> list[dict[str, Any]]:
+    return [r for r in rows if r[key]] + [r for r in rows if not r[key]]
 
 
 @dataclass
@@ -404,6 +375,8 @@ class RunResult:
     origin and the means over replications of the task figures); ``tasks_by_replication``:
     the same per replication (long); ``daily``: replication, day, date and the daily columns
     (long); ``events``: the event logs with a replication column (only with ``events=True``).
+    The tables are pandas DataFrames built on first use from ``results`` (the replications'
+    own results), so ``to_json()`` and ``table()`` need neither pandas nor scipy.stats.
     """
 
     scenario: Scenario
@@ -411,13 +384,104 @@ class RunResult:
     replications: int
     version: str
     run_seconds: float
-    by_replication: pd.DataFrame
-    summary: pd.DataFrame
-    tasks: pd.DataFrame
-    tasks_by_replication: pd.DataFrame
-    daily: pd.DataFrame
-    events: pd.DataFrame | None = None
     precision_info: dict[str, Any] = field(default_factory=dict)
+    results: list[ReplicationResult] = field(default_factory=list, repr=False)
+
+    # ---------------------------------------------------------------- numpy summaries
+    @cached_property
+    def _metric_names(self) -> list[str]:
+        return list(dict.fromkeys(name for r in self.results for name in r.metrics))
+
+    @cached_property
+    def _values(self) -> dict[str, np.ndarray]:
+        return {m: np.asarray([r.metrics.get(m, math.nan) for r in self.results], dtype=float)
+                for m in self._metric_names}
+
+    @cached_property
+    def _summary_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for m, v in self._values.items():
+            iv = t_interval(v)
+            meta = metric(m)
+            rows.append({"metric": m, "mean": iv.mean, "sd": iv.sd, "n": iv.n, "ci_low": iv.low,
+                         "ci_high": iv.high, "half_width": iv.half_width, "label": meta.label,
+                         "label_zh": meta.label_zh, "unit": meta.unit,
+                         "direction": meta.direction, "headline": meta.headline})
+        return rows
+
+    @cached_property
+    def _task_means(self) -> dict[str, dict[str, Any]]:
+        out: dict[str, dict[str, Any]] = {}
+        for r in self.results:
+            for tid, info in r.tasks.items():
+                row = out.setdefault(tid, {**{k: info.get(k, "") for k in _TASK_INFO},
+                                           **{f: [] for f in TASK_FIELDS}})
+                for f in TASK_FIELDS:
+                    row[f].append(float(info.get(f, math.nan)))
+        for row in out.values():
+            for f in TASK_FIELDS:
+                x = np.asarray(row[f], dtype=float)
+                x = x[~np.isnan(x)]
+                row[f] = float(x.mean()) if x.size else math.nan
+        return out
+
+    # ---------------------------------------------------------------- pandas tables
+    @cached_property
+    def by_replication(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame({"replication": [r.replication for r in self.results],
+                             **self._values})
+
+    @cached_property
+    def summary(self) -> pd.DataFrame:
+        import pandas as pd
+
+        return pd.DataFrame(self._summary_rows, columns=_SUMMARY_COLUMNS).set_index("metric")
+
+    @cached_property
+    def tasks_by_replication(self) -> pd.DataFrame:
+        import pandas as pd
+
+        rows = [{"replication": r.replication, "task": tid,
+                 **{k: info.get(k, "") for k in _TASK_INFO},
+                 **{f: float(info.get(f, math.nan)) for f in TASK_FIELDS}}
+                for r in self.results for tid, info in r.tasks.items()]
+        return pd.DataFrame(rows, columns=["replication", "task", *_TASK_INFO, *TASK_FIELDS])
+
+    @cached_property
+    def tasks(self) -> pd.DataFrame:
+        import pandas as pd
+
+        frame = pd.DataFrame.from_dict(self._task_means, orient="index",
+                                       columns=[*_TASK_INFO, *TASK_FIELDS])
+        return frame.rename_axis("task")
+
+    @cached_property
+    def daily(self) -> pd.DataFrame:
+        import pandas as pd
+
+        start = pd.Timestamp(self.scenario.scenario.start_date)
+        frames = []
+        for r in self.results:
+            df = pd.DataFrame(r.daily)
+            df.insert(0, "replication", r.replication)
+            df.insert(2, "date", start + pd.to_timedelta(df["day"], unit="D"))
+            frames.append(df)
+        return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+    @cached_property
+    def events(self) -> pd.DataFrame | None:
+        import pandas as pd
+
+        if not self.results or any(r.events is None for r in self.results):
+            return None
+        parts = []
+        for r in self.results:
+            df = pd.DataFrame(r.events)
+            df.insert(0, "replication", r.replication)
+            parts.append(df)
+        return pd.concat(parts, ignore_index=True)
 
     @property
     def name(self) -> str:
@@ -426,11 +490,12 @@ class RunResult:
     def to_json(self) -> dict[str, Any]:
         """The ``sim run --json`` object of ``CONTRACT.md`` (NaN -> None)."""
         metrics = {}
-        for m, row in self.summary.iterrows():
+        for row in self._summary_rows:
+            m = row["metric"]
             metrics[m] = {"mean": _num(row["mean"]),
                           "ci95": [_num(row["ci_low"]), _num(row["ci_high"])],
-                          "values": [_num(v) for v in self.by_replication[m]]}
-        tasks = {tid: {f: _num(row[f]) for f in TASK_FIELDS} for tid, row in self.tasks.iterrows()}
+                          "values": [_num(v) for v in self._values[m]]}
+        tasks = {tid: {f: _num(row[f]) for f in TASK_FIELDS} for tid, row in self._task_means.items()}
         sc = self.scenario
         return {"scenario": {"name": sc.name, "path": str(sc.path), "hash": sc.hash},
                 "seed": int(self.seed), "replications": int(self.replications),
@@ -452,9 +517,9 @@ class RunResult:
                  f"{self.name}: {self.replications} replications, seed {self.seed}")
         rows = [["指标" if zh else "Metric", "均值" if zh else "Mean",
                  "95% 置信区间" if zh else "95% CI", "单位" if zh else "Unit"]]
-        s = _ordered(self.summary)
         hidden = 0
-        for m, row in s.iterrows():
+        for row in _ordered_records(self._summary_rows):
+            m = row["metric"]
             if not row["headline"] and _nil(row["mean"]) and _nil(row["sd"]):
                 hidden += 1
                 continue
@@ -517,6 +582,8 @@ class ComparisonResult:
         the command, and ``scenario``), summary.csv, by_replication.csv, tasks.csv,
         tasks_by_replication.csv, daily.csv (and events.csv); Parquet copies if pyarrow is
         installed. Returns the paths written."""
+        import pandas as pd
+
         def stack(attr: str, index: bool = False) -> pd.DataFrame | None:
             parts = []
             for k, r in enumerate(self.runs):
@@ -589,6 +656,8 @@ def _verdict(lo: float, hi: float, direction: int) -> str:
 
 
 def _differences(runs: list[RunResult]) -> pd.DataFrame:
+    import pandas as pd
+
     base = runs[0]
     rows = []
     for k in range(1, len(runs)):
@@ -675,6 +744,8 @@ def welch(daily: pd.DataFrame | RunResult, column: str, window: int = 7) -> pd.D
     its moving average of half-width ``window`` days (shrinking at the start, NaN for the last
     ``window`` days). The warm-up ends where the moving average levels off. Columns: day,
     mean, moving_average. Run without warm-up (``--set scenario.warmup_days=0``) to see it."""
+    import pandas as pd
+
     if isinstance(daily, RunResult):
         daily = daily.daily
     if column not in daily.columns:

@@ -93,6 +93,11 @@ def apply_overrides(scenario: Scenario, overrides: Overrides) -> Scenario:
     return _resolve(copy(scenario.base), pairs, scenario.path, Origins())
 
 
+def rebuild(base: dict[str, Any], overrides: tuple[tuple[str, Any], ...], path: str) -> Scenario:
+    """The scenario made from merged ``base`` data and ``overrides`` (used to unpickle)."""
+    return _resolve(copy(base), tuple(overrides), path, Origins())
+
+
 def _error(path: str, message: str, allowed: str | None, origins: Origins, top: str,
            prefix: str = "") -> ScenarioError:
     origin = origins.of(path) or (top, None)

@@ -254,6 +254,14 @@ class Scenario:
     def name(self) -> str:
         return self.scenario.name
 
+    def __reduce__(self):
+        """Pickle as (merged data, overrides, path) and rebuild on load: scenarios travel to
+        worker processes and Dask workers, and arrive validated and identical (same hash)."""
+        from sim.scenario.loader import rebuild
+        from sim.scenario.merge import copy
+
+        return (rebuild, (copy(self.base), self.overrides, self.path))
+
     def task(self, task_id: str) -> TaskType:
         for t in self.tasks:
             if t.id == task_id:

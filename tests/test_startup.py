@@ -1,0 +1,54 @@
+"""Things that keep the command line fast and scenarios portable.
+
+``sim run --json`` must not import pandas or scipy.stats (they double start-up time, which
+counts in every sweep job and in the engine benchmark), and a Scenario must survive pickling
+(it travels to worker processes and Dask workers)."""
+
+import json
+import pickle
+import subprocess
+import sys
+
+from sim.scenario import load_scenario
+
+CHECK = """
+import io, json, sys, contextlib
+from sim.cli import main
+buf = io.StringIO()
+with contextlib.redirect_stdout(buf):
+    code = main(["run", "tests/data/mmc.toml", "--replications", "2", "--json",
+                 "--set", "scenario.days=5"])
+out = json.loads(buf.getvalue())
+print(json.dumps({"code": code, "pandas": "pandas" in sys.modules,
+                  "scipy.stats": "scipy.stats" in sys.modules,
+                  "ci": out["metrics"]["utilization"]["ci95"]}))
+"""
+
+
+def test_sim_run_json_imports_neither_pandas_nor_scipy_stats():
+    proc = subprocess.run([sys.executable, "-c", CHECK], capture_output=True, text=True,
+                          check=True)
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert info["code"] == 0
+    assert info["pandas"] is False
+    assert info["scipy.stats"] is False
+    lo, hi = info["ci"]
+    assert lo is not None and lo < hi          # the interval was still computed
+
+
+def test_t_quantile_matches_scipy_stats():
+    from scipy import stats
+
+    from sim.stats import t_quantile
+
+    for df in (1, 2, 4, 9, 19, 99):
+        assert abs(t_quantile(df) - stats.t.ppf(0.975, df)) < 1e-10
+
+
+def test_scenario_pickles_with_its_overrides_and_hash():
+    sc = load_scenario("scenarios/bozhou_after.toml", ["office.workers=7"])
+    back = pickle.loads(pickle.dumps(sc))
+    assert back == sc
+    assert back.hash == sc.hash
+    assert back.office.workers == 7
+    assert back.levers == sc.levers
