@@ -8,11 +8,11 @@ stays fast.
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import sys
 from typing import Any
 
+from sim.cli.options import int_option, positive_float_option
 from sim.errors import InputError
 
 
@@ -36,39 +36,15 @@ def add_experiment_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
 
 
-def _int(value: str | None, flag: str, minimum: int) -> int | None:
-    if value is None:
-        return None
-    try:
-        n = int(value)
-    except ValueError:
-        n = None
-    if n is None or n < minimum:
-        raise InputError(f"expected an integer >= {minimum}, got {value!r}", field=flag)
-    return n
-
-
-def _float(value: str | None, flag: str) -> float | None:
-    if value is None:
-        return None
-    try:
-        x = float(value)
-    except ValueError:
-        x = math.nan
-    if not (math.isfinite(x) and x > 0):
-        raise InputError(f"expected a number > 0 (e.g. 0.05), got {value!r}", field=flag)
-    return x
-
-
 def experiment_kwargs(args: argparse.Namespace, files: list[str]) -> dict[str, Any]:
     """Check the shared options and the scenario files; keyword arguments for run/compare."""
     from sim.scenario import parse_set
 
     kwargs = {
-        "replications": _int(args.replications, "--replications", 1),
-        "precision": _float(args.precision, "--precision"),
-        "max_replications": _int(args.max_replications, "--max-replications", 1),
-        "seed": _int(args.seed, "--seed", 0),
+        "replications": int_option(args.replications, "--replications", 1),
+        "precision": positive_float_option(args.precision, "--precision"),
+        "max_replications": int_option(args.max_replications, "--max-replications", 1),
+        "seed": int_option(args.seed, "--seed", 0),
         "overrides": dict(parse_set(item) for item in args.overrides),
         "events": bool(args.events),
         "progress": False if args.no_progress else None,

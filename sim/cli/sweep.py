@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sim.cli.options import int_option
 from sim.errors import InputError
 
 
@@ -56,19 +57,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _int(value: str | None, flag: str, minimum: int) -> int | None:
-    if value is None:
-        return None
-    try:
-        n = int(value)
-    except ValueError:
-        n = None
-    if n is None or n < minimum:
-        raise InputError(f"expected an integer >= {minimum}, got {value!r}", field=flag,
-                         allowed=f"an integer >= {minimum}")
-    return n
-
-
 def run(args: argparse.Namespace) -> int:
     import os
 
@@ -84,18 +72,18 @@ def run(args: argparse.Namespace) -> int:
                          allowed="at least one --param KEY=VALUES, e.g. office.workers=4,6,8")
     result = sweep(
         args.scenario, list(args.params),
-        replications=_int(args.replications, "--replications", 1),
-        seed=_int(args.seed, "--seed", 0),
+        replications=int_option(args.replications, "--replications", 1),
+        seed=int_option(args.seed, "--seed", 0),
         executor=args.executor,
-        workers=_int(args.workers, "--workers", 1),
+        workers=int_option(args.workers, "--workers", 1),
         scheduler=args.scheduler,
         out=args.out,
         resume=bool(args.resume),
         design=args.design,
-        samples=_int(args.samples, "--samples", 1),
+        samples=int_option(args.samples, "--samples", 1),
         progress=args.progress,
         overrides=[parse_set(item) for item in args.overrides],
-        chunk_size=_int(args.chunk_size, "--chunk-size", 1),
+        chunk_size=int_option(args.chunk_size, "--chunk-size", 1),
         command=["sim", "sweep", *sys.argv[2:]] if sys.argv[1:2] == ["sweep"] else None,
     )
     total = result.manifest["counts"]["total"]
