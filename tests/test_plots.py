@@ -198,7 +198,8 @@ def test_resolution_ecdf(cmp, lang):
 
 
 def test_event_figures_need_events(cmp):
-    no_events = [dataclasses.replace(r, events=None) for r in cmp.runs]
+    no_events = [dataclasses.replace(r, results=[dataclasses.replace(x, events=None) for x in r.results])
+                 for r in cmp.runs]
     with pytest.raises(ValueError, match="events=True"):
         plots.resolution_ecdf(no_events)
     with pytest.raises(ValueError, match="events=True"):
