@@ -437,6 +437,8 @@ def _findings(comp: Any, lang: str) -> str:
     runs = comp.runs
     for k in range(1, len(runs)):
         part = comp.differences[comp.differences["run"] == k]
+        if len(runs) > 2:
+            items.append(f'<li class="sep">{_E(_name(runs[k], lang))}</li>')
         for name in HEADLINE:
             row = part[part["metric"] == name]
             if row.empty:
@@ -461,8 +463,6 @@ def _findings(comp: Any, lang: str) -> str:
                       diff=_E(diff),
                       verdict=f'<span class="v v-{_slug(verdict)}">{_E(_verdict(verdict, lang))}</span>')
             items.append(f"<li>{text}</li>")
-        if len(runs) > 2:
-            items.append(f'<li class="sep">{_E(_name(runs[k], lang))}</li>')
     return "<ul class=findings>" + "".join(items) + "</ul>"
 
 
@@ -545,8 +545,8 @@ def _param_source(scenario: Any, path: str, short: bool = False) -> str:
 
 def _colgroup(n_values: int) -> str:
     """Column widths of a parameter table: path, ``n_values`` value columns, source."""
-    each = max(8, 30 // max(1, n_values))
-    return ('<colgroup><col style="width:27%">' + f'<col style="width:{each}%">' * n_values
+    each = max(8, 28 // max(1, n_values))
+    return ('<colgroup><col style="width:32%">' + f'<col style="width:{each}%">' * n_values
             + "<col></colgroup>")
 
 
