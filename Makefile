@@ -30,10 +30,7 @@ $(STAMP_LAB): pyproject.toml | $(BIN)/python
 ## run: the before/after comparison of the Bozhou scenarios, with a report under out/
 run: $(STAMP_RUN)
 	$(BIN)/python -m sim compare scenarios/bozhou_before.toml scenarios/bozhou_after.toml \
-		--replications $(REPS) --out out/compare
-	@if $(BIN)/python -m sim report --help >/dev/null 2>&1; then \
-		$(BIN)/python -m sim report scenarios/bozhou_before.toml scenarios/bozhou_after.toml \
-			--replications $(REPS) -o out/report.html && echo "report: out/report.html"; fi
+		--replications $(REPS) --out out/compare --report out/report.html
 
 ## browser: Chromium and CJK fonts for the report's browser test and Chinese figures
 ## (Debian packages via apt-get, only when missing; a failure is not fatal)

@@ -501,14 +501,14 @@ class RunResult:
                 "seed": int(self.seed), "replications": int(self.replications),
                 "version": self.version, "metrics": metrics, "tasks": tasks}
 
-    def write_csv(self, directory: str | os.PathLike[str]) -> list[Path]:
+    def write_csv(self, directory: str | os.PathLike[str], events: bool = True) -> list[Path]:
         """Write summary.csv, by_replication.csv, tasks.csv, tasks_by_replication.csv,
-        daily.csv (and events.csv) to ``directory``, plus Parquet copies if pyarrow is
-        installed. Returns the paths written."""
+        daily.csv (and events.csv, if events were recorded and ``events`` is true) to
+        ``directory``, plus Parquet copies if pyarrow is installed. Returns the paths written."""
         return _write_frames(directory, {
             "summary": self.summary, "by_replication": self.by_replication, "tasks": self.tasks,
             "tasks_by_replication": self.tasks_by_replication, "daily": self.daily,
-            "events": self.events}, index={"summary", "tasks"})
+            "events": self.events if events else None}, index={"summary", "tasks"})
 
     def table(self, lang: str = "en") -> str:
         """A readable text table: metric, mean, 95 % CI, unit; headline metrics first."""
@@ -577,11 +577,11 @@ class ComparisonResult:
                             for _, row in part.iterrows()}})
         return {"runs": [r.to_json() for r in self.runs], "differences": diffs}
 
-    def write_csv(self, directory: str | os.PathLike[str]) -> list[Path]:
+    def write_csv(self, directory: str | os.PathLike[str], events: bool = True) -> list[Path]:
         """Write differences.csv and, for all runs together (columns ``run``, the position in
         the command, and ``scenario``), summary.csv, by_replication.csv, tasks.csv,
-        tasks_by_replication.csv, daily.csv (and events.csv); Parquet copies if pyarrow is
-        installed. Returns the paths written."""
+        tasks_by_replication.csv, daily.csv (and events.csv, if events were recorded and
+        ``events`` is true); Parquet copies if pyarrow is installed. Returns the paths written."""
         import pandas as pd
 
         def stack(attr: str, index: bool = False) -> pd.DataFrame | None:
@@ -600,7 +600,7 @@ class ComparisonResult:
             "differences": self.differences, "summary": stack("summary", True),
             "by_replication": stack("by_replication"), "tasks": stack("tasks", True),
             "tasks_by_replication": stack("tasks_by_replication"), "daily": stack("daily"),
-            "events": stack("events")}, index=set())
+            "events": stack("events") if events else None}, index=set())
 
     def table(self, lang: str = "en") -> str:
         """Per non-baseline scenario: metric, baseline mean, scenario mean, paired difference

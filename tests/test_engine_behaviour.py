@@ -227,6 +227,7 @@ def test_admission_with_no_approval_and_full_compliance_refuses_all_unlisted_onl
 def test_pushed_in_anyway_tasks_enter_after_the_review():
     data = office_dict()
     data["tasks"][0]["admission_list"] = "unlisted"
+    data["tasks"][0]["deadline_working_days"] = 2
     data["admission"] = {"enabled": True, "approval_probability": 0.0, "pushed_anyway_share": 1.0,
                          "review_working_days": 3}
     sc = build(data)
@@ -238,6 +239,9 @@ def test_pushed_in_anyway_tasks_enter_after_the_review():
     hours = [cal.working_hours_between(a, e) for a, e in
              zip(ev["arrival_hours"][mine], ev["entry_hours"][mine], strict=True)]
     assert np.allclose(hours, 3 * cal.hours_per_working_day)
+    # the deadline runs from admission (the end of the review), not from the request
+    expected = [cal.deadline(e, 2) for e in ev["entry_hours"][mine]]
+    np.testing.assert_array_equal(ev["deadline_hours"][mine], expected)
 
 
 # ----------------------------------------------------------------------------- deadlines

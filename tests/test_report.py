@@ -348,3 +348,25 @@ def test_write_report(tiny, tmp_path):
         write_report(tmp_path, comp)
     with pytest.raises(InputError, match="two scenarios"):
         write_report(tmp_path / "d.html", files[:1])
+
+
+def test_compare_with_report_writes_tables_and_report_from_one_run(tmp_path):
+    """``make run``: one ``sim compare`` prints the table, writes the CSVs and the report."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "cmp"
+    report = tmp_path / "report.html"
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "compare", "scenarios/bozhou_before.toml",
+         "scenarios/bozhou_after.toml", "--replications", "2", "--no-progress",
+         "--out", str(out), "--report", str(report)],
+        capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "Share of staff hours on administration" in proc.stdout
+    assert (out / "differences.csv").exists()
+    assert not (out / "events.csv").exists()      # the logs were for the report only
+    assert str(report) in proc.stderr
+    text = report.read_text(encoding="utf-8")
+    assert "Bozhou before" in text and "Bozhou after" in text
+    assert text.count("<svg") >= 6

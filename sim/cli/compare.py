@@ -2,7 +2,8 @@
 
 Every scenario runs the same replication numbers with the same seed (common random
 numbers); differences are paired by replication. Options as for ``sim run``; ``--set``
-applies to every scenario.
+applies to every scenario. ``--report FILE.html`` also writes the HTML report of
+:mod:`sim.report` from the same runs (what ``make run`` does), so the comparison runs once.
 """
 
 from __future__ import annotations
@@ -18,9 +19,22 @@ def _compare(args: argparse.Namespace) -> int:
         raise InputError("needs at least two scenario files (the first is the baseline)",
                          field="sim compare")
     kwargs = experiment_kwargs(args, args.scenarios)
+    if args.report:
+        if args.report.endswith(("/", "\\")):
+            raise InputError("expected the path of an HTML file, not a directory",
+                             field="--report")
+        kwargs["events"] = True   # the report's figures need the event logs
     from sim.experiment import compare
 
-    emit(compare(args.scenarios, **kwargs), args)
+    result = compare(args.scenarios, **kwargs)
+    emit(result, args)
+    if args.report:
+        import sys
+
+        from sim.report import write_report
+
+        path = write_report(args.report, result, args.lang)
+        sys.stderr.write(f"report: {path}\n")
     return 0
 
 
@@ -33,4 +47,6 @@ def register(subparsers) -> None:
     p.add_argument("scenarios", metavar="SCENARIO.toml", nargs="+",
                    help="the baseline first, then the scenarios to compare with it")
     add_experiment_options(p)
+    p.add_argument("--report", metavar="REPORT.html",
+                   help="also write the self-contained HTML report (as `sim report`) from these runs")
     p.set_defaults(func=_compare)

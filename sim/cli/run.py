@@ -59,7 +59,7 @@ def experiment_kwargs(args: argparse.Namespace, files: list[str]) -> dict[str, A
 def emit(result, args: argparse.Namespace) -> None:
     """Print the JSON object or the table on stdout; write the CSVs for ``--out``."""
     if args.out:
-        written = result.write_csv(args.out)
+        written = result.write_csv(args.out, events=bool(args.events))
         sys.stderr.write(f"wrote {len(written)} files to {args.out}\n")
     if args.json:
         import json

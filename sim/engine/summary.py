@@ -82,7 +82,7 @@ def _per_day(start: np.ndarray, end: np.ndarray, key: np.ndarray, n_keys: int,
         ns = np.searchsorted(s, edges, side="left")
         ne = np.searchsorted(e, edges, side="left")
         f = (ns * edges - cs[ns]) - (ne * edges - ce[ne])
-        out[:, k] = np.diff(f)
+        out[:, k] = np.maximum(np.diff(f), 0.0)  # (no -1e-9 from rounding of the sums)
     return out
 
 

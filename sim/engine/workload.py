@@ -239,7 +239,10 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
                 refused[sl] = ~(approved | pushed)
                 ent[refused[sl]] = np.inf
             if task.deadline_working_days:
-                deadline[sl] = [cal.deadline(x, task.deadline_working_days) for x in times]
+                # counted from the day the office receives the task: its arrival, or for an
+                # unlisted task under the admission rule, the end of the review
+                deadline[sl] = [cal.deadline(x, task.deadline_working_days) if np.isfinite(x)
+                                else np.inf for x in ent]
             if task.category == "problem":
                 u = streams(f"routing:{task.id}").random((m, 2))
                 r = np.full(m, ROUTE_STAFF)
