@@ -52,3 +52,16 @@ def test_scenario_pickles_with_its_overrides_and_hash():
     assert back.hash == sc.hash
     assert back.office.workers == 7
     assert back.levers == sc.levers
+
+
+def test_numbers_do_not_depend_on_the_process_hash_seed():
+    """Same scenario and seed, same bytes, in processes with different string hashing."""
+    outs = set()
+    for hash_seed in ("1", "2", "3"):
+        proc = subprocess.run(
+            [sys.executable, "-m", "sim", "run", "scenarios/bozhou_after.toml",
+             "--replications", "2", "--json", "--no-progress"],
+            capture_output=True, text=True, check=True,
+            env={**__import__("os").environ, "PYTHONHASHSEED": hash_seed})
+        outs.add(proc.stdout)
+    assert len(outs) == 1

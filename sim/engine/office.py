@@ -48,7 +48,7 @@ _INF = math.inf
 class _Queue:
     """A waiting line: appointments first, then by the dispatch rule."""
 
-    __slots__ = ("appointments", "fifo", "heap", "moved", "n", "servers", "seq")
+    __slots__ = ("appointments", "fifo", "heap", "moved", "n", "plain", "servers", "seq")
 
     def __init__(self, fifo: bool) -> None:
         self.fifo = deque() if fifo else None
@@ -58,6 +58,7 @@ class _Queue:
         self.seq = 0
         self.n = 0
         self.moved: set[int] | None = None
+        self.plain = fifo         # FIFO without lazily removed entries (see Office)
 
     def push(self, i: int, key: tuple | None) -> None:
         self.n += 1
@@ -201,6 +202,7 @@ class Office:
         self.q_secretary = _Queue(fifo)
         self.q_volunteer = _Queue(True)
         self.q_volunteer.moved = set()
+        self.q_volunteer.plain = False
         self.queues = (self.q_worker, self.q_secretary, self.q_volunteer)
         self.meeting_queue: deque[int] = deque()
         # people
@@ -231,12 +233,6 @@ class Office:
         self.feeder = simpy.Event(self.env)
         self.feeder._ok = True
         self.feeder_callbacks = [self._on_feed]
-        for s in self.servers:
-            ev = simpy.Event(self.env)
-            ev._ok = True
-            ev._value = s
-            s.event = ev
-            s.callbacks = [self._on_segment_end]
         # overtime
         self.ot_max = off.overtime_hours_max_per_day if cal.kind != "always" else 0.0
         self.ot_threshold = off.overtime_threshold_hours
@@ -254,6 +250,14 @@ class Office:
         self.e_plain = [plain_type[self.type_idx[i]] and route[i] == ROUTE_STAFF
                         for i in self.e_task]
         self.e_plain.append(False)
+        # the reusable end-of-segment event of each person (see _arm), and its callback
+        self._on_segment_end = self._segment_end_handler()
+        for s in self.servers:
+            ev = simpy.Event(self.env)
+            ev._ok = True
+            ev._value = s
+            s.event = ev
+            s.callbacks = [self._on_segment_end]
         self.e_time.append(_INF)
         self.cursor = 0
         self.feeder_pending = False
@@ -460,62 +464,82 @@ class Office:
         s.seg_end = stop
         self._arm(s, stop)
 
-    def _on_segment_end(self, ev) -> None:
-        s = ev._value
-        t = s.seg_end
-        if self.e_time[self.cursor] <= t:
-            self._absorb(t)
-        i = s.task
-        worked = t - s.seg_start
-        s.in_seg = False
-        if worked > 0:
-            self.segs.extend((i, s.idx, s.seg_start, t, s.ot))
-        qi = self.queue_of[i]
-        if qi == Q_WORKER:
-            self.open_work -= worked
-        rem = self.remaining[i] - worked
-        if rem > 1e-9:
-            self.remaining[i] = rem
-            self._segment(s, t)
-            return
-        self.remaining[i] = 0.0
-        k = self.step[i] + 1
-        if qi != Q_VOLUNTEER and k < self.nsteps[self.type_idx[i]]:
-            self._to_step(i, k, t)
-        else:
-            self.done[i] = t
-        if s.iv_start <= t < s.iv_end:
-            # fast path: still in office hours and a plain FIFO queue has work
-            q = s.queues[0]
-            if q.n and q.fifo is not None and not q.appointments and q.moved is None:
-                q.n -= 1
-                j = q.fifo.popleft()
-                s.task = j
-                if self.first_start[j] != self.first_start[j]:  # nan: first start
-                    self.first_start[j] = t
-                stop = t + self.remaining[j]
-                if stop > s.iv_end:
-                    stop = s.iv_end
-                s.in_seg = True
-                s.ot = False
-                s.seg_start = t
-                s.seg_end = stop
-                ev = s.event
-                ev.callbacks = s.callbacks
-                heappush(self._queue, (stop, NORMAL, next(self._eid), ev))
+    def _segment_end_handler(self):
+        """The callback for the end of a work segment: the hot path, one call per segment.
+
+        Written as a closure over the office's working lists (local-variable access instead
+        of attribute look-ups: about a tenth of the run time of large models); the logic is
+        that of a plain method on ``self``.
+        """
+        e_time, remaining, queue_of = self.e_time, self.remaining, self.queue_of
+        step, nsteps, type_idx = self.step, self.nsteps, self.type_idx
+        done, first_start, seg_extend = self.done, self.first_start, self.segs.extend
+        queue, eid = self._queue, self._eid
+        absorb, segment, to_step = self._absorb, self._segment, self._to_step
+        availability, start_next = self._availability, self._start_next
+        office = self
+        q_worker, q_volunteer, normal, inf = Q_WORKER, Q_VOLUNTEER, NORMAL, _INF
+
+        def on_segment_end(ev) -> None:
+            s = ev._value
+            t = s.seg_end
+            if e_time[office.cursor] <= t:
+                absorb(t)
+            i = s.task
+            begun = s.seg_start
+            worked = t - begun
+            s.in_seg = False
+            if worked > 0:
+                seg_extend((i, s.idx, begun, t, s.ot))
+            qi = queue_of[i]
+            if qi == q_worker:
+                office.open_work -= worked
+            rem = remaining[i] - worked
+            if rem > 1e-9:
+                remaining[i] = rem
+                segment(s, t)
                 return
-        s.task = -1
-        start, _ = self._availability(s, t)
-        if start <= t:
-            self._start_next(s, t)
-        else:
-            s.busy = False
-            self.n_idle += 1
-            # work may be waiting: wake at the next opening
-            if any(q.n for q in s.queues) and s.wake == _INF:
-                s.wake = start
-                self._at(start, self._on_wake, (s, start))
-            self._ensure_feeder()
+            remaining[i] = 0.0
+            k = step[i] + 1
+            if qi != q_volunteer and k < nsteps[type_idx[i]]:
+                to_step(i, k, t)
+            else:
+                done[i] = t
+            end = s.iv_end
+            if s.iv_start <= t < end:
+                # fast path: still in office hours and a plain FIFO queue has work
+                q = s.queues[0]
+                if q.n and q.plain and not q.appointments:
+                    q.n -= 1
+                    j = q.fifo.popleft()
+                    s.task = j
+                    if first_start[j] != first_start[j]:  # nan: the first start
+                        first_start[j] = t
+                    stop = t + remaining[j]
+                    if stop > end:
+                        stop = end
+                    s.in_seg = True
+                    s.ot = False
+                    s.seg_start = t
+                    s.seg_end = stop
+                    ev = s.event
+                    ev.callbacks = s.callbacks
+                    heappush(queue, (stop, normal, next(eid), ev))
+                    return
+            s.task = -1
+            start, _ = availability(s, t)
+            if start <= t:
+                start_next(s, t)
+            else:
+                s.busy = False
+                office.n_idle += 1
+                # work may be waiting: wake at the next opening
+                if s.wake == inf and any(q.n for q in s.queues):
+                    s.wake = start
+                    office._at(start, office._on_wake, (s, start))
+                office._ensure_feeder()
+
+        return on_segment_end
 
     def _on_resume(self, ev) -> None:
         s, t = ev._value
@@ -575,6 +599,7 @@ class Office:
                 s.callbacks = []
             self.feeder = None
             self.feeder_callbacks = []
+            self._on_segment_end = None
             if gc_was_enabled:
                 gc.enable()
         # close the segments in progress at the horizon (the work done so far counts)

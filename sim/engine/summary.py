@@ -148,8 +148,10 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     vol_avail = sum(sh.hours_between(W, T) for sh in rec.volunteer_shifts)
 
     m: dict[str, float] = {}
-    admin = sum(by_cat[cat_index[c]] for c in ADMIN_CATEGORIES)
-    service = sum(by_cat[cat_index[c]] for c in SERVICE_CATEGORIES)
+    # sum in the fixed CATEGORIES order: iterating the frozensets would follow string hashing,
+    # which differs between processes, and change the last digit of the sums
+    admin = sum(by_cat[cat_index[c]] for c in CATEGORIES if c in ADMIN_CATEGORIES)
+    service = sum(by_cat[cat_index[c]] for c in CATEGORIES if c in SERVICE_CATEGORIES)
     m["admin_hours_share"] = admin / staff_total if staff_total > 0 else math.nan
     m["service_hours_share"] = service / staff_total if staff_total > 0 else math.nan
     m["utilization"] = worker_office / (n_workers * office_hours_each) if office_hours_each > 0 else math.nan
