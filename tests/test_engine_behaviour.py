@@ -4,6 +4,7 @@ volunteers, common random numbers. Every test runs the real engine."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import numpy as np
 import pytest
@@ -298,7 +299,7 @@ def test_more_volunteer_teams_never_make_problems_wait_longer():
         sc = build(data)
         means.append(np.mean([run_replication(sc, r).metrics["problem_resolution_days_mean"]
                               for r in range(3)]))
-    assert all(b <= a + 1e-9 for a, b in zip(means, means[1:], strict=False)), means
+    assert all(b <= a + 1e-9 for a, b in itertools.pairwise(means)), means
     assert means[-1] < means[0]
 
 

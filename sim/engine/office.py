@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import gc
 import heapq
-from array import array
 import math
-from heapq import heappush
+from array import array
 from collections import deque
 from dataclasses import dataclass
+from heapq import heappush
 
 import numpy as np
 import simpy
@@ -48,7 +48,7 @@ _INF = math.inf
 class _Queue:
     """A waiting line: appointments first, then by the dispatch rule."""
 
-    __slots__ = ("appointments", "fifo", "heap", "moved", "n", "plain", "servers", "seq")
+    __slots__ = ("appointments", "fifo", "heap", "moved", "n", "plain", "seq", "servers")
 
     def __init__(self, fifo: bool) -> None:
         self.fifo = deque() if fifo else None
