@@ -49,6 +49,7 @@ if TYPE_CHECKING:
     import pandas as pd
 from sim.engine import TASK_FIELDS, ReplicationResult, run_replication
 from sim.errors import InputError
+from sim.formatting import decimals
 from sim.metrics import HEADLINE, metric
 from sim.scenario.model import Scenario
 from sim.stats import paired, relative_half_width, t_interval, welch_interval, welch_moving_average
@@ -322,17 +323,6 @@ def _align(rows: list[list[str]], right: Sequence[bool]) -> str:
     return "\n".join(lines)
 
 
-def _decimals(*xs: float) -> int:
-    ref = max((abs(x) for x in xs if x is not None and math.isfinite(x)), default=0.0)
-    if ref >= 1000:
-        return 0
-    if ref >= 100:
-        return 1
-    if ref >= 1 or ref == 0:
-        return 2
-    return min(6, 2 - math.floor(math.log10(ref)))
-
-
 def _f(x: float | None, d: int, sign: bool = False) -> str:
     if x is None or not math.isfinite(x):
         return "n/a"
@@ -523,7 +513,7 @@ class RunResult:
             if not row["headline"] and _nil(row["mean"]) and _nil(row["sd"]):
                 hidden += 1
                 continue
-            d = _decimals(row["mean"], row["half_width"])
+            d = decimals(row["mean"], row["half_width"])
             lab = row["label_zh"] if zh else row["label"]
             rows.append([("* " if row["headline"] else "  ") + str(lab or m),
                          _f(row["mean"], d), _ci(row["ci_low"], row["ci_high"], d),
@@ -622,7 +612,7 @@ class ComparisonResult:
                 if not row["headline"] and _nil(row["baseline_mean"]) and _nil(row["scenario_mean"]):
                     hidden += 1
                     continue
-                d = _decimals(row["baseline_mean"], row["scenario_mean"])
+                d = decimals(row["baseline_mean"], row["scenario_mean"])
                 lab = row["label_zh"] if zh else row["label"]
                 diff = _f(row["diff_mean"], d, True)
                 ci = _ci(row["ci_low"], row["ci_high"], d, True)

@@ -32,6 +32,7 @@ from typing import Any
 
 from sim import __version__
 from sim.errors import InputError
+from sim.formatting import decimals, finite
 from sim.metrics import HEADLINE, metric
 
 __all__ = ["build_report", "write_report"]
@@ -180,26 +181,8 @@ _UNIT_ZH = {"share": "占比", "hours/year": "小时/年", "per year": "件/年"
 # --------------------------------------------------------------------------- formatting
 
 
-def _finite(x: Any) -> bool:
-    try:
-        return x is not None and math.isfinite(float(x))
-    except (TypeError, ValueError):
-        return False
-
-
-def _decimals(*xs: float) -> int:
-    ref = max((abs(float(x)) for x in xs if _finite(x)), default=0.0)
-    if ref >= 1000:
-        return 0
-    if ref >= 100:
-        return 1
-    if ref >= 1 or ref == 0:
-        return 2
-    return min(6, 2 - math.floor(math.log10(ref)))
-
-
 def _num(x: Any, d: int, sign: bool = False, lang: str = "en") -> str:
-    if not _finite(x):
+    if not finite(x):
         return _t("na", lang)
     x = round(float(x), d) + 0.0
     s = f"{x:+,.{d}f}" if sign else f"{x:,.{d}f}"
@@ -207,7 +190,7 @@ def _num(x: Any, d: int, sign: bool = False, lang: str = "en") -> str:
 
 
 def _ci(lo: Any, hi: Any, d: int, sign: bool = False, lang: str = "en") -> str:
-    if not (_finite(lo) and _finite(hi)):
+    if not (finite(lo) and finite(hi)):
         return ""
     return f"[{_num(lo, d, sign, lang)}, {_num(hi, d, sign, lang)}]"
 
@@ -365,15 +348,15 @@ def _metric_rows(comp: Any, names: Sequence[str], lang: str, cls: str = "") -> t
             s = r.summary
             vals.append(s.loc[name] if name in s.index else None)
         means = [float(v["mean"]) if v is not None else math.nan for v in vals]
-        if not metric(name).headline and all(not _finite(m) or m == 0.0 for m in means):
+        if not metric(name).headline and all(not finite(m) or m == 0.0 for m in means):
             hidden += 1
             continue
         scale, vunit, dunit = _fmt_metric(name, lang)
-        d = _decimals(*[m * scale for m in means if _finite(m)])
+        d = decimals(*[m * scale for m in means if finite(m)])
         base = vals[0]
 
         def cell(v: Any, scale: float = scale, d: int = d) -> str:
-            if v is None or not _finite(v["mean"]):
+            if v is None or not finite(v["mean"]):
                 return f'<td class="num">{_t("na", lang)}</td>'
             ci = _ci(v["ci_low"] * scale, v["ci_high"] * scale, d, lang=lang)
             return (f'<td class="num">{_num(v["mean"] * scale, d, lang=lang)}'
@@ -399,10 +382,10 @@ def _metric_rows(comp: Any, names: Sequence[str], lang: str, cls: str = "") -> t
                 rr = row.iloc[0]
                 diff = _num(rr["diff_mean"] * scale, d, True, lang)
                 ci = _ci(rr["ci_low"] * scale, rr["ci_high"] * scale, d, True, lang)
-                rel = (f"{_num(100 * rr['relative'], 1, True, lang)}%" if _finite(rr["relative"])
+                rel = (f"{_num(100 * rr['relative'], 1, True, lang)}%" if finite(rr["relative"])
                        else _t("na", lang))
                 verdict = str(rr["verdict"])
-                unit = f' <span class="u">{_E(dunit)}</span>' if _finite(rr["diff_mean"]) else ""
+                unit = f' <span class="u">{_E(dunit)}</span>' if finite(rr["diff_mean"]) else ""
                 tds.append(f'<td class="num">{diff}{unit}'
                            f'{"<br><span class=ci>" + ci + "</span>" if ci else ""}</td>')
                 tds.append(f'<td class="num">{rel}</td>')
@@ -445,11 +428,11 @@ def _findings(comp: Any, lang: str) -> str:
                 continue
             rr = row.iloc[0]
             scale, vunit, dunit = _fmt_metric(name, lang)
-            d = _decimals(rr["baseline_mean"] * scale, rr["scenario_mean"] * scale)
+            d = decimals(rr["baseline_mean"] * scale, rr["scenario_mean"] * scale)
             suffix = "%" if vunit == "%" else f" {vunit}"
             b = _num(rr["baseline_mean"] * scale, d, lang=lang)
             s = _num(rr["scenario_mean"] * scale, d, lang=lang)
-            if _finite(rr["diff_mean"]):
+            if finite(rr["diff_mean"]):
                 diff = f"{_num(rr['diff_mean'] * scale, d, True, lang)} {dunit}"
                 ci = _ci(rr["ci_low"] * scale, rr["ci_high"] * scale, d, True, lang)
                 if ci:
@@ -458,8 +441,8 @@ def _findings(comp: Any, lang: str) -> str:
                 diff = _t("na", lang)
             verdict = str(rr["verdict"])
             text = _t("finding", lang, label=_E(_label(name, lang)),
-                      base=f"{b}{_E(suffix) if _finite(rr['baseline_mean']) else ''}",
-                      scen=f"{s}{_E(suffix) if _finite(rr['scenario_mean']) else ''}",
+                      base=f"{b}{_E(suffix) if finite(rr['baseline_mean']) else ''}",
+                      scen=f"{s}{_E(suffix) if finite(rr['scenario_mean']) else ''}",
                       diff=_E(diff),
                       verdict=f'<span class="v v-{_slug(verdict)}">{_E(_verdict(verdict, lang))}</span>')
             items.append(f"<li>{text}</li>")
@@ -496,9 +479,9 @@ def _task_table(comp: Any, lang: str) -> str:
             for f in fields:
                 v = row[f]
                 if f == "on_time_rate":
-                    tds.append(f'<td class="num">{_num(100 * v, 0, lang=lang) + "%" if _finite(v) else ""}</td>')
+                    tds.append(f'<td class="num">{_num(100 * v, 0, lang=lang) + "%" if finite(v) else ""}</td>')
                 elif f == "wait_hours_mean":
-                    tds.append(f'<td class="num">{_num(v, 1, lang=lang) if _finite(v) else ""}</td>')
+                    tds.append(f'<td class="num">{_num(v, 1, lang=lang) if finite(v) else ""}</td>')
                 else:
                     tds.append(f'<td class="num">{_num(v, 1, lang=lang)}</td>')
         body.append("<tr>" + "".join(tds) + "</tr>")

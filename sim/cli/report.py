@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sim.cli.run import add_replication_options, experiment_kwargs
 from sim.errors import InputError
 
 
@@ -16,8 +17,6 @@ def _report(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise InputError("needs at least two scenario files (the first is the baseline)",
                          field="sim report")
-    from sim.cli.run import experiment_kwargs
-
     kwargs = experiment_kwargs(args, args.scenarios)
     if args.output.endswith(("/", "\\")):
         raise InputError("expected the path of an HTML file, not a directory", field="-o")
@@ -44,18 +43,7 @@ def register(subparsers) -> None:
                    help="the baseline first, then the scenarios to compare with it")
     p.add_argument("-o", "--output", metavar="REPORT.html", required=True,
                    help="the HTML file to write (parent directories are created)")
-    p.add_argument("--replications", metavar="N",
-                   help="replications 0..N-1 (default: the first scenario's scenario.replications)")
-    p.add_argument("--seed", metavar="S", help="base seed (default: the first scenario's)")
-    p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
-                   help="set a scenario field by dotted path in every scenario, e.g. "
-                        "office.workers=8 (repeatable)")
-    p.add_argument("--precision", metavar="P",
-                   help="add replications until every headline metric's 95%% CI half-width is at "
-                        "most P x |mean| (see docs/experiments.md)")
-    p.add_argument("--max-replications", metavar="N", default="200",
-                   help="upper limit for --precision (default 200)")
+    add_replication_options(p)
     p.add_argument("--lang", choices=("en", "zh"), default="en",
                    help="language of the report: en (default) or zh (Chinese)")
-    p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
     p.set_defaults(func=_report, events=True)

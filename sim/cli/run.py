@@ -16,8 +16,8 @@ from sim.cli.options import int_option, positive_float_option
 from sim.errors import InputError
 
 
-def add_experiment_options(p: argparse.ArgumentParser) -> None:
-    """The options shared by ``sim run`` and ``sim compare``."""
+def add_replication_options(p: argparse.ArgumentParser) -> None:
+    """How many replications, which seed, which overrides: shared by run, compare, report."""
     p.add_argument("--replications", metavar="N",
                    help="replications 0..N-1 (default: the (first) scenario's scenario.replications; "
                         "with --precision, where to start)")
@@ -28,12 +28,18 @@ def add_experiment_options(p: argparse.ArgumentParser) -> None:
                    help="upper limit for --precision (default 200)")
     p.add_argument("--seed", metavar="S", help="base seed (default: the (first) scenario's)")
     p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
-                   help="set a scenario field by dotted path, e.g. office.workers=8 (repeatable)")
+                   help="set a scenario field by dotted path, e.g. office.workers=8 (repeatable; "
+                        "applies to every scenario)")
+    p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+
+
+def add_experiment_options(p: argparse.ArgumentParser) -> None:
+    """The options of ``sim run`` and ``sim compare``: replications and output."""
+    add_replication_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--out", metavar="DIR", help="write CSV (and Parquet) files to DIR")
     p.add_argument("--events", action="store_true", help="keep per-task event logs (events.csv)")
     p.add_argument("--lang", choices=("en", "zh"), default="en", help="table language")
-    p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
 
 
 def experiment_kwargs(args: argparse.Namespace, files: list[str]) -> dict[str, Any]:

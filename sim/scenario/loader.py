@@ -107,19 +107,23 @@ def _error(path: str, message: str, allowed: str | None, origins: Origins, top: 
     return ScenarioError(message, file=file, field=prefix + path, allowed=allowed)
 
 
+def _apply_sets(data: dict[str, Any], pairs, top: str, origins: Origins) -> None:
+    """Apply ``--set`` pairs to ``data``; a bad one is a ScenarioError naming its key."""
+    for key, value in pairs:
+        try:
+            set_path(data, key, value, (top, "--set"), origins)
+        except Bad as exc:
+            raise ScenarioError(f"{exc.message} (in --set)", file=top, field=key,
+                                allowed=exc.allowed) from None
+
+
 def _resolve(base: dict[str, Any], overrides: tuple[tuple[str, Any], ...], top: str,
              origins: Origins) -> Scenario:
     frozen_base = freeze(base)
     data = base  # ours to modify: callers pass a fresh copy
-    set_origin = (top, "--set")
     first = [(k, v) for k, v in overrides if k.split(".")[0] == "levers"]
     later = [(k, v) for k, v in overrides if k.split(".")[0] != "levers"]
-    for key, value in first:
-        try:
-            set_path(data, key, value, set_origin, origins)
-        except Bad as exc:
-            raise ScenarioError(f"{exc.message} (in --set)", file=top, field=key,
-                                allowed=exc.allowed) from None
+    _apply_sets(data, first, top, origins)
     try:
         levers = check_levers(data)
     except Invalid as exc:
@@ -134,12 +138,7 @@ def _resolve(base: dict[str, Any], overrides: tuple[tuple[str, Any], ...], top: 
             except Bad as exc:
                 raise ScenarioError(exc.message, file=file, field=field,
                                     allowed=exc.allowed) from None
-    for key, value in later:
-        try:
-            set_path(data, key, value, set_origin, origins)
-        except Bad as exc:
-            raise ScenarioError(f"{exc.message} (in --set)", file=top, field=key,
-                                allowed=exc.allowed) from None
+    _apply_sets(data, later, top, origins)
     try:
         resolved = validate(data)
         check_sources(resolved)
