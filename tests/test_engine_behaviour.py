@@ -352,3 +352,23 @@ def test_bozhou_reform_moves_hours_from_administration_to_residents():
     d = np.asarray(diffs)
     assert np.all(d[:, 0] < 0) and np.all(d[:, 1] > 0)
     assert d[:, 2].mean() < 0
+
+
+def test_daily_hours_split_segments_exactly_at_midnight():
+    """The daily series' hours per day and key agree with a brute-force split of every
+    segment, for segments within a day and across several days."""
+    from sim.engine.summary import _per_day
+
+    rng = np.random.default_rng(5)
+    for _ in range(100):
+        n = int(rng.integers(0, 60))
+        start = rng.uniform(0, 240, n)
+        end = start + rng.exponential(rng.choice([1.0, 30.0]), n)
+        key = rng.integers(0, 3, n)
+        d0, nd = int(rng.integers(0, 3)), int(rng.integers(1, 12))
+        expected = np.zeros((nd, 3))
+        for s, e, k in zip(start, end, key, strict=True):
+            for d in range(nd):
+                lo, hi = (d0 + d) * 24.0, (d0 + d + 1) * 24.0
+                expected[d, k] += max(0.0, min(e, hi) - max(s, lo))
+        np.testing.assert_allclose(_per_day(start, end, key, 3, d0, nd), expected, atol=1e-6)

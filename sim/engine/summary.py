@@ -65,24 +65,33 @@ def _per_day(start: np.ndarray, end: np.ndarray, key: np.ndarray, n_keys: int,
              d0: int, n_days: int) -> np.ndarray:
     """Hours of segments [start, end) per (day, key) for days d0..d0+n_days-1.
 
-    Vectorised: with F(x) = hours worked before instant x = sum over segments of
-    clip(min(end, x) - start, 0), computed from sorted starts and ends and their prefix sums,
-    the hours in day d are F(24 (d + 1)) - F(24 d). Segments crossing midnight split exactly.
+    Segments within one day are summed with one ``bincount``. The few that cross midnight
+    are split exactly: with F(x) = their hours before instant x (from sorted starts and ends
+    and prefix sums), day d gets F(24 (d + 1)) - F(24 d).
     """
     out = np.zeros((n_days, n_keys))
-    edges = np.arange(d0, d0 + n_days + 1, dtype=float) * 24.0
-    for k in range(n_keys):
-        mask = key == k
-        if not mask.any():
-            continue
-        s = np.sort(start[mask])
-        e = np.sort(end[mask])
-        cs = np.concatenate(([0.0], np.cumsum(s)))
-        ce = np.concatenate(([0.0], np.cumsum(e)))
-        ns = np.searchsorted(s, edges, side="left")
-        ne = np.searchsorted(e, edges, side="left")
-        f = (ns * edges - cs[ns]) - (ne * edges - ce[ne])
-        out[:, k] = np.maximum(np.diff(f), 0.0)  # (no -1e-9 from rounding of the sums)
+    if start.size == 0:
+        return out
+    day = np.floor(start / 24.0).astype(np.int64)
+    same = np.floor(np.nextafter(end, -np.inf) / 24.0).astype(np.int64) == day
+    d = day[same] - d0
+    ok = (d >= 0) & (d < n_days)
+    flat = np.bincount(d[ok] * n_keys + key[same][ok], weights=(end - start)[same][ok],
+                       minlength=n_days * n_keys)
+    out += flat.reshape(n_days, n_keys)
+    cross = ~same
+    if cross.any():
+        edges = np.arange(d0, d0 + n_days + 1, dtype=float) * 24.0
+        for k in np.unique(key[cross]):
+            mask = cross & (key == k)
+            s = np.sort(start[mask])
+            e = np.sort(end[mask])
+            cs = np.concatenate(([0.0], np.cumsum(s)))
+            ce = np.concatenate(([0.0], np.cumsum(e)))
+            ns = np.searchsorted(s, edges, side="left")
+            ne = np.searchsorted(e, edges, side="left")
+            f = (ns * edges - cs[ns]) - (ne * edges - ce[ne])
+            out[:, k] += np.maximum(np.diff(f), 0.0)  # (no -1e-9 from rounding of the sums)
     return out
 
 
