@@ -167,8 +167,6 @@ class Office:
 
     def __init__(self, scenario: Scenario, cal: WorkCalendar, work: Workload,
                  streams: Streams) -> None:
-        self.sc = scenario
-        self.cal = cal
         self.w = work
         self.env = simpy.Environment()
         self.horizon = scenario.scenario.days * 24.0
@@ -176,7 +174,6 @@ class Office:
         dispatch = off.dispatch
         n = work.n
         self.dispatch = dispatch
-        self.types = work.types
         self.type_idx = work.type_idx.tolist()
         self.roles = [t.roles for t in work.types]
         self.nsteps = [len(t.roles) for t in work.types]
@@ -202,7 +199,6 @@ class Office:
         self.q_volunteer = _Queue(True)
         self.q_volunteer.moved = set()
         self.q_volunteer.plain = False
-        self.queues = (self.q_worker, self.q_secretary, self.q_volunteer)
         self.meeting_queue: deque[int] = deque()
         # people
         self.servers: list[_Server] = []
