@@ -479,8 +479,9 @@ class WorkCalendar:
         ``office_hours`` are ``(start, end)`` hours of the day; ``always`` ignores them (and
         the extra days: it is open 24 h x 7 d). ``extra_holidays`` then
         ``extra_working_days`` are applied after the kind's rule (a date in both is a working
-        day). A ``cn`` calendar warns once (:class:`CalendarCoverageWarning`) naming the days
-        ``chinesecalendar`` has no data for; those follow Monday-Friday.
+        day). A ``cn`` calendar warns once (:class:`CalendarCoverageWarning`) naming the days of
+        the horizon ``chinesecalendar`` has no data for; those, and such days in the margin
+        (without a warning), follow Monday-Friday.
         """
         if kind not in CALENDAR_KINDS:
             raise ScenarioError(f"unknown calendar kind {kind!r}", field="scenario.calendar",
@@ -503,6 +504,10 @@ class WorkCalendar:
             working = np.is_busday(np.arange(d0, d0 + n))
         else:
             working, runs = _cn_working_days(start, n)
+            # warn about the horizon only: days in the margin (deadlines and work running
+            # past the end) follow Monday-Friday silently, else every scenario of a recent
+            # year would warn about the year after next
+            runs = [(a, min(b, days - 1)) for a, b in runs if a < days]
             if runs:
                 named = ", ".join(
                     f"{start + _dt.timedelta(days=a)}..{start + _dt.timedelta(days=b)}"

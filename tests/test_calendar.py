@@ -116,7 +116,7 @@ def test_cn_outside_chinesecalendar_data_warns_once_and_uses_monday_to_friday():
     coverage = [w for w in caught if issubclass(w.category, CalendarCoverageWarning)]
     assert len(coverage) == 1
     message = str(coverage[0].message)
-    last = start + dt.timedelta(days=c.n_days - 1)
+    last = start + dt.timedelta(days=400 - 1)       # the horizon's last day, not the margin's
     assert f"2027-01-01..{last}" in message and "Monday-Friday" in message
     # 2026 still follows the official calendar: National Day is a holiday
     assert not c.is_working_day(D(2026, 10, 1))
@@ -126,6 +126,16 @@ def test_cn_outside_chinesecalendar_data_warns_once_and_uses_monday_to_friday():
     weekday = np.array([(start + dt.timedelta(days=int(k))).weekday() for k in days])
     np.testing.assert_array_equal(c.working_day[k0:], weekday < 5)
     assert c.is_working_day(D(2027, 10, 1))
+
+
+def test_uncovered_days_only_in_the_margin_do_not_warn_but_follow_monday_to_friday():
+    start = D(2025, 1, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        c = WorkCalendar.build("cn", start, 365)        # the margin reaches into 2027
+    assert c.n_days > (D(2027, 12, 31) - start).days
+    assert c.is_working_day(D(2027, 10, 1))             # a Friday, by the fallback rule
+    assert not c.is_working_day(D(2025, 10, 1))         # National Day, by the official data
 
 
 def test_cn_inside_chinesecalendar_data_does_not_warn():
