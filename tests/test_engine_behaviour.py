@@ -372,3 +372,25 @@ def test_daily_hours_split_segments_exactly_at_midnight():
                 lo, hi = (d0 + d) * 24.0, (d0 + d + 1) * 24.0
                 expected[d, k] += max(0.0, min(e, hi) - max(s, lo))
         np.testing.assert_allclose(_per_day(start, end, key, 3, d0, nd), expected, atol=1e-6)
+
+
+def test_a_volunteer_whose_time_is_up_hands_the_problem_to_the_team():
+    """Office staff go on with their own task the next day; a volunteer team does not wait
+    for the same member's next turnout: the next member who comes takes the problem over."""
+    data = office_dict()
+    data["tasks"] = [{"id": "repair", "category": "problem", "origin": "resident",
+                      "problem_kind": "repair", "arrivals": {"per_week": 3.0},
+                      "effort_hours": {"dist": "fixed", "value": 1.5}}]
+    data["volunteers"] = {"teams": 1, "members_per_team": 4, "hours_per_member_per_week": 1.0,
+                          "turnout": 0.9}
+    r = run_replication(build(data), 0, events=True)
+    w = r.work
+    vol = w["role"] == "volunteer"
+    people_per_task = {t: set(w["person"][vol & (w["task"] == t)].tolist())
+                       for t in np.unique(w["task"][vol])}
+    assert any(len(p) > 1 for p in people_per_task.values())
+    done = r.events["done_hours"]
+    worked = np.bincount(w["task"][vol], weights=(w["end_hours"] - w["start_hours"])[vol],
+                         minlength=len(done))
+    finished = ~np.isnan(done) & (r.events["route"] == "volunteers")
+    np.testing.assert_allclose(worked[finished], 1.5)
