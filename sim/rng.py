@@ -20,12 +20,6 @@ def _name_words(name: str) -> list[int]:
     return [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4)]
 
 
-def job_seed(seed: int, *keys: int) -> int:
-    """A 63-bit seed derived from ``seed`` and integer keys (e.g. point, replication)."""
-    ss = np.random.SeedSequence([int(seed), *[int(k) for k in keys]])
-    return int(ss.generate_state(2, dtype=np.uint32).view(np.uint64)[0] >> np.uint64(1))
-
-
 class Streams:
     """Factory of independent named generators for one (seed, replication)."""
 
@@ -46,8 +40,3 @@ class Streams:
             gen = np.random.Generator(np.random.PCG64(ss))
             self._cache[name] = gen
         return gen
-
-    def fresh(self, name: str) -> np.random.Generator:
-        """A new generator for ``name``, positioned at the start of its stream."""
-        ss = np.random.SeedSequence([self.seed, self.replication, *_name_words(name)])
-        return np.random.Generator(np.random.PCG64(ss))

@@ -370,3 +370,17 @@ def test_compare_with_report_writes_tables_and_report_from_one_run(tmp_path):
     text = report.read_text(encoding="utf-8")
     assert "Bozhou before" in text and "Bozhou after" in text
     assert text.count("<svg") >= 6
+
+
+def test_compare_report_to_a_directory_is_refused_before_running(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "sim", "compare", "scenarios/bozhou_before.toml",
+         "scenarios/bozhou_after.toml", "--replications", "2", "--report", f"{tmp_path}/"],
+        capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--report" in lines[0] and "Traceback" not in proc.stderr
+    assert proc.stdout == ""                         # nothing ran

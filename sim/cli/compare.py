@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+from sim.cli.options import html_path_option
 from sim.cli.run import add_experiment_options, emit, experiment_kwargs
 from sim.errors import InputError
 
@@ -20,9 +21,7 @@ def _compare(args: argparse.Namespace) -> int:
                          field="sim compare")
     kwargs = experiment_kwargs(args, args.scenarios)
     if args.report:
-        if args.report.endswith(("/", "\\")):
-            raise InputError("expected the path of an HTML file, not a directory",
-                             field="--report")
+        html_path_option(args.report, "--report")
         kwargs["events"] = True   # the report's figures need the event logs
     from sim.experiment import compare
 

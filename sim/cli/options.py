@@ -1,4 +1,4 @@
-"""Checking numeric command-line options: a bad value is an InputError naming the flag."""
+"""Checking command-line options early: a bad value is an InputError naming the flag."""
 
 from __future__ import annotations
 
@@ -33,3 +33,12 @@ def positive_float_option(value: str | None, flag: str) -> float | None:
         raise InputError(f"expected a number > 0 (e.g. 0.05), got {value!r}", field=flag,
                          allowed="a number > 0")
     return x
+
+
+def html_path_option(value: str, flag: str) -> str:
+    """``value`` as the path of an HTML file to write (not a directory), checked before the
+    runs so that a typo costs nothing."""
+    if value.endswith(("/", "\\")):
+        raise InputError("expected the path of an HTML file, not a directory", field=flag,
+                         allowed="a file path such as out/report.html")
+    return value

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sim.cli.options import html_path_option
 from sim.cli.run import add_replication_options, experiment_kwargs
 from sim.errors import InputError
 
@@ -18,8 +19,7 @@ def _report(args: argparse.Namespace) -> int:
         raise InputError("needs at least two scenario files (the first is the baseline)",
                          field="sim report")
     kwargs = experiment_kwargs(args, args.scenarios)
-    if args.output.endswith(("/", "\\")):
-        raise InputError("expected the path of an HTML file, not a directory", field="-o")
+    html_path_option(args.output, "-o")
     from sim.report import write_report
 
     path = write_report(args.output, args.scenarios, args.lang,

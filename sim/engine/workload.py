@@ -270,9 +270,3 @@ def office_entries(w: Workload) -> tuple[list[float], list[int]]:
     idx = np.flatnonzero(mask)
     order = idx[np.argsort(w.entry[idx], kind="stable")]
     return w.entry[order].tolist(), order.tolist()
-
-
-def effort_total(w: Workload) -> np.ndarray:
-    return np.nansum(w.efforts, axis=1)
-
-
