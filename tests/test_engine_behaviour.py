@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 
 import numpy as np
 import pytest
@@ -335,6 +336,55 @@ def test_joint_meetings_resolve_at_most_their_limit():
     assert counts.max() <= 3
     assert r.metrics["joint_meetings_held"] > 0
     assert r.metrics["hours_meeting"] > 0     # chairing, attending, preparing
+
+
+def _meeting_data(**jm):
+    data = office_dict()
+    data["tasks"] = [{"id": "parking", "category": "problem", "origin": "resident",
+                      "problem_kind": "parking", "arrivals": {"per_week": 1.5},
+                      "effort_hours": DIST}]
+    data["joint_meetings"] = {"enabled": True, "problems_per_meeting_max": 5,
+                              "schedule": {"every": "week", "weekday": "wed", "time": "15:00"}, **jm}
+    return data
+
+
+def test_a_meeting_is_held_only_when_enough_problems_wait():
+    data = _meeting_data(min_problems=3)
+    data["scenario"]["days"] = 180
+    r = run_replication(build(data), 0, events=True)
+    ev = r.events
+    done = ev["done_hours"][ev["route"] == "joint_meeting"]
+    times, counts = np.unique(done[~np.isnan(done)], return_counts=True)
+    assert len(times) >= 5
+    assert counts.min() >= 3 and counts.max() <= 5
+    # every meeting held settled problems, and only meetings held cost staff time
+    assert r.metrics["joint_meetings_held"] * 180 / 365 == pytest.approx(len(times))
+    assert r.tasks["joint_meeting"]["arrived"] == len(times)
+    data["joint_meetings"]["min_problems"] = 0
+    weekly = run_replication(build(data), 0).metrics["joint_meetings_held"] * 180 / 365
+    assert weekly == pytest.approx(180 / 7, abs=1.5)          # one a week, held or not
+    assert len(times) < weekly / 2                            # ~1.5 problems a week, 3 needed
+
+
+def test_held_meetings_follow_the_queue():
+    from sim.engine.workload import held_meetings
+
+    slots = np.array([10.0, 20.0, 30.0, 40.0])
+    waiting = np.array([1.0, 2.0, 15.0, 16.0, 17.0, 18.0, 19.0, 35.0])
+    # t=10: 2 wait (< 3): not held; t=20: 7 wait: held, settles 5; t=30: 2; t=40: 3: held
+    assert held_meetings(slots, waiting, 3, 5).tolist() == [20.0, 40.0]
+    assert held_meetings(slots, waiting, 0, 5).tolist() == slots.tolist()
+
+
+def test_joint_meeting_share_sends_that_share_to_meetings():
+    data = _meeting_data(min_problems=0)
+    data["tasks"][0]["arrivals"] = {"per_week": 20.0}
+    data["problems"] = {"joint_meeting_share": 0.3}
+    r = run_replication(build(data), 0, events=True)
+    route = r.events["route"]
+    share = float(np.mean(route == "joint_meeting"))
+    n = route.size
+    assert abs(share - 0.3) < 4 * math.sqrt(0.3 * 0.7 / n), (share, n)
 
 
 # ----------------------------------------------------------------------------- Bozhou

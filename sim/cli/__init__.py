@@ -16,7 +16,7 @@ import warnings
 from sim import __version__
 from sim.errors import InputError
 
-SUBCOMMANDS = ("run", "compare", "sweep", "validate", "describe", "report")
+SUBCOMMANDS = ("run", "compare", "sweep", "check", "calibrate", "validate", "describe", "report")
 
 
 class _Parser(argparse.ArgumentParser):

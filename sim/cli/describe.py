@@ -109,6 +109,11 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("give one file to describe or two to compare", field="FILE",
                          allowed="1 or 2 files")
     overrides = dict(parse_set(text) for text in args.set)
+    from sim.city import is_city_file
+
+    if len(args.files) == 1 and is_city_file(args.files[0]):
+        print(describe_city(args.files[0], overrides))
+        return 0
     scenarios = [load_scenario(f, overrides) for f in args.files]
     limit = None if args.wide else MAX_VALUE
 
@@ -138,3 +143,28 @@ def run(args: argparse.Namespace) -> int:
     out.append(_levers(scenarios, limit))
     print("\n".join(out))
     return 0
+
+
+def describe_city(file: str, overrides: dict) -> str:
+    """A city file as text: its communities (size, workers, teams), calibrated ranges, targets."""
+    from sim.city import load_city
+
+    c = load_city(file, overrides)
+    out = [f"{file}  city={c.name!r}  hash={c.hash}",
+           f"community scenario: {c.community_path}  ({c.days} days from {c.start_date})", ""]
+    rows = [("community", "households", "workers", "managed share", "volunteer teams", "scale")]
+    rows += [(x.id, str(x.households), str(x.workers), f"{x.managed_estate_share:.2f}",
+              str(x.volunteer_teams), f"{x.scale:.2f}") for x in c.communities]
+    rows.append(("total", str(sum(x.households for x in c.communities)), str(c.workers), "",
+                 str(sum(x.volunteer_teams for x in c.communities)), ""))
+    out += [table(rows), ""]
+    if c.calibrate:
+        rows = [("calibrate", "low", "high", "source")]
+        rows += [(p.key, f"{p.low:g}", f"{p.high:g}", shorten(p.source, MAX_SOURCE)) for p in c.calibrate]
+        out += [table(rows), ""]
+    if c.targets:
+        rows = [("target metric", "value", "tolerance", "side", "source")]
+        rows += [(t.metric, f"{t.value:g}", t.tolerance_text, t.side, shorten(t.source, MAX_SOURCE))
+                 for t in c.targets]
+        out.append(table(rows))
+    return "\n".join(out)

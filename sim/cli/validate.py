@@ -36,6 +36,11 @@ def run(args: argparse.Namespace) -> int:
     overrides = dict(parse_set(text) for text in args.set)
     failed = 0
     for file in args.files:
+        from sim.city import is_city_file
+
+        if is_city_file(file):
+            failed += _validate_city(file, overrides)
+            continue
         try:
             s = load_scenario(file, overrides)
         except ScenarioError as exc:
@@ -46,3 +51,19 @@ def run(args: argparse.Namespace) -> int:
         print(f"OK  {file}  name={s.name!r}  hash={s.hash}  tasks={len(s.tasks)} (enabled)  "
               f"levers=[{levers}]  days={s.scenario.days}  calendar={s.scenario.calendar}")
     return 2 if failed else 0
+
+
+def _validate_city(file: str, overrides: dict) -> int:
+    """Check a city file (and every community scenario it builds); 1 if invalid."""
+    from sim.city import load_city
+    from sim.errors import ScenarioError
+
+    try:
+        c = load_city(file, overrides)
+    except ScenarioError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
+    print(f"OK  {file}  city={c.name!r}  hash={c.hash}  communities={len(c.communities)}  "
+          f"households={sum(x.households for x in c.communities)}  workers={c.workers}  "
+          f"days={c.days}  targets={len(c.targets)}  calibrate={len(c.calibrate)}")
+    return 0

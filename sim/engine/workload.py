@@ -165,6 +165,42 @@ def _fixed(hours: float) -> Dist:
     return Dist("fixed", MappingProxyType({"value": float(hours)}))
 
 
+def route_problems(task: TaskType, m: int, prob, meetings_on: bool, vol_on: bool,
+                   streams: Streams) -> np.ndarray:
+    """Where each of ``m`` problems of ``task`` goes (``ROUTE_*``), see docs/model.md."""
+    u = streams(f"routing:{task.id}").random((m, 2))
+    r = np.full(m, ROUTE_STAFF)
+    if vol_on and task.problem_kind in prob.volunteer_kinds:
+        r[:] = ROUTE_VOLUNTEERS
+    else:
+        managed = u[:, 0] < prob.managed_estate_share
+        red = ~managed & (u[:, 1] < prob.red_property_coverage)
+        r[managed] = ROUTE_PROPERTY
+        r[red] = ROUTE_RED_PROPERTY
+        if meetings_on and task.problem_kind in prob.joint_meeting_kinds:
+            to_meeting = ~managed & ~red
+            if prob.joint_meeting_share < 1.0:  # its own stream: no other draw moves
+                to_meeting &= streams(f"meeting_share:{task.id}").random(m) < prob.joint_meeting_share
+            r[to_meeting] = ROUTE_MEETING
+    return r
+
+
+def held_meetings(slots: np.ndarray, waiting: np.ndarray, min_problems: int,
+                  capacity: int) -> np.ndarray:
+    """The scheduled meeting ``slots`` that are held: those at which at least
+    ``min_problems`` problems wait. ``waiting`` are the sorted times the meeting's problems
+    arrive; each meeting held settles up to ``capacity`` of them, first come first served
+    (as the office does), so the count is known before the run."""
+    held = []
+    settled = 0
+    for t in slots.tolist():
+        queue = int(np.searchsorted(waiting, t, side="right")) - settled
+        if queue >= min_problems:
+            held.append(t)
+            settled += min(queue, capacity)
+    return np.asarray(held, dtype=float)
+
+
 def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workload:
     """Every task instance of one replication (see module docstring)."""
     meta = scenario.scenario
@@ -183,11 +219,19 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
             times = np.repeat(times, t.copies)
         specs.append((_type_info(t, has_sec), times, t.steps, t.effort_factor, t))
 
+    routes = {t.id: route_problems(t, int(times.shape[0]), prob, jm.enabled, vol_on, streams)
+              for _, times, _, _, t in specs if t is not None and t.category == "problem"}
     meeting_times = np.empty(0)
     if jm.enabled:
         meeting_times = _schedule_times(jm.schedule, meta.start_date, days)
         meeting_times = np.asarray([cal.next_open(x) for x in meeting_times if x < horizon])
         meeting_times = meeting_times[meeting_times < horizon]
+        if jm.min_problems > 0:
+            waiting = np.sort(np.concatenate(
+                [np.empty(0)] + [times[routes[t.id] == ROUTE_MEETING]
+                                 for _, times, _, _, t in specs if t is not None and t.id in routes]))
+            meeting_times = held_meetings(meeting_times, waiting, jm.min_problems,
+                                          jm.problems_per_meeting_max)
         chair_role = "secretary" if has_sec else "worker"
         dur = _fixed(jm.duration_hours)
         specs.append((TypeInfo("joint_meeting", "Joint meeting (chair)", "联席会议(主持)", "meeting",
@@ -244,17 +288,7 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
                 deadline[sl] = [cal.deadline(x, task.deadline_working_days) if np.isfinite(x)
                                 else np.inf for x in ent]
             if task.category == "problem":
-                u = streams(f"routing:{task.id}").random((m, 2))
-                r = np.full(m, ROUTE_STAFF)
-                if vol_on and task.problem_kind in prob.volunteer_kinds:
-                    r[:] = ROUTE_VOLUNTEERS
-                else:
-                    managed = u[:, 0] < prob.managed_estate_share
-                    red = ~managed & (u[:, 1] < prob.red_property_coverage)
-                    r[managed] = ROUTE_PROPERTY
-                    r[red] = ROUTE_RED_PROPERTY
-                    if jm.enabled and task.problem_kind in prob.joint_meeting_kinds:
-                        r[~managed & ~red] = ROUTE_MEETING
+                r = routes[task.id]
                 days_off = sample(prob.property_company_days, streams(f"property:{task.id}"), m) * 24.0
                 off = ((r == ROUTE_PROPERTY) | (r == ROUTE_RED_PROPERTY)) & ~refused[sl]
                 offsite[sl] = np.where(off, times + days_off, np.nan)

@@ -27,12 +27,22 @@ from sim.scenario.model import (
     ScenarioMeta,
     Schedule,
     Step,
+    Target,
     TaskType,
     Volunteers,
     VolunteerWindow,
     Wave,
 )
 from sim.scenario.schema import RATE_HOURS, RATE_KEYS
+
+
+def target(t: Mapping[str, Any]) -> Target:
+    """A :class:`Target` from a validated ``[[targets]]`` entry."""
+    tol = t["tolerance"]
+    relative = isinstance(tol, str)
+    return Target(metric=t["metric"], value=float(t["value"]),
+                  tolerance=float(tol[:-1]) / 100.0 if relative else float(tol),
+                  relative=relative, side=t["side"], source=t["source"], reason=t["reason"])
 
 
 def _dist(d: Mapping[str, Any]) -> Dist:
@@ -119,6 +129,7 @@ def build(resolved: Mapping[str, Any], frozen: Mapping[str, Any], *, path: str, 
                            set=frozen["levers"][name]["set"],
                            description_zh=lv["description_zh"], enabled=lv["enabled"])
                      for name, lv in r["levers"].items()),
+        targets=tuple(target(t) for t in r["targets"]),
         sources=frozen["sources"],
         path=path,
         hash=digest,

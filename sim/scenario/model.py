@@ -172,6 +172,7 @@ class Admission:
 class ProblemRouting:
     volunteer_kinds: tuple[str, ...] = ("repair", "cleaning", "housekeeping")
     joint_meeting_kinds: tuple[str, ...] = ("parking", "illegal_building", "dispute")
+    joint_meeting_share: float = 1.0   # of those kinds (no property service): need a meeting
     managed_estate_share: float = 0.0
     red_property_coverage: float = 0.0
     property_company_days: Dist = field(
@@ -209,8 +210,37 @@ class JointMeetings:
     workers_attending: int = 1
     prep_hours: float = 2.0
     problems_per_meeting_max: int = 5
+    min_problems: int = 0              # a scheduled meeting is held only with this many waiting
     part_time_members: int = 0
     source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A figure the model should reproduce (``[[targets]]``): ``metric`` within
+    ``tolerance`` of ``value`` (``relative``: a fraction of ``value``) on ``side``
+    ("both": value +- tolerance; "above": value .. value + tolerance, for figures reported
+    as "N+" / "N余"; "below": value - tolerance .. value)."""
+
+    metric: str
+    value: float
+    tolerance: float
+    relative: bool = False
+    side: Literal["both", "above", "below"] = "both"
+    source: str = ""
+    reason: str = ""
+
+    @property
+    def band(self) -> tuple[float, float]:
+        """The accepted interval for the model's mean."""
+        tol = abs(self.value) * self.tolerance if self.relative else self.tolerance
+        lo = self.value if self.side == "above" else self.value - tol
+        hi = self.value if self.side == "below" else self.value + tol
+        return lo, hi
+
+    @property
+    def tolerance_text(self) -> str:
+        return f"{self.tolerance * 100:g}%" if self.relative else f"{self.tolerance:g}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,6 +271,7 @@ class Scenario:
     volunteers: Volunteers
     joint_meetings: JointMeetings
     levers: tuple[Lever, ...] = ()
+    targets: tuple[Target, ...] = ()
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     path: str = ""
     hash: str = ""

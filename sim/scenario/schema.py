@@ -266,6 +266,7 @@ PROBLEMS = Table({
     "volunteer_kinds": Scalar(V.choice_list(PROBLEM_KINDS), ("repair", "cleaning", "housekeeping")),
     "joint_meeting_kinds": Scalar(V.choice_list(PROBLEM_KINDS),
                                   ("parking", "illegal_building", "dispute")),
+    "joint_meeting_share": Scalar(V.probability, 1.0),
     "managed_estate_share": Scalar(V.probability, 0.0),
     "red_property_coverage": Scalar(V.probability, 0.0),
     "property_company_days": DistNode({"dist": "exponential", "mean": 3.0}),
@@ -288,8 +289,21 @@ JOINT_MEETINGS = Table({
     "workers_attending": Scalar(V.integer(0), 1),
     "prep_hours": Scalar(_nonneg, 2.0),
     "problems_per_meeting_max": Scalar(V.integer(1), 5),
+    "min_problems": Scalar(V.integer(0), 0),
     "part_time_members": Scalar(V.integer(0), 0),
 })
+
+TARGET_SIDES: tuple[str, ...] = ("both", "above", "below")
+TARGET = Table({
+    "metric": Scalar(V.string(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*", what="a metric name, e.g. "
+                              "problems_resolved or task.opinion.completed"), REQUIRED),
+    "value": Scalar(V.number(), REQUIRED),
+    "tolerance": Scalar(V.tolerance, REQUIRED),
+    "side": Scalar(V.choice(TARGET_SIDES), "both"),
+    "source": Scalar(V.string(nonempty=True, what="where the figure comes from"), REQUIRED),
+    "reason": Scalar(V.string(nonempty=True, what="why this tolerance"), REQUIRED),
+}, source=False)
+"""A ``[[targets]]`` entry: a figure to reproduce, with its tolerance and the reason for it."""
 
 LEVER = Table({
     "description": Scalar(V.string(nonempty=True), REQUIRED),
@@ -309,6 +323,7 @@ ROOT = Table({
     "volunteers": VOLUNTEERS,
     "joint_meetings": JOINT_MEETINGS,
     "levers": Named(LEVER),
+    "targets": Seq(TARGET, default=()),
     "sources": FreeTable(V.string(what="a citation string"), ()),
 }, source=False)
 """The whole file. ``extends`` is read and removed before this schema applies."""

@@ -45,6 +45,11 @@ def validate(data: Mapping[str, Any]) -> dict[str, Any]:
     return _table(ROOT, data, "")
 
 
+def check_node(node: Any, data: Any, path: str = "") -> Any:
+    """``data`` checked against any schema node (used by other file kinds, e.g. city files)."""
+    return _value(node, data, path)
+
+
 def check_levers(data: Mapping[str, Any]) -> dict[str, Any]:
     """The checked ``[levers]`` table of ``data`` (name -> lever), in file order."""
     node = ROOT.fields["levers"]

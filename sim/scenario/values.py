@@ -106,6 +106,19 @@ def number(lo: float | None = None, hi: float | None = None, lo_open: bool = Fal
 probability = number(0.0, 1.0)
 
 
+def tolerance(v: Any) -> float | str:
+    """A target's tolerance: a number >= 0 (absolute) or a percentage string such as "10%"."""
+    allowed = 'a number >= 0 (absolute) or a percentage such as "10%"'
+    if isinstance(v, str):
+        m = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*%\s*", v)
+        if not m:
+            raise Bad(f"{v!r} is not a percentage", allowed)
+        return f"{float(m[1]):g}%"
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
+        raise Bad(f"expected a tolerance, got {describe(v)}", allowed)
+    return float(v)
+
+
 def boolean(v: Any) -> bool:
     if not isinstance(v, bool):
         raise Bad(f"expected true or false, got {describe(v)}", "true, false")

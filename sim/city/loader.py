@@ -1,0 +1,407 @@
+"""Reading city scenario files (``[city]``): check, draw or list the communities, build their
+scenarios.
+
+A city file names a community scenario (``city.community``, e.g. ``bozhou_after.toml``)
+that describes one typical community of ``communities.reference_households`` households.
+Every community of the city starts from it, for the city's period, with:
+
+1. the city-wide overrides of ``[set]`` (and ``--set``), e.g. calibrated inputs;
+2. its own size: the arrival rates (and wave counts) of the task types matched by
+   ``communities.scale_tasks`` (resident-driven work) times households / reference, its
+   workers (given, or the base's workers in proportion to households, at least
+   ``min_workers``) and its share of estates with a property company;
+3. its volunteer teams: given, or ``communities.volunteer_teams`` shared out one at a time
+   to the communities with the most households in estates without property management
+   (the "四失" estates red property teams are for), and ``[communities.without_team]``
+   overrides for a community that gets none;
+4. a listed community's own ``set``.
+
+Communities are listed (``[[communities.list]]``) or drawn (``communities.count`` of them,
+households and managed share from the stated distributions, with ``communities.draw_seed``),
+so the same file always gives the same city. Every problem is a one-line ``ScenarioError``
+naming the city file and the dotted field.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import os
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from sim.city.model import CalibrationParameter, City, Community
+from sim.errors import ScenarioError
+from sim.scenario import apply_overrides, load_scenario
+from sim.scenario import values as V
+from sim.scenario.build import target
+from sim.scenario.content import content_hash
+from sim.scenario.files import read_toml
+from sim.scenario.loader import _pairs
+from sim.scenario.merge import freeze
+from sim.scenario.model import Arrivals, Scenario, TaskType
+from sim.scenario.schema import (
+    ABSENT,
+    REQUIRED,
+    TARGET,
+    DistNode,
+    FreeTable,
+    Invalid,
+    Records,
+    Scalar,
+    Seq,
+    Table,
+)
+from sim.scenario.validate import check_node
+
+_CITY = Table({
+    "name": Scalar(V.string(nonempty=True), REQUIRED),
+    "name_zh": Scalar(V.string(), ""),
+    "description": Scalar(V.string(), ""),
+    "community": Scalar(V.string(nonempty=True, what="a scenario file, relative to this one"),
+                        REQUIRED),
+    "before": Scalar(V.string(nonempty=True, what="a scenario file, relative to this one")),
+    "start_date": Scalar(V.date_value, REQUIRED),
+    "days": Scalar(V.integer(1, 3660), REQUIRED),
+    "seed": Scalar(V.integer(0), 1),
+    "replications": Scalar(V.integer(1), 5),
+})
+
+_LISTED = Table({
+    "id": Scalar(V.string(r"[a-z][a-z0-9_]*", what="an id matching [a-z][a-z0-9_]*"), REQUIRED),
+    "households": Scalar(V.integer(1), REQUIRED),
+    "managed_estate_share": Scalar(V.probability),
+    "workers": Scalar(V.integer(1)),
+    "volunteer_teams": Scalar(V.integer(0)),
+    "set": FreeTable(None, {}),
+})
+
+
+def _communities_post(t: dict[str, Any], path: str) -> None:
+    listed = "list" in t
+    if listed == ("count" in t):
+        raise Invalid(path + ".count" if not listed else path + ".list",
+                      "give either count (drawn communities) or [[communities.list]], not both"
+                      if listed else "no communities: give count or [[communities.list]]",
+                      "count with households (and managed_estate_share) distributions, or a list")
+    if not listed and "households" not in t:
+        raise Invalid(path + ".households", "required key is missing when count is given",
+                      'a distribution table, e.g. { dist = "triangular", low = 1000, '
+                      'mode = 1800, high = 4500 }')
+
+
+_COMMUNITIES = Table({
+    "count": Scalar(V.integer(1, 5000)),
+    "draw_seed": Scalar(V.integer(0), 0),
+    "households": DistNode(),
+    "managed_estate_share": DistNode(),
+    "reference_households": Scalar(V.integer(1), REQUIRED),
+    "scale_tasks": Scalar(lambda v: _pattern_list(v), ()),
+    "min_workers": Scalar(V.integer(1), 1),
+    "volunteer_teams": Scalar(V.integer(0)),
+    "without_team": FreeTable(None, {}),
+    "list": Records(_LISTED, default=ABSENT),
+}, default=REQUIRED, post=_communities_post)
+
+
+_PATTERN = V.string(r"[a-z0-9_*?\[\]]+", what="a task id or pattern")
+
+
+def _pattern_list(v: Any) -> tuple[str, ...]:
+    if not isinstance(v, list | tuple):
+        raise V.Bad(f"expected an array of task ids or patterns, got {V.describe(v)}",
+                    'e.g. ["problem_*", "certificate"]')
+    return tuple(_PATTERN(x) for x in v)
+
+_CALIBRATE = Table({
+    "key": Scalar(V.string(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+", what="a dotted scenario key"),
+                  REQUIRED),
+    "low": Scalar(V.number(), REQUIRED),
+    "high": Scalar(V.number(), REQUIRED),
+    "integer": Scalar(V.boolean, False),
+    "source": Scalar(V.string(nonempty=True, what="why this range"), REQUIRED),
+}, source=False, post=lambda t, p: _range_post(t, p))
+
+
+def _range_post(t: dict[str, Any], path: str) -> None:
+    if not t["low"] < t["high"]:
+        raise Invalid(path + ".high", f"{t['high']:g} is not above low = {t['low']:g}",
+                      "a number greater than low")
+
+
+CITY_ROOT = Table({
+    "city": Table(_CITY.fields, default=REQUIRED),
+    "communities": _COMMUNITIES,
+    "set": FreeTable(None, {}),
+    "calibrate": Seq(_CALIBRATE, default=()),
+    "targets": Seq(TARGET, default=()),
+    "sources": FreeTable(V.string(what="a citation string"), ()),
+}, source=False)
+"""The schema of a city file (``docs/city.md``)."""
+
+_CITY_KEYS = ("city", "communities")  # top-level keys that make a file a city file
+_CITY_OVERRIDES = ("city.", "communities.")
+
+
+def is_city_data(data: Mapping[str, Any]) -> bool:
+    return isinstance(data, Mapping) and "city" in data
+
+
+def is_city_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a city scenario (has a ``[city]`` table); False if unreadable."""
+    try:
+        return is_city_data(read_toml(os.fspath(path)))
+    except ScenarioError:
+        return False
+
+
+def load_city(path: str | os.PathLike[str], overrides: Any = None) -> City:
+    """Read, check and build the city in ``path``. ``overrides`` (``--set`` style) whose key
+    starts with ``city.`` or ``communities.`` change the city file; any other key is a
+    community scenario key applied to every community after the file's ``[set]``."""
+    file = os.fspath(path)
+    data = read_toml(file)
+    if not is_city_data(data):
+        raise ScenarioError("not a city scenario: it has no [city] table", file=file,
+                            field="city", allowed="a city file (docs/city.md)")
+    pairs = _pairs(overrides)
+    community_sets: list[tuple[str, Any]] = []
+    for key, value in pairs:
+        if key.startswith(_CITY_OVERRIDES):
+            _set_city(data, key, value, file)
+        else:
+            community_sets.append((key, value))
+    try:
+        resolved = check_node(CITY_ROOT, data, "")
+    except Invalid as exc:
+        raise ScenarioError(exc.message, file=file, field=exc.path, allowed=exc.allowed) from None
+    city = _build(resolved, file, tuple(community_sets))
+    object.__setattr__(city, "overrides", pairs)
+    return city
+
+
+def _set_city(data: dict[str, Any], key: str, value: Any, file: str) -> None:
+    parts = key.split(".")
+    node = data
+    for p in parts[:-1]:
+        nxt = node.get(p)
+        if nxt is None:
+            nxt = node[p] = {}
+        if not isinstance(nxt, dict):
+            raise ScenarioError(f"cannot set {key}: {p} is not a table (in --set)", file=file,
+                                field=key)
+        node = nxt
+    node[parts[-1]] = value
+
+
+def _rel(file: str, name: str) -> str:
+    base = os.path.dirname(file)
+    return os.path.normpath(os.path.join(base, name))
+
+
+def _community_error(exc: ScenarioError, city_file: str, where: str) -> ScenarioError:
+    field = exc.field or ""
+    if field.endswith(" (in --set)"):
+        field = field[: -len(" (in --set)")]
+    detail = exc.detail.replace(" (in --set)", "")
+    return ScenarioError(detail, file=city_file, field=f"{where}.{field}" if where else field,
+                         allowed=exc.allowed)
+
+
+def _build(r: dict[str, Any], file: str, extra_sets: tuple[tuple[str, Any], ...]) -> City:
+    c = r["city"]
+    com = r["communities"]
+    period = {"scenario.start_date": c["start_date"], "scenario.days": c["days"],
+              "scenario.warmup_days": 0, "scenario.seed": c["seed"]}
+    community_path = _rel(file, c["community"])
+    if not os.path.isfile(community_path):
+        raise ScenarioError(f"community scenario {c['community']!r} not found", file=file,
+                            field="city.community", allowed="a scenario file, relative to this one")
+    base = load_scenario(community_path, period)
+    try:
+        base = apply_overrides(base, list(r["set"].items()))
+    except ScenarioError as exc:
+        raise _community_error(exc, file, "set") from None
+    if extra_sets:
+        try:
+            base = apply_overrides(base, list(extra_sets))
+        except ScenarioError as exc:
+            raise ScenarioError(exc.detail.replace(" (in --set)", "") + " (in --set)", file=file,
+                                field=exc.field, allowed=exc.allowed) from None
+    scaled = _scaled_tasks(base, com["scale_tasks"], file)
+    rows = _community_rows(com, base, file)
+    _share_teams(rows, com.get("volunteer_teams"))
+    communities = []
+    for row in rows:
+        communities.append(_community(row, base, scaled, com, file))
+    before_path = ""
+    if "before" in c:
+        before_path = _rel(file, c["before"])
+        if not os.path.isfile(before_path):
+            raise ScenarioError(f"before scenario {c['before']!r} not found", file=file,
+                                field="city.before", allowed="a scenario file, relative to this one")
+    targets = tuple(target(t) for t in r["targets"])
+    calibrate = tuple(CalibrationParameter(p["key"], p["low"], p["high"], p["integer"], p["source"])
+                      for p in r["calibrate"])
+    for i, p in enumerate(calibrate):
+        try:
+            apply_overrides(base, [(p.key, int(p.low) if p.integer else p.low)])
+        except ScenarioError as exc:
+            raise ScenarioError(exc.detail.replace(" (in --set)", ""), file=file,
+                                field=f"calibrate[{i}].key", allowed=exc.allowed) from None
+    city = City(
+        name=c["name"], name_zh=c["name_zh"], description=c["description"], path=file,
+        start_date=c["start_date"], days=c["days"], seed=c["seed"],
+        replications=c["replications"], communities=tuple(communities), base=base,
+        community_path=community_path, before_path=before_path, targets=targets,
+        calibrate=calibrate, resolved=freeze(r),
+        hash=content_hash({"city": r, "base": base.hash, "set": [list(p) for p in extra_sets]}),
+    )
+    inputs = city_inputs(city, load_scenario(before_path, period) if before_path else None)
+    object.__setattr__(city, "inputs", MappingProxyType(inputs))
+    return city
+
+
+def _scaled_tasks(base: Scenario, patterns: Sequence[str], file: str) -> tuple[TaskType, ...]:
+    out = []
+    for i, pat in enumerate(patterns):
+        hits = [t for t in base.tasks if fnmatch.fnmatchcase(t.id, pat)]
+        if not hits:
+            raise ScenarioError(f"{pat!r} matches no task of the community scenario",
+                                file=file, field=f"communities.scale_tasks[{i}]",
+                                allowed=", ".join(t.id for t in base.tasks))
+        for t in hits:
+            if t.arrivals.schedule is not None:
+                raise ScenarioError(f"task {t.id!r} arrives on a fixed schedule and cannot be "
+                                    "scaled with households", file=file,
+                                    field=f"communities.scale_tasks[{i}]",
+                                    allowed="task types with a rate and/or waves")
+            if t not in out:
+                out.append(t)
+    return tuple(out)
+
+
+def _draw(dist: Mapping[str, Any], rng: np.random.Generator, n: int) -> np.ndarray:
+    from sim.distributions import sample
+    from sim.scenario.build import _dist
+
+    return sample(_dist(dist), rng, n)
+
+
+def _community_rows(com: dict[str, Any], base: Scenario, file: str) -> list[dict[str, Any]]:
+    default_share = base.problems.managed_estate_share
+    if "list" in com:
+        return [{"id": x["id"], "households": x["households"],
+                 "managed_estate_share": x.get("managed_estate_share", default_share),
+                 "workers": x.get("workers"), "volunteer_teams": x.get("volunteer_teams"),
+                 "set": dict(x["set"]), "where": f"communities.list.{x['id']}.set"}
+                for x in com["list"]]
+    n = com["count"]
+    # one stream per drawn quantity: the first k communities are the same whatever the count
+    seed = com["draw_seed"]
+    hh = np.maximum(1, np.rint(_draw(com["households"], np.random.default_rng([seed, 0]), n))).astype(int)
+    if "managed_estate_share" in com:
+        share = np.clip(_draw(com["managed_estate_share"], np.random.default_rng([seed, 1]), n), 0.0, 1.0)
+    else:
+        share = np.full(n, default_share)
+    width = len(str(n))
+    return [{"id": f"c{k + 1:0{width}d}", "households": int(hh[k]),
+             "managed_estate_share": round(float(share[k]), 4), "workers": None,
+             "volunteer_teams": None, "set": {}, "where": ""} for k in range(n)]
+
+
+def _share_teams(rows: list[dict[str, Any]], total: int | None) -> None:
+    """Give ``total`` teams, one at a time, to the communities (without a given number) with
+    the most households in estates without property management; ties by id."""
+    free = [row for row in rows if row["volunteer_teams"] is None]
+    for row in free:
+        row["volunteer_teams"] = 0
+    if not total or not free:
+        return
+    order = sorted(free, key=lambda row: (-row["households"] * (1.0 - row["managed_estate_share"]),
+                                          row["id"]))
+    for k in range(total):
+        order[k % len(order)]["volunteer_teams"] += 1
+
+
+def _community(row: dict[str, Any], base: Scenario, scaled: tuple[TaskType, ...],
+               com: dict[str, Any], file: str) -> Community:
+    f = row["households"] / com["reference_households"]
+    workers = row["workers"]
+    if workers is None:
+        workers = max(com["min_workers"], math.floor(base.office.workers * f + 0.5))
+    teams = row["volunteer_teams"]
+    pairs: list[tuple[str, Any]] = [("office.workers", workers),
+                                    ("problems.managed_estate_share", row["managed_estate_share"]),
+                                    ("volunteers.teams", teams)]
+    for t in scaled:
+        pairs.extend(_scale_pairs(t, f))
+    where = "communities.scale_tasks"
+    if teams == 0 and com["without_team"]:
+        pairs.extend(com["without_team"].items())
+    try:
+        sc = apply_overrides(base, pairs)
+        if row["set"]:
+            where = row["where"]
+            sc = apply_overrides(sc, list(row["set"].items()))
+    except ScenarioError as exc:
+        if where == "communities.scale_tasks" and teams == 0 and com["without_team"]:
+            where = "communities.without_team"
+        raise _community_error(exc, file, where) from None
+    return Community(id=row["id"], households=row["households"], workers=workers,
+                     managed_estate_share=row["managed_estate_share"], volunteer_teams=teams,
+                     scale=f, scenario=sc)
+
+
+def _scale_pairs(t: TaskType, f: float) -> list[tuple[str, Any]]:
+    a = t.arrivals
+    out: list[tuple[str, Any]] = []
+    if a.rate_key:
+        out.append((f"tasks.{t.id}.arrivals.{a.rate_key}", a.rate_value * f))
+    if a.waves:
+        out.append((f"tasks.{t.id}.arrivals.waves",
+                    [{"start": f"{w.start_month:02d}-{w.start_day:02d}", "days": w.days,
+                      "count": w.count * f} for w in a.waves]))
+    return out
+
+
+# --------------------------------------------------------------------------- city inputs
+_SCHEDULE_PER_YEAR = {"day": 365.0, "week": 365.0 / 7.0, "month": 12.0, "quarter": 4.0, "year": 1.0}
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def expected_per_year(a: Arrivals) -> float:
+    """Mean arrivals a (non-leap) year of an arrival pattern: rate x seasonality, waves and
+    schedule."""
+    n = sum(a.rate_per_hour * 24.0 * d * m for d, m in zip(_MONTH_DAYS, a.seasonality, strict=True))
+    n += sum(w.count for w in a.waves)
+    if a.schedule is not None:
+        n += _SCHEDULE_PER_YEAR[a.schedule.every] * a.schedule.count
+    return n
+
+
+def city_inputs(city: City, before: Scenario | None) -> dict[str, float]:
+    """The city's figures that follow from its inputs (see :class:`City`)."""
+    cs = city.communities
+    out = {
+        "communities": float(len(cs)),
+        "households": float(sum(c.households for c in cs)),
+        "workers": float(sum(c.workers for c in cs)),
+        "volunteer_teams": float(sum(c.volunteer_teams for c in cs)),
+        "volunteer_members": float(sum(c.volunteer_teams * c.scenario.volunteers.members_per_team
+                                       for c in cs)),
+        "part_time_members": float(sum(c.scenario.joint_meetings.part_time_members
+                                       for c in cs if c.scenario.joint_meetings.enabled)),
+    }
+    if before is not None:
+        now = {t.id: expected_per_year(t.arrivals) for t in city.base.tasks}
+        for t in before.tasks:
+            # per community a year: a city-wide item cancelled is one fewer a community
+            cut = round(expected_per_year(t.arrivals) - now.get(t.id, 0.0), 6)
+            if cut > 0:
+                out[f"items_cancelled.{t.id}"] = cut
+    return out
+

@@ -1,0 +1,179 @@
+"""Running a city: every community for the city's period, replication by replication.
+
+Community ``k`` of replication ``r`` runs :func:`sim.engine.run_replication` with its own
+base seed, derived from the city's seed and the community's **id** (not its position), so
+a community keeps its random numbers when others are added or removed, and replication r of
+two variants of a city (e.g. two calibration points) uses common random numbers community
+by community. Jobs run in this process or in a pool of worker processes (``workers``); the
+results are the same either way, byte for byte.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from sim.city.aggregate import aggregate
+from sim.city.model import City
+from sim.engine import run_replication
+from sim.errors import InputError
+from sim.rng import _name_words
+
+_PROGRESS_DELAY = 2.0
+# the community metrics kept per community and replication (the per-community table)
+COMMUNITY_COLUMNS = (
+    "admin_hours_share", "service_hours_share", "utilization", "overtime_hours_per_worker_year",
+    "problems_arrived", "problems_resolved", "problems_resolved_by_volunteers",
+    "problems_resolved_by_joint_meetings", "joint_meetings_held", "problem_resolution_days_mean",
+    "volunteer_utilization", "tasks_refused",
+)
+
+
+def community_seed(seed: int, community_id: str) -> int:
+    """The base seed of one community of a city run with ``seed``."""
+    ss = np.random.SeedSequence([int(seed), *_name_words(f"community:{community_id}")])
+    return int(ss.generate_state(1, dtype=np.uint32)[0])
+
+
+def _one(city: City, k: int, replication: int, seed: int) -> tuple[int, int, dict, dict]:
+    c = city.communities[k]
+    res = run_replication(c.scenario, replication, community_seed(seed, c.id))
+    return replication, k, res.metrics, res.tasks
+
+
+_WORKER_CITY: City | None = None
+
+
+def _init(city: City) -> None:
+    global _WORKER_CITY
+    _WORKER_CITY = city
+
+
+def _chunk(jobs: Sequence[tuple[int, int]], seed: int) -> list[tuple[int, int, dict, dict]]:
+    assert _WORKER_CITY is not None
+    return [_one(_WORKER_CITY, k, r, seed) for r, k in jobs]
+
+
+@dataclass
+class CityResult:
+    """Replications of a city. ``values``: city figure -> one value per replication
+    (see :mod:`sim.city.aggregate`); ``community_values``: (replication, community index) ->
+    the community's metrics; ``communities`` (pandas) the per-community table."""
+
+    city: City
+    seed: int
+    replications: int
+    run_seconds: float
+    values: dict[str, np.ndarray]
+    community_metrics: dict[tuple[int, int], dict[str, float]] = field(repr=False)
+
+    @cached_property
+    def summary(self):
+        """One row per city figure: mean, sd, n and the 95 % CI over replications."""
+        import pandas as pd
+
+        from sim.metrics import metric
+        from sim.stats import t_interval
+
+        rows = []
+        for m, v in self.values.items():
+            iv = t_interval(v)
+            rows.append({"metric": m, "mean": iv.mean, "sd": iv.sd, "n": iv.n,
+                         "ci_low": iv.low, "ci_high": iv.high, "label": metric(m).label})
+        return pd.DataFrame(rows).set_index("metric")
+
+    @cached_property
+    def communities(self):
+        """One row per community: its size and its mean metrics over replications."""
+        import pandas as pd
+
+        rows = []
+        for k, c in enumerate(self.city.communities):
+            row: dict[str, Any] = {"community": c.id, "households": c.households,
+                                   "workers": c.workers,
+                                   "managed_estate_share": c.managed_estate_share,
+                                   "volunteer_teams": c.volunteer_teams}
+            for m in COMMUNITY_COLUMNS:
+                x = np.asarray([self.community_metrics[(r, k)].get(m, math.nan)
+                                for r in range(self.replications)], dtype=float)
+                row[m] = float(np.nanmean(x)) if np.isfinite(x).any() else math.nan
+            rows.append(row)
+        return pd.DataFrame(rows).set_index("community")
+
+
+def run_city(city: City, replications: int | None = None, seed: int | None = None, *,
+             workers: int = 1, progress: bool | None = None) -> CityResult:
+    """Run replications ``0..n-1`` of every community of ``city`` (``workers`` > 1: in a pool
+    of processes) and aggregate each replication to city figures."""
+    n = city.replications if replications is None else int(replications)
+    if n < 1:
+        raise InputError("must be at least 1", field="--replications")
+    seed = city.seed if seed is None else int(seed)
+    workers = max(1, int(workers))
+    t0 = time.perf_counter()
+    jobs = [(r, k) for r in range(n) for k in range(len(city.communities))]
+    bar = _bar(city, len(jobs), progress)
+    got: dict[tuple[int, int], tuple[dict, dict]] = {}
+    try:
+        if workers == 1:
+            for r, k in jobs:
+                _, _, m, tk = _one(city, k, r, seed)
+                got[(r, k)] = (m, tk)
+                if bar is not None:
+                    bar.update(1)
+        else:
+            _run_pool(city, jobs, seed, workers, got, bar)
+    finally:
+        if bar is not None:
+            bar.close()
+    from sim.engine.summary import ReplicationResult
+
+    teams = [c.volunteer_teams for c in city.communities]
+    staff = [c.workers for c in city.communities]
+    per_rep: list[dict[str, float]] = []
+    for r in range(n):
+        results = [ReplicationResult("", "", seed, r, got[(r, k)][0], got[(r, k)][1], {})
+                   for k in range(len(city.communities))]
+        per_rep.append(aggregate(results, staff, teams, city.days, city.inputs))
+    names = list(dict.fromkeys(m for row in per_rep for m in row))
+    values = {m: np.asarray([row.get(m, math.nan) for row in per_rep], dtype=float) for m in names}
+    community_metrics = {key: {m: v for m, v in got[key][0].items() if m in COMMUNITY_COLUMNS}
+                         for key in got}
+    return CityResult(city, seed, n, time.perf_counter() - t0, values, community_metrics)
+
+
+def _bar(city: City, total: int, progress: bool | None):
+    import sys
+
+    want = progress if progress is not None else bool(getattr(sys.stderr, "isatty", lambda: False)())
+    if not want:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc=city.name, unit="community", leave=False,
+                delay=_PROGRESS_DELAY if progress is None else 0.0)
+
+
+def _run_pool(city: City, jobs: list[tuple[int, int]], seed: int, workers: int,
+              got: dict, bar) -> None:
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    size = max(1, len(jobs) // (workers * 4))
+    chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+    method = "fork" if os.name == "posix" and "fork" in mp.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(workers, mp_context=mp.get_context(method), initializer=_init,
+                             initargs=(city,)) as pool:
+        futures = [pool.submit(_chunk, ch, seed) for ch in chunks]
+        for fut in as_completed(futures):
+            for r, k, m, tk in fut.result():
+                got[(r, k)] = (m, tk)
+                if bar is not None:
+                    bar.update(1)

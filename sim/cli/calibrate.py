@@ -1,0 +1,87 @@
+"""``sim calibrate CITY.toml``: calibrate a city's ``[[calibrate]]`` inputs to its
+``[[targets]]`` (method: :mod:`sim.city.calibrate`, ``docs/city.md``).
+
+Prints the calibrated values (as TOML lines to put in the scenario files) and the
+verification table; ``--out FILE.json`` writes the full record (design, runs, emulator fits,
+solution, verification). Exit codes: 0 calibrated and every target passes at the solution,
+1 a target still fails, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from sim.cli.options import int_option
+from sim.errors import InputError
+
+
+def _run(args: argparse.Namespace) -> int:
+    from sim.city import is_city_file, load_city
+    from sim.city.calibrate import calibrate
+    from sim.scenario import parse_set
+
+    path = args.scenario
+    if not os.path.isfile(path):
+        raise InputError("scenario file not found" if not os.path.isdir(path)
+                         else "is a directory, expected a city file (.toml)", file=path)
+    if not is_city_file(path):
+        raise InputError("not a city scenario: sim calibrate needs a [city] file with "
+                         "[[calibrate]] and [[targets]]", file=path, field="city",
+                         allowed="a city file (docs/city.md)")
+    out = args.out
+    if out is not None and (out.endswith(("/", "\\")) or os.path.isdir(out)):
+        raise InputError("expected the path of a JSON file, not a directory", field="--out",
+                         allowed="a file path such as calibration/city.json")
+    city = load_city(path, [parse_set(x) for x in args.overrides])
+    quiet = args.no_progress
+
+    def say(msg: str) -> None:
+        if not quiet:
+            sys.stderr.write(msg + "\n")
+            sys.stderr.flush()
+
+    result = calibrate(city, points=int_option(args.points, "--points", 2) or 16,
+                       rounds=int_option(args.rounds, "--rounds", 1) or 2,
+                       replications=int_option(args.replications, "--replications", 1) or 1,
+                       verify_replications=int_option(args.verify, "--verify", 2) or 3,
+                       seed=int_option(args.seed, "--seed", 0),
+                       workers=int_option(args.workers, "--workers", 1) or 1,
+                       design_seed=int_option(args.design_seed, "--design-seed", 0) or 0,
+                       progress=say)
+    if out:
+        os.makedirs(os.path.dirname(os.path.abspath(out)) or ".", exist_ok=True)
+        with open(out, "w", encoding="utf-8") as fh:
+            json.dump(result.to_json(), fh, indent=1, ensure_ascii=False, allow_nan=False)
+            fh.write("\n")
+        say(f"wrote {out}")
+    sys.stdout.write(result.table() + "\n\nas TOML:\n")
+    for key, value in result.parameters.items():
+        sys.stdout.write(f'"{key}" = {value!r}\n')
+    return 0 if result.passed else 1
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "calibrate", help="calibrate a city's uncertain inputs to its targets",
+        description="Run the city over a Latin hypercube of its [[calibrate]] parameters (common "
+                    "random numbers), fit a quadratic emulator per target, solve for the band "
+                    "centres and verify with fresh replications. See docs/city.md.")
+    p.add_argument("scenario", metavar="CITY.toml")
+    p.add_argument("--points", metavar="N", default="16", help="design points a round (default 16)")
+    p.add_argument("--rounds", metavar="N", default="2",
+                   help="rounds, each in a box a quarter as wide around the last solution (default 2)")
+    p.add_argument("--replications", metavar="N", default="1",
+                   help="replications per design point (default 1)")
+    p.add_argument("--verify", metavar="N", default="3",
+                   help="replications of the verification run (default 3)")
+    p.add_argument("--seed", metavar="S", help="base seed (default: the city's)")
+    p.add_argument("--design-seed", metavar="S", default="0", help="seed of the design (default 0)")
+    p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
+                   help="override a field by dotted path before calibrating")
+    p.add_argument("--workers", metavar="W", default="1", help="worker processes (default 1)")
+    p.add_argument("--out", metavar="FILE.json", help="write the calibration record")
+    p.add_argument("--no-progress", action="store_true", help="no progress lines on stderr")
+    p.set_defaults(func=_run)

@@ -1,0 +1,133 @@
+"""``sim check SCENARIO.toml``: run a scenario (or a city) and compare it with its
+``[[targets]]``, one pass/fail line per target.
+
+Exit codes: 0 every target passes, 1 at least one fails, 2 bad input (no targets, a target
+naming an unknown metric, a malformed file...). ``--json`` prints one JSON object;
+``--out FILE.json`` also writes it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from sim.cli.options import int_option
+from sim.errors import InputError
+
+
+def _known_community_metrics(scenario) -> list[str]:
+    from sim.metrics import METRICS
+    from sim.targets import task_metric_names
+
+    ids = [t.id for t in scenario.tasks]
+    if scenario.joint_meetings.enabled:
+        ids += ["joint_meeting", "joint_meeting_attend", "joint_meeting_prep"]
+    return [*METRICS, *task_metric_names(ids)]
+
+
+def _known_city_metrics(city) -> list[str]:
+    from sim.city.aggregate import LEFT_OUT
+
+    return [m for m in _known_community_metrics(city.base) if m not in LEFT_OUT] + [*city.inputs]
+
+
+def check_file(path: str, *, replications: int | None, seed: int | None, overrides: list[str],
+               workers: int, progress: bool | None) -> dict[str, Any]:
+    """Run ``path`` and judge its targets; the JSON-ready record (``sim check --json``)."""
+    from sim.city import is_city_file
+    from sim.targets import check_names, evaluate
+
+    if not os.path.isfile(path):
+        raise InputError("scenario file not found" if not os.path.isdir(path)
+                         else "is a directory, expected a scenario file (.toml)", file=path)
+    if is_city_file(path):
+        from sim.city import load_city, run_city
+
+        city = load_city(path, overrides)
+        targets, name, kind = city.targets, city.name, "city"
+        _require_targets(targets, path)
+        check_names(targets, _known_city_metrics(city), path)
+        res = run_city(city, replications, seed, workers=workers, progress=progress)
+        values, n, used_seed, secs = res.values, res.replications, res.seed, res.run_seconds
+        extra = {"communities": len(city.communities), "days": city.days,
+                 "start_date": city.start_date.isoformat(), "hash": city.hash}
+    else:
+        from sim.experiment import run
+        from sim.scenario import load_scenario
+        from sim.targets import replication_values
+
+        sc = load_scenario(path, overrides)
+        targets, name, kind = sc.targets, sc.name, "scenario"
+        _require_targets(targets, path)
+        check_names(targets, _known_community_metrics(sc), path)
+        res = run(sc, replications, seed, progress=progress)
+        values, n, used_seed, secs = (replication_values(res.results), res.replications,
+                                      res.seed, res.run_seconds)
+        extra = {"days": sc.scenario.days, "warmup_days": sc.scenario.warmup_days, "hash": sc.hash}
+    results = evaluate(targets, values)
+    return {"kind": kind, "name": name, "path": path, "seed": used_seed, "replications": n,
+            "run_seconds": round(secs, 2), **extra,
+            "targets": [r.to_json() for r in results], "passed": all(r.passed for r in results),
+            "_results": results}
+
+
+def _require_targets(targets, path: str) -> None:
+    if not targets:
+        raise InputError("has no [[targets]] to check", file=path, field="targets",
+                         allowed="one or more [[targets]] tables (docs/city.md)")
+
+
+def _run(args: argparse.Namespace) -> int:
+    from sim.scenario import parse_set
+    from sim.targets import sources, table
+
+    overrides = [parse_set(x) for x in args.overrides]
+    out = args.out
+    if out is not None and (out.endswith(("/", "\\")) or os.path.isdir(out)):
+        raise InputError("expected the path of a JSON file, not a directory", field="--out",
+                         allowed="a file path such as out/check.json")
+    record = check_file(args.scenario, replications=int_option(args.replications, "--replications", 1),
+                        seed=int_option(args.seed, "--seed", 0), overrides=overrides,
+                        workers=int_option(args.workers, "--workers", 1) or 1,
+                        progress=False if args.no_progress else None)
+    results = record.pop("_results")
+    text = json.dumps(record, allow_nan=False, ensure_ascii=False)
+    if out:
+        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
+        with open(out, "w", encoding="utf-8") as fh:
+            fh.write(text + "\n")
+    if args.json:
+        sys.stdout.write(text + "\n")
+    else:
+        what = (f"{record['communities']} communities, {record['days']} days from "
+                f"{record['start_date']}" if record["kind"] == "city" else
+                f"{record['days']} days (warm-up {record['warmup_days']})")
+        sys.stdout.write(f"{record['name']} ({record['path']}): {what}; "
+                         f"{record['replications']} replications, seed {record['seed']}, "
+                         f"{record['run_seconds']:.1f} s\n\n")
+        sys.stdout.write(table(results) + "\n\n" + sources(results) + "\n")
+    sys.stdout.flush()
+    return 0 if record["passed"] else 1
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "check", help="run a scenario or city and compare it with its [[targets]]",
+        description="Run a scenario (or a city scenario) and print model against target for each "
+                    "of its [[targets]], with pass/fail. Exit code 0 if every target passes, 1 if "
+                    "one fails, 2 for bad input.")
+    p.add_argument("scenario", metavar="SCENARIO.toml")
+    p.add_argument("--replications", metavar="N", help="replications (default: the file's)")
+    p.add_argument("--seed", metavar="S", help="base seed (default: the file's)")
+    p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
+                   help="override a field by dotted path (for a city: city.*/communities.* change "
+                        "the city, any other key every community)")
+    p.add_argument("--workers", metavar="W", default="1",
+                   help="worker processes for a city's communities (default 1)")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--out", metavar="FILE.json", help="also write the JSON record to FILE.json")
+    p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    p.set_defaults(func=_run)
