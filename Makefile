@@ -9,7 +9,7 @@ STAMP_LAB := $(VENV)/.installed-lab
 REPS ?= 20
 PYTEST_ARGS ?=
 
-.PHONY: run test bench lab lint clean browser
+.PHONY: run test bench validate lab lint clean browser
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,11 @@ test: $(STAMP_DEV) browser
 ## bench: benchmarks, printing ratios against baselines measured in the same run
 bench: $(STAMP_DEV)
 	$(BIN)/python benchmarks/run_all.py
+
+## validate: the engine against queueing theory (validation/); rewrites docs/validation.md and
+## fails if a study fails (about 2-3 minutes on 2 cores; VALIDATE_JOBS=N sets the processes)
+validate: $(STAMP_DEV)
+	$(BIN)/python -m validation
 
 ## lab: JupyterLab on notebooks/ with the package importable
 lab: $(STAMP_LAB)
