@@ -326,3 +326,19 @@ def test_calibrated_values_in_the_levers_are_the_recorded_ones():
 def test_calibrate_needs_a_city_file():
     out = sim("calibrate", AFTER)
     assert out.returncode == 2 and "not a city scenario" in out.stderr
+
+
+def test_sim_run_on_a_city_prints_city_figures(tmp_path):
+    path = small_city(tmp_path)
+    out = sim("run", str(path), "--replications", "2", "--json", "--out", str(tmp_path / "o"))
+    assert out.returncode == 0, out.stderr
+    rec = json.loads(out.stdout)
+    assert rec["city"]["communities"] == 3 and rec["replications"] == 2
+    expected = run_city(load_city(path), 2, progress=False).values
+    assert rec["metrics"]["problems_resolved"]["values"] == pytest.approx(
+        list(expected["problems_resolved"]))
+    assert (tmp_path / "o" / "summary.csv").exists() and (tmp_path / "o" / "communities.csv").exists()
+    table = sim("run", str(path), "--replications", "2")
+    assert "3 communities" in table.stdout and "total, 60 days" in table.stdout
+    refused = sim("run", str(path), "--precision", "0.05")
+    assert refused.returncode == 2 and "--precision" in refused.stderr

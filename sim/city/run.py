@@ -89,6 +89,76 @@ class CityResult:
                          "ci_low": iv.low, "ci_high": iv.high, "label": metric(m).label})
         return pd.DataFrame(rows).set_index("metric")
 
+    def _unit(self, name: str, lang: str) -> str:
+        from sim.metrics import metric
+
+        unit = metric(name).unit
+        if unit in ("per year", "hours/year") and not name.endswith("_per_worker_year"):
+            return "期间合计" if lang == "zh" else f"total, {self.city.days} days"
+        return unit
+
+    def table(self, lang: str = "en") -> str:
+        """City figures: mean and 95 % CI over replications; headline metrics first, then the
+        rest of the registry, then task counts and input figures are left to ``summary``."""
+        from sim.experiment import _align, _ci, _f
+        from sim.formatting import decimals
+        from sim.metrics import HEADLINE, METRICS, metric
+        from sim.stats import t_interval
+
+        zh = lang == "zh"
+        c = self.city
+        title = (f"{c.name_zh or c.name}: {len(c.communities)} 个社区, {c.days} 天, "
+                 f"{self.replications} 次重复, 种子 {self.seed}" if zh else
+                 f"{c.name}: {len(c.communities)} communities, {c.days} days from {c.start_date}, "
+                 f"{self.replications} replications, seed {self.seed}")
+        rows = [["指标" if zh else "Metric", "均值" if zh else "Mean",
+                 "95% 置信区间" if zh else "95% CI", "单位" if zh else "Unit"]]
+        order = [m for m in HEADLINE if m in self.values] + [
+            m for m in METRICS if m in self.values and m not in HEADLINE]
+        for m in order:
+            iv = t_interval(self.values[m])
+            if m not in HEADLINE and not (iv.mean or iv.sd):
+                continue
+            d = decimals(iv.mean, iv.half_width)
+            meta = metric(m)
+            rows.append([("* " if m in HEADLINE else "  ") + ((meta.label_zh if zh else meta.label) or m),
+                         _f(iv.mean, d), _ci(iv.low, iv.high, d), self._unit(m, lang)])
+        note = ("* 主要指标; 计数与工时为期间合计, 占比与均值按社区加权 (docs/city.md)" if zh else
+                "* headline metric; counts and hours are city totals over the period, shares and "
+                "means weighted over communities (docs/city.md)")
+        return f"{title}\n{_align(rows, (False, True, False, False))}\n{note}"
+
+    def to_json(self) -> dict[str, Any]:
+        """One JSON object: the city, seed, replications and every city figure's mean, CI and
+        per-replication values."""
+        from sim import __version__
+        from sim.stats import t_interval
+
+        def num(x: float) -> float | None:
+            return float(x) if math.isfinite(x) else None
+
+        metrics = {}
+        for m, v in self.values.items():
+            iv = t_interval(v)
+            metrics[m] = {"mean": num(iv.mean), "ci95": [num(iv.low), num(iv.high)],
+                          "values": [num(x) for x in v]}
+        c = self.city
+        return {"city": {"name": c.name, "path": c.path, "hash": c.hash,
+                         "communities": len(c.communities), "days": c.days,
+                         "start_date": c.start_date.isoformat()},
+                "seed": self.seed, "replications": self.replications, "version": __version__,
+                "metrics": metrics}
+
+    def write_csv(self, directory: str | os.PathLike[str]) -> list[str]:
+        """``summary.csv`` (city figures) and ``communities.csv`` (one row per community)."""
+        from pathlib import Path
+
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        self.summary.to_csv(out / "summary.csv")
+        self.communities.to_csv(out / "communities.csv")
+        return [str(out / "summary.csv"), str(out / "communities.csv")]
+
     @cached_property
     def communities(self):
         """One row per community: its size and its mean metrics over replications."""

@@ -76,7 +76,38 @@ def emit(result, args: argparse.Namespace) -> None:
     sys.stdout.flush()
 
 
+def _run_city(args: argparse.Namespace) -> int:
+    """``sim run CITY.toml``: the city's figures (docs/city.md)."""
+    from sim.city import load_city, run_city
+    from sim.scenario import parse_set
+
+    for flag, given in (("--precision", args.precision), ("--events", args.events)):
+        if given:
+            raise InputError("is not available for a city scenario", file=args.scenario,
+                             field=flag, allowed="--replications, --seed, --set, --workers, "
+                                                 "--json, --out")
+    city = load_city(args.scenario, [parse_set(x) for x in args.overrides])
+    res = run_city(city, int_option(args.replications, "--replications", 1),
+                   int_option(args.seed, "--seed", 0),
+                   workers=int_option(args.workers, "--workers", 1) or 1,
+                   progress=False if args.no_progress else None)
+    if args.out:
+        written = res.write_csv(args.out)
+        sys.stderr.write(f"wrote {len(written)} files to {args.out}\n")
+    if args.json:
+        import json
+
+        sys.stdout.write(json.dumps(res.to_json(), allow_nan=False) + "\n")
+    else:
+        sys.stdout.write(res.table(args.lang) + "\n")
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
+    from sim.city import is_city_file
+
+    if os.path.isfile(args.scenario) and is_city_file(args.scenario):
+        return _run_city(args)
     kwargs = experiment_kwargs(args, [args.scenario])
     from sim.experiment import run
 
@@ -91,4 +122,6 @@ def register(subparsers) -> None:
                     "t-interval (headline metrics first).")
     p.add_argument("scenario", metavar="SCENARIO.toml")
     add_experiment_options(p)
+    p.add_argument("--workers", metavar="W", default="1",
+                   help="worker processes for a city scenario's communities (default 1)")
     p.set_defaults(func=_run)

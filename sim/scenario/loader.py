@@ -76,7 +76,7 @@ def load_scenario(path: str | os.PathLike[str], overrides: Overrides = None) -> 
     if "city" in base and "scenario" not in base:
         raise ScenarioError("is a city scenario ([city]), not a community scenario", file=file,
                             field="city", allowed="a community scenario here; for a city use "
-                            "sim check, sim calibrate, sim validate or sim describe (docs/city.md)")
+                            "sim run, sim check, sim calibrate, sim validate or sim describe (docs/city.md)")
     return _resolve(base, _pairs(overrides), file, origins)
 
 
