@@ -19,7 +19,9 @@ to English labels, with one warning per process.
 
 Functions: :func:`headline_bars`, :func:`forest`, :func:`hours_by_category`,
 :func:`workload_over_time`, :func:`resolution_ecdf`, :func:`opinion_on_time`,
-:func:`utilisation_over_time`, :func:`sweep_line`, :func:`sweep_heatmap`, :func:`welch_plot`.
+:func:`utilisation_over_time`, :func:`sweep_line`, :func:`sweep_heatmap`, :func:`welch_plot`;
+for cities and targets: :func:`target_check`, :func:`community_scatter`,
+:func:`calibration_design`.
 """
 
 from __future__ import annotations
@@ -48,7 +50,9 @@ from sim.scenario.model import ADMIN_CATEGORIES, CATEGORIES, ORIGINS, SERVICE_CA
 
 __all__ = [
     "PALETTE",
+    "calibration_design",
     "cjk_font",
+    "community_scatter",
     "forest",
     "headline_bars",
     "hours_by_category",
@@ -58,6 +62,7 @@ __all__ = [
     "style",
     "sweep_heatmap",
     "sweep_line",
+    "target_check",
     "utilisation_over_time",
     "welch_plot",
     "workload_over_time",
@@ -128,6 +133,11 @@ _STYLE: dict[str, Any] = {
 }
 
 _TEXT: dict[str, tuple[str, str]] = {
+    "target_title": ("Model against targets (band: accepted; bar: 95% CI of the model mean)",
+                     "模型与目标值(灰带: 可接受范围; 误差线: 模型均值95%置信区间)"),
+    "target_x": ("deviation from the reported value (%)", "相对报告值的偏差(%)"),
+    "target_value": ("reported value", "报告值"),
+    "community_title": ("Communities of {city}", "{city}的社区"),
     "headline_title": ("Headline metrics: mean and 95% confidence interval per scenario",
                        "主要指标:各方案均值及 95% 置信区间"),
     "forest_title": ("Change against the baseline, paired by replication (95% CI)",
@@ -992,4 +1002,108 @@ def welch_plot(daily_or_result: Any, column: str = "open_workload_hours", window
         ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
         ax.set_title(_t("welch_title", lang, column=label))
         ax.legend(loc="upper left", bbox_to_anchor=(0.06, 1.0))
+    return fig
+
+
+# --------------------------------------------------------------------------- cities, targets
+def target_check(results: Sequence[Any], lang: str = "en") -> Figure:
+    """Each target of ``sim check`` (:class:`sim.targets.TargetResult`) on one axis: its
+    accepted band (grey), the reported value (0) and the model's mean with its 95 % CI, as
+    per cent deviation from the reported value; pass in green, fail in red."""
+    lang = _lang(lang)
+    rows = [r for r in results if r.target.value]
+    if not rows:
+        raise ValueError("no targets with a non-zero value to plot")
+    with style(lang):
+        fig = _figure((10.0, 0.55 * len(rows) + 1.8))
+        ax = fig.subplots()
+        ys = np.arange(len(rows))[::-1].astype(float)
+        for y, r in zip(ys, rows, strict=True):
+            v = abs(r.target.value)
+            lo, hi = (100.0 * (b - r.target.value) / v for b in r.target.band)
+            ax.barh(y, max(hi - lo, 0.4), left=lo if hi > lo else lo - 0.2, height=0.5,
+                    color="#d9d9d9", zorder=1)
+            col = VERDICT_COLOURS["better"] if r.passed else VERDICT_COLOURS["worse"]
+            m = 100.0 * (r.mean - r.target.value) / v
+            if math.isfinite(r.ci_low) and math.isfinite(r.ci_high) and r.ci_high > r.ci_low:
+                err = [[m - 100.0 * (r.ci_low - r.target.value) / v],
+                       [100.0 * (r.ci_high - r.target.value) / v - m]]
+            else:
+                err = None
+            ax.errorbar(m, y, xerr=err, fmt="o", color=col, ecolor=col, elinewidth=2, capsize=3,
+                        zorder=3)
+        ax.axvline(0.0, color="#262626", linewidth=1.0, zorder=2, label=_t("target_value", lang))
+        ax.set_yticks(ys)
+        ax.set_yticklabels([_wrap(_metric_label(r.target.metric, lang)
+                                  if r.target.metric in METRICS else r.target.metric, 40, lang)
+                            for r in rows])
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{x:+.0f}%" if x else "0"))
+        ax.set_xlabel(_t("target_x", lang))
+        ax.set_title(_t("target_title", lang), fontsize=10)
+        ax.grid(axis="y", visible=False)
+    return fig
+
+
+def community_scatter(city_result: Any, x: str = "households", y: str = "admin_hours_share",
+                      lang: str = "en") -> Figure:
+    """One point per community of a city run (:class:`sim.city.CityResult`): ``x`` against
+    ``y`` (columns of ``city_result.communities``), communities with a volunteer team filled,
+    without one hollow."""
+    lang = _lang(lang)
+    frame = city_result.communities
+    _need_columns(frame, [x, y])
+    label = {"households": ("households", "户数"), "workers": ("workers", "社工人数"),
+             "managed_estate_share": ("share of problems from managed estates", "有物业小区诉求占比"),
+             "volunteer_teams": ("volunteer teams", "志愿队数")}
+
+    def axis(name: str) -> str:
+        if name in label:
+            return label[name][1 if lang == "zh" else 0]
+        return _metric_label(name, lang)
+
+    with style(lang):
+        fig = _figure((8.0, 5.0))
+        ax = fig.subplots()
+        team = frame["volunteer_teams"] > 0
+        ax.scatter(frame.loc[team, x], frame.loc[team, y], color=PALETTE[0], s=28,
+                   label="with a volunteer team" if lang == "en" else "有志愿队")
+        ax.scatter(frame.loc[~team, x], frame.loc[~team, y], facecolors="none",
+                   edgecolors=PALETTE[1], s=28,
+                   label="without" if lang == "en" else "无志愿队")
+        ax.set_xlabel(axis(x))
+        ax.set_ylabel(axis(y))
+        city = city_result.city
+        ax.set_title(_t("community_title", lang, city=(city.name_zh or city.name) if lang == "zh"
+                        else city.name), fontsize=10)
+        ax.legend(loc="best")
+    return fig
+
+
+def calibration_design(record: Any, param: str, metric: str, lang: str = "en") -> Figure:
+    """The design points of a calibration (``sim calibrate --out`` record, or
+    ``CalibrationResult.to_json()``): ``metric`` against ``param`` by round, the target's
+    band, and the calibrated value."""
+    lang = _lang(lang)
+    design = pd.DataFrame(record["design"])
+    _need_columns(design, [param, metric])
+    target = next((t for t in record.get("verification", []) if t["metric"] == metric), None)
+    with style(lang):
+        fig = _figure((8.0, 5.0))
+        ax = fig.subplots()
+        rounds = sorted(design["round"].unique()) if "round" in design else [None]
+        for i, rnd in enumerate(rounds):
+            part = design if rnd is None else design[design["round"] == rnd]
+            ax.scatter(part[param], part[metric], color=_colour(i), s=24,
+                       label=None if rnd is None else (f"round {rnd}" if lang == "en" else f"第{rnd}轮"))
+        if target is not None:
+            lo, hi = target["band"]
+            ax.axhspan(lo, hi, color="#d9d9d9", alpha=0.6, zorder=0,
+                       label="target band" if lang == "en" else "目标范围")
+        value = record.get("parameters", {}).get(param)
+        if value is not None:
+            ax.axvline(value, color="#262626", linestyle="--", linewidth=1.2,
+                       label=(f"calibrated {value:g}" if lang == "en" else f"校准值 {value:g}"))
+        ax.set_xlabel(param)
+        ax.set_ylabel(_metric_label(metric, lang) if metric in METRICS else metric)
+        ax.legend(loc="best")
     return fig

@@ -42,6 +42,8 @@ CASES = {
          "OUT_DIR": "{tmp}"}, 2, "notebooks"),
     "05_explorer.ipynb": (
         {"REPLICATIONS": 2}, 2, "notebooks"),
+    "06_city.ipynb": (
+        {"REPLICATIONS": 2, "WORKERS": 2}, 5, "root"),
 }
 
 
