@@ -191,7 +191,7 @@ def test_calendar_scenario_has_no_overtime_and_opens_every_day():
 
 
 def test_little_study_identity_holds_and_catches_a_tampered_log():
-    case = study_little.Case("Bozhou after", "scenarios/bozhou_after.toml", (), 2)
+    case = study_little.Case("Bozhou after", "scenarios/bozhou_after.toml", study_little.YEARS, 2)
     study = study_little.run(SERIAL, [case])
     assert study.passed, study.table
     # the same measurement on a replication whose event log disagrees with the engine's
@@ -199,7 +199,7 @@ def test_little_study_identity_holds_and_catches_a_tampered_log():
     from sim.engine import run_replication
     from sim.scenario import load_scenario
 
-    sc = load_scenario(study_little.ROOT / case.path)
+    sc = load_scenario(study_little.ROOT / case.path, dict(case.overrides))
     r = run_replication(sc, 0, events=True)
     hi = sc.scenario.days * 24.0
     good = study_little.measure(r, 0.0, hi)
