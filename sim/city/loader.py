@@ -28,6 +28,7 @@ import fnmatch
 import math
 import os
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from types import MappingProxyType
 from typing import Any
 
@@ -178,9 +179,7 @@ def load_city(path: str | os.PathLike[str], overrides: Any = None) -> City:
         resolved = check_node(CITY_ROOT, data, "")
     except Invalid as exc:
         raise ScenarioError(exc.message, file=file, field=exc.path, allowed=exc.allowed) from None
-    city = _build(resolved, file, tuple(community_sets))
-    object.__setattr__(city, "overrides", pairs)
-    return city
+    return replace(_build(resolved, file, tuple(community_sets)), overrides=pairs)
 
 
 def _set_city(data: dict[str, Any], key: str, value: Any, file: str) -> None:
@@ -261,8 +260,7 @@ def _build(r: dict[str, Any], file: str, extra_sets: tuple[tuple[str, Any], ...]
         hash=content_hash({"city": r, "base": base.hash, "set": [list(p) for p in extra_sets]}),
     )
     inputs = city_inputs(city, load_scenario(before_path, period) if before_path else None)
-    object.__setattr__(city, "inputs", MappingProxyType(inputs))
-    return city
+    return replace(city, inputs=MappingProxyType(inputs))
 
 
 def _scaled_tasks(base: Scenario, patterns: Sequence[str], file: str) -> tuple[TaskType, ...]:
