@@ -8,6 +8,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 STAMP_LAB := $(VENV)/.installed-lab
 REPS ?= 20
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: run test bench lab lint clean browser
 
@@ -44,8 +45,9 @@ test: $(STAMP_DEV) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: benchmarks, printing ratios against baselines measured in the same run
+## (make bench BENCH_ARGS=--quick: a smoke run; see docs/performance.md)
 bench: $(STAMP_DEV)
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 ## lab: JupyterLab on notebooks/ with the package importable
 lab: $(STAMP_LAB)
