@@ -8,6 +8,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 STAMP_LAB := $(VENV)/.installed-lab
 REPS ?= 20
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: run test bench validate lab lint clean browser
 
@@ -44,8 +45,9 @@ test: $(STAMP_DEV) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## bench: benchmarks, printing ratios against baselines measured in the same run
+## (make bench BENCH_ARGS=--quick: a smoke run; see docs/performance.md)
 bench: $(STAMP_DEV)
-	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 ## validate: the engine against queueing theory (validation/); rewrites docs/validation.md and
 ## fails if a study fails (about 2-3 minutes on 2 cores; VALIDATE_JOBS=N sets the processes)

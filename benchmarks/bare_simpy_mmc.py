@@ -2,6 +2,7 @@
 
 Usage: python bare_simpy_mmc.py LAMBDA MU C N_CUSTOMERS SEED
 Prints the mean wait in queue (hours) so the benchmark can check it against Erlang C.
+``run(lam, mu, c, n, seed)`` returns it (the benchmark times that call in process).
 """
 
 import random
@@ -10,9 +11,8 @@ import sys
 import simpy
 
 
-def main() -> None:
-    lam, mu, c, n, seed = (float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]),
-                           int(sys.argv[4]), int(sys.argv[5]))
+def run(lam: float, mu: float, c: int, n: int, seed: int) -> float:
+    """Mean wait in queue of ``n`` customers of a FIFO M/M/c queue."""
     rng = random.Random(seed)
     env = simpy.Environment()
     servers = simpy.Resource(env, capacity=c)
@@ -32,7 +32,13 @@ def main() -> None:
 
     env.process(source(env))
     env.run()
-    print(f"{sum(waits) / len(waits):.6f}")
+    return sum(waits) / len(waits)
+
+
+def main() -> None:
+    lam, mu, c, n, seed = (float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]),
+                           int(sys.argv[4]), int(sys.argv[5]))
+    print(f"{run(lam, mu, c, n, seed):.6f}")
 
 
 if __name__ == "__main__":

@@ -1,15 +1,55 @@
-"""Engine benchmark: the contract's M/M/10 (lambda 9, mu 1, 200,000 tasks) as whole processes.
+"""Engine benchmark: the engine against baselines, scaling with the horizon, peak memory.
 
-Runs, interleaved and repeated, the way users run them (start-up and imports count):
-  - ``sim run benchmarks/mmc_200k.toml --replications 1 --json``  (this package)
-  - ``python benchmarks/bare_simpy_mmc.py``  (idiomatic SimPy: a process per customer, a Resource)
-  - ``python benchmarks/ciw_mmc.py``  (Ciw)
-Every implementation's mean wait is checked against Erlang C before its time counts.
-Prints median times, peak memory (max RSS of the child process) and ratios against the
-baselines measured in the same run, then the time of one Bozhou community-year.
-It reports; it does not fail on a missed target (the machines are shared and noisy).
+Sections (``--only NAME,...`` runs some of them; ``SECTIONS`` below lists them in order):
 
-Usage: python benchmarks/bench_engine.py [--repeats N] [--customers N]
+``mmc``
+    The contract's M/M/10 (lambda 9/h, mu 1/h, FIFO, 200,000 tasks) on five implementations:
+    this package's engine; idiomatic SimPy (``bare_simpy_mmc.py``: a process per customer, a
+    ``Resource``); lean SimPy (``lean_simpy_mmc.py``: ``Timeout`` callbacks, no per-customer
+    processes); Ciw (``ciw_mmc.py``); a pure-Python ``heapq`` event loop (``heapq_mmc.py``,
+    the practical limit of an event loop written in Python). Each is measured two ways, in
+    the same rounds:
+
+    - *in process*: the simulation alone, timed inside a fresh process after its imports
+      (``inprocess.py``: the engine's ``run_replication`` on a loaded scenario, which
+      generates the workload, simulates and summarises; each baseline's ``run()``, which
+      draws its variates and simulates). The targets are judged on this measure (it is the
+      "sim time" of /work/shared/PERF_NOTES.md).
+    - *whole process*: ``sim run benchmarks/mmc_200k.toml --replications 1 --json`` against
+      ``python <baseline>.py``, the way users run them: interpreter start-up and imports
+      count.
+
+    Every round runs every implementation once, in an order rotated from round to round,
+    with the round's seed (round r: seed r + 1, the same for all). Medians over the rounds;
+    ratios are taken round by round (same seed, same moment) and their median is printed.
+    An implementation's times count only if its mean wait agrees with Erlang C
+    (Wq = 0.6687 h): the mean over the rounds' seeds must lie within 4 standard errors of
+    it (one run's standard deviation is 6.5 % of Wq at 200,000 tasks, measured over 40
+    seeds, and shrinks like 1 / sqrt(tasks)), and the whole-process run must report the
+    same wait as the in-process run of the same seed.
+``year``
+    One community-year of ``bozhou_before`` and ``bozhou_after`` per replication (in this
+    process: the engine alone).
+``scaling``
+    Run time against the horizon, in process: M/M/10 with 50,000 to 800,000 tasks (a fresh
+    process each) and ``bozhou_after`` with 91 to 1,460 days; the log-log slope of time
+    against tasks (1 = linear).
+``memory``
+    Peak memory of a 1,000,000-task M/M/10 run, without and with the event log
+    (``run_replication(..., events=True)``), two ways: (peak RSS of the run's process -
+    peak RSS of a 200-task run in the same kind of process) / tasks, and the ``tracemalloc``
+    peak during ``run_replication`` (numpy arrays included) / tasks. (The peak RSS is the
+    process's own ``VmHWM``; a child's ``ru_maxrss`` would count this process's memory too.)
+
+Child processes get ``PYTHONPATH`` set to this repository (so they import this checkout's
+``sim``) and run with bytecode caching on (``PYTHONDONTWRITEBYTECODE`` is removed for them,
+and one untimed warm-up run of each command writes the caches), as Python runs for users;
+the baselines' libraries are compiled at installation anyway.
+
+It reports; it does not fail on a missed target (the machines are shared and noisy), only
+if an implementation disagrees with Erlang C.
+
+Usage: python benchmarks/bench_engine.py [--quick] [--repeats N] [--customers N] [--only S,...]
 """
 
 from __future__ import annotations
@@ -22,24 +62,65 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 PY = sys.executable
+LAM, MU, C = 9.0, 1.0, 10
+SD_REL_200K = 0.065      # sd of one run's mean wait / Wq at 200,000 tasks (40 seeds, heapq_mmc)
+TARGET_VS_SIMPY = 0.40
+TARGET_VS_CIW = 0.15
+TARGET_BYTES_PER_TASK = 250.0
+
+# (key, label); the key names inprocess.py's IMPL and, for a baseline, <key>_mmc.py
+IMPLS = [
+    ("engine", "engine (this package)"),
+    ("bare_simpy", "idiomatic SimPy (process per customer, Resource)"),
+    ("lean_simpy", "lean SimPy (Timeout callbacks)"),
+    ("heapq", "pure-Python heapq event loop"),
+    ("ciw", "Ciw"),
+]
 
 
-def erlang_c_wait(lam: float, mu: float, c: int) -> float:
-    a = lam / mu
-    head = sum(a ** k / math.factorial(k) for k in range(c))
-    tail = a ** c / math.factorial(c) / (1.0 - a / c)
-    return tail / (head + tail) / (c * mu - lam)
+@dataclass
+class Options:
+    quick: bool
+    repeats: int
+    customers: int
+    scaling_tasks: list[int] = field(default_factory=list)
+    scaling_days: list[int] = field(default_factory=list)
+    scaling_repeats: int = 3
+    memory_tasks: int = 1_000_000
+
+
+def child_env() -> dict[str, str]:
+    """The environment of every child process: this checkout first on the path, bytecode
+    caching on (see the module docstring)."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [env.get("PYTHONPATH")])])
+    return env
+
+
+def own_peak_mb() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def timed_rss(cmd: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MB) and stdout of one child process."""
+    """Wall seconds, peak RSS (MB) and stdout of one child process.
+
+    The peak is the child's ``ru_maxrss``, which on Linux cannot be below what this process
+    held when it started the child (the child begins as a copy of it): it is a fair peak
+    only for children that grow well beyond this process (see ``own_peak_mb``). The
+    in-process runs report their own peak instead (``inprocess.py``)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=child_env())
     out = proc.stdout.read()       # small outputs: read, then reap with wait4 for the rusage
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -50,63 +131,273 @@ def timed_rss(cmd: list[str]) -> tuple[float, float, str]:
     return seconds, usage.ru_maxrss / 1024.0, out.decode()
 
 
-def main() -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=5)
-    ap.add_argument("--customers", type=int, default=200_000)
-    args = ap.parse_args()
-    lam, mu, c, n = 9.0, 1.0, 10, args.customers
-    theory = erlang_c_wait(lam, mu, c)
-    scenario = HERE / "mmc_200k.toml"
-    commands = {
-        "sim run": [PY, "-m", "sim", "run", str(scenario), "--replications", "1", "--json"],
-        "bare SimPy": [PY, str(HERE / "bare_simpy_mmc.py"), "9", "1", "10", str(n), "1"],
-        "Ciw": [PY, str(HERE / "ciw_mmc.py"), "9", "1", "10", str(n), "1"],
-    }
-    times: dict[str, list[float]] = {k: [] for k in commands}
-    rss: dict[str, list[float]] = {k: [] for k in commands}
-    waits: dict[str, float] = {}
-    for rep in range(args.repeats):
-        for name, cmd in commands.items():
-            seconds, mb, out = timed_rss(cmd)
-            times[name].append(seconds)
-            rss[name].append(mb)
-            if rep == 0:
-                if name == "sim run":
-                    waits[name] = json.loads(out)["metrics"]["wait_hours_mean"]["mean"]
-                else:
-                    waits[name] = float(out.strip())
-    print(f"M/M/{c}, lambda {lam}/h, mu {mu}/h, {n:,} tasks; Erlang C Wq = {theory:.4f} h")
-    print(f"{'implementation':<12} {'median s':>9} {'min s':>7} {'peak MB':>8} {'Wq (h)':>8}  check")
-    ok_all = True
-    for name in commands:
-        ok = abs(waits[name] - theory) / theory < 0.12
-        ok_all &= ok
-        print(f"{name:<12} {statistics.median(times[name]):>9.3f} {min(times[name]):>7.3f} "
-              f"{max(rss[name]):>8.1f} {waits[name]:>8.4f}  {'ok' if ok else 'OFF Erlang C'}")
-    # ratios paired run by run, then the median
-    r_simpy = statistics.median(a / b for a, b in zip(times["sim run"], times["bare SimPy"], strict=True))
-    r_ciw = statistics.median(a / b for a, b in zip(times["sim run"], times["Ciw"], strict=True))
-    print(f"ratio sim run / bare SimPy: {r_simpy:.3f}  (target <= 0.40)  {'met' if r_simpy <= 0.40 else 'MISSED'}")
-    print(f"ratio sim run / Ciw:        {r_ciw:.3f}  (target <= 0.15)  {'met' if r_ciw <= 0.15 else 'MISSED'}")
-    peak = max(rss["sim run"])
-    print(f"peak memory of sim run:     {peak:.1f} MB (target < 150 MB)  {'met' if peak < 150 else 'MISSED'}")
+def erlang_c_wait(lam: float, mu: float, c: int) -> float:
+    a = lam / mu
+    head = sum(a ** k / math.factorial(k) for k in range(c))
+    tail = a ** c / math.factorial(c) / (1.0 - a / c)
+    return tail / (head + tail) / (c * mu - lam)
 
-    # one Bozhou community-year, in process (the engine alone) and as a command
+
+def engine_days(n: int) -> int:
+    """Days of the M/M/10 scenario for about ``n`` arrivals (926 for 200,000)."""
+    return max(1, round(n / (24.0 * LAM)))
+
+
+def inprocess_cmd(impl: str, n: int, seed: int, *extra: str) -> list[str]:
+    return [PY, str(HERE / "inprocess.py"), impl, str(LAM), str(MU), str(C), str(n), str(seed),
+            *extra]
+
+
+def whole_cmd(impl: str, n: int, seed: int) -> list[str]:
+    if impl == "engine":
+        cmd = [PY, "-m", "sim", "run", "benchmarks/mmc_200k.toml", "--replications", "1",
+               "--json", "--no-progress", "--seed", str(seed)]
+        if engine_days(n) != 926:
+            cmd += ["--set", f"scenario.days={engine_days(n)}"]
+        return cmd
+    return [PY, str(HERE / f"{impl}_mmc.py"), str(LAM), str(MU), str(C), str(n), str(seed)]
+
+
+def slope(x: list[float], y: list[float]) -> float:
+    """Least-squares slope of log y against log x."""
+    lx = [math.log(v) for v in x]
+    ly = [math.log(v) for v in y]
+    mx, my = statistics.fmean(lx), statistics.fmean(ly)
+    return (sum((a - mx) * (b - my) for a, b in zip(lx, ly, strict=True))
+            / sum((a - mx) ** 2 for a in lx))
+
+
+def verdict(value: float, target: float, judged: bool = True) -> str:
+    if not judged:
+        return "(not judged at this size)"
+    return "met" if value <= target else "MISSED"
+
+
+# --------------------------------------------------------------------------- sections
+
+def bench_mmc(opt: Options) -> bool:
+    n, rounds = opt.customers, opt.repeats
+    theory = erlang_c_wait(LAM, MU, C)
+    tol = 4.0 * SD_REL_200K * math.sqrt(200_000 / n) / math.sqrt(rounds)
+    keys = [k for k, _ in IMPLS]
+    label = dict(IMPLS)
+    t_in: dict[str, list[float]] = {k: [] for k in keys}      # in-process seconds
+    t_whole: dict[str, list[float]] = {k: [] for k in keys}   # whole-process seconds
+    rss_in: dict[str, list[float]] = {k: [] for k in keys}    # reported by the child
+    rss_whole: dict[str, list[float]] = {k: [] for k in keys}
+    waits: dict[str, list[float]] = {k: [] for k in keys}
+    same_wait: dict[str, bool] = dict.fromkeys(keys, True)
+    tasks: dict[str, list[int]] = {k: [] for k in keys}
+
+    print(f"== Engine on M/M/{C} (lambda {LAM:g}/h, mu {MU:g}/h, FIFO), {n:,} tasks; "
+          f"Erlang C Wq = {theory:.4f} h", flush=True)
+    print(f"   {rounds} rounds, seeds 1..{rounds} (one per round, the same for every "
+          "implementation), order rotated each round; medians; ratios paired round by round")
+    for k in keys:   # warm-up: bytecode caches, file cache (untimed)
+        timed_rss(whole_cmd(k, min(n, 2000), 1))
+        timed_rss(inprocess_cmd(k, min(n, 2000), 1))
+    for r in range(rounds):
+        seed = r + 1
+        order = keys[r % len(keys):] + keys[:r % len(keys)]
+        for k in order:
+            _, _, out = timed_rss(inprocess_cmd(k, n, seed))
+            res = json.loads(out)
+            t_in[k].append(res["seconds"])
+            rss_in[k].append(res["peak_rss_mb"])
+            waits[k].append(res["wait"])
+            tasks[k].append(res["tasks"])
+        for k in order:
+            seconds, mb, out = timed_rss(whole_cmd(k, n, seed))
+            t_whole[k].append(seconds)
+            rss_whole[k].append(mb)
+            w = (json.loads(out)["metrics"]["wait_hours_mean"]["mean"] if k == "engine"
+                 else float(out.strip()))
+            same_wait[k] &= abs(w - waits[k][-1]) <= 1e-6 * max(1.0, abs(w))
+        print(f"   round {r + 1}/{rounds}: in process "
+              + ", ".join(f"{k} {t_in[k][-1]:.2f}" for k in keys) + " s", flush=True)
+
+    ok = {}
+    for k in keys:
+        dev = abs(statistics.fmean(waits[k]) - theory) / theory
+        ok[k] = dev <= tol and same_wait[k]
+    print(f"\n   Erlang C check: the mean Wq over the {rounds} seeds within {tol:.1%} of "
+          f"{theory:.4f} h (4 standard errors), and the whole-process run's Wq = the in-process "
+          "run's")
+
+    def table(title: str, times: dict[str, list[float]], rss: dict[str, list[float]]) -> None:
+        print(f"\n{title}")
+        print(f"   {'implementation':<50} {'median s':>8} {'min s':>7} {'peak MB':>8} "
+              f"{'Wq (h)':>7} {'check':>5} {'x bare SimPy':>12} {'engine / it':>11}")
+        for k in keys:
+            vs_simpy = statistics.median(a / b for a, b in zip(times[k], times["bare_simpy"], strict=True))
+            eng = statistics.median(a / b for a, b in zip(times["engine"], times[k], strict=True))
+            counted = ok[k] and ok["bare_simpy"]
+            print(f"   {label[k]:<50} {statistics.median(times[k]):>8.3f} {min(times[k]):>7.3f} "
+                  f"{max(rss[k]):>8.1f} {statistics.fmean(waits[k]):>7.4f} "
+                  f"{'ok' if ok[k] else 'OFF':>5} "
+                  f"{(f'{vs_simpy:.3f}' if counted else '-'):>12} "
+                  f"{(f'{eng:.3f}' if ok[k] and ok['engine'] else '-'):>11}")
+
+    table("In process (the simulation alone: variates, simulation, summary; imports and "
+          "scenario loading excluded) - targets judged here", t_in, rss_in)
+    table("Whole process (`sim run benchmarks/mmc_200k.toml --replications 1 --json` vs "
+          "`python <baseline>_mmc.py`; start-up and imports included)", t_whole, rss_whole)
+    print(f"\n   tasks per run: engine {statistics.fmean(tasks['engine']):,.0f} (Poisson "
+          f"arrivals over {engine_days(n)} days), baselines {n:,}")
+    print("   peak MB: in process, the process's own VmHWM; whole process, its ru_maxrss (at "
+          f"least this benchmark's own peak, {own_peak_mb():.0f} MB)")
+
+    judged = n == 200_000
+    print("\n   targets (engine / baseline, median of the paired ratios"
+          + ("" if judged else "; the targets are for 200,000 tasks") + "):")
+    for name, times in (("in process   ", t_in), ("whole process", t_whole)):
+        parts = []
+        for k, target in (("bare_simpy", TARGET_VS_SIMPY), ("ciw", TARGET_VS_CIW)):
+            if not (ok["engine"] and ok[k]):
+                parts.append(f"vs {label[k].split(' (')[0]}: not counted (Erlang C check failed)")
+                continue
+            ratio = statistics.median(a / b for a, b in zip(times["engine"], times[k], strict=True))
+            lo = min(a / b for a, b in zip(times["engine"], times[k], strict=True))
+            hi = max(a / b for a, b in zip(times["engine"], times[k], strict=True))
+            parts.append(f"vs {label[k].split(' (')[0]} {ratio:.3f} (rounds {lo:.3f}-{hi:.3f}; "
+                         f"target <= {target:.2f}) {verdict(ratio, target, judged)}")
+        print(f"   {name}: " + "; ".join(parts))
+    return all(ok.values())
+
+
+def bench_year(opt: Options) -> bool:
     sys.path.insert(0, str(ROOT))
     from sim.engine import run_replication
     from sim.scenario import load_scenario
 
+    print("\n== One community-year per replication (in process: the engine alone, "
+          f"median of {opt.repeats})")
     for name in ("bozhou_before", "bozhou_after"):
         sc = load_scenario(ROOT / "scenarios" / f"{name}.toml")
-        run_replication(sc, 0)
+        first = run_replication(sc, 0)
         secs = []
-        for r in range(args.repeats):
+        for r in range(opt.repeats):
             t0 = time.perf_counter()
             run_replication(sc, r)
             secs.append(time.perf_counter() - t0)
-        print(f"one community-year, {name}: {statistics.median(secs) * 1000:.0f} ms per replication (engine)")
-    return 0 if ok_all else 1
+        print(f"   {name:<14} {statistics.median(secs) * 1000:6.0f} ms per replication "
+              f"({first.info['tasks_generated']:,.0f} tasks, {first.info['segments']:,.0f} "
+              "work segments)")
+    return True
+
+
+def bench_scaling(opt: Options) -> bool:
+    sys.path.insert(0, str(ROOT))
+    from sim.engine import run_replication
+    from sim.scenario import load_scenario
+
+    reps = opt.scaling_repeats
+    print(f"\n== Scaling with the horizon (in process, median of {reps}; slope of log time "
+          "against log tasks: 1 = linear)")
+    sizes = opt.scaling_tasks
+    secs: dict[int, list[float]] = {s: [] for s in sizes}
+    got: dict[int, int] = {}
+    for _ in range(reps):
+        for s in sizes:
+            _, _, out = timed_rss(inprocess_cmd("engine", s, 1))
+            res = json.loads(out)
+            secs[s].append(res["seconds"])
+            got[s] = res["tasks"]
+    med = [statistics.median(secs[s]) for s in sizes]
+    print(f"   M/M/{C}, a fresh process per run:")
+    print("   " + f"{'tasks':>14}" + "".join(f"{got[s]:>11,}" for s in sizes))
+    print("   " + f"{'seconds':>14}" + "".join(f"{m:>11.3f}" for m in med))
+    print("   " + f"{'us per task':>14}" + "".join(f"{m / got[s] * 1e6:>11.2f}"
+                                                  for m, s in zip(med, sizes, strict=True)))
+    print(f"   log-log slope {slope([got[s] for s in sizes], med):.2f}")
+
+    days = opt.scaling_days
+    scen = {d: load_scenario(ROOT / "scenarios" / "bozhou_after.toml", [f"scenario.days={d}"])
+            for d in days}
+    tasks = {d: int(run_replication(scen[d], 0).info["tasks_generated"]) for d in days}  # warm-up
+    bsecs: dict[int, list[float]] = {d: [] for d in days}
+    for _ in range(reps):
+        for d in days:
+            t0 = time.perf_counter()
+            run_replication(scen[d], 0)
+            bsecs[d].append(time.perf_counter() - t0)
+    bmed = [statistics.median(bsecs[d]) for d in days]
+    print("   bozhou_after, one replication (in this process):")
+    print("   " + f"{'days':>14}" + "".join(f"{d:>11,}" for d in days))
+    print("   " + f"{'tasks':>14}" + "".join(f"{tasks[d]:>11,}" for d in days))
+    print("   " + f"{'ms':>14}" + "".join(f"{m * 1000:>11.1f}" for m in bmed))
+    print(f"   log-log slope {slope([tasks[d] for d in days], bmed):.2f}")
+    return True
+
+
+def bench_memory(opt: Options) -> bool:
+    n = opt.memory_tasks
+    tiny = 200
+    print(f"\n== Peak memory of the engine, M/M/{C} with {n:,} tasks (a fresh process per run)")
+    print("   per task (RSS) = (peak RSS of the run's process - that of a 200-task run, same "
+          "options) / tasks (peak RSS: the process's own VmHWM);")
+    print("   per task (traced) = tracemalloc peak during run_replication (numpy arrays "
+          "included) / tasks")
+    print(f"   {'':<26} {'peak RSS MB':>11} {'200-task MB':>11} {'B/task RSS':>10} "
+          f"{'traced MB':>9} {'B/task traced':>13} {'seconds':>8}")
+    per_task = {}
+    for name, extra in (("without the event log", []), ("with the event log", ["--events"])):
+        _, _, out = timed_rss(inprocess_cmd("engine", n, 1, *extra))
+        tasks, mb = json.loads(out)["tasks"], json.loads(out)["peak_rss_mb"]
+        _, _, out_tiny = timed_rss(inprocess_cmd("engine", tiny, 1, *extra))
+        mb_tiny = json.loads(out_tiny)["peak_rss_mb"]
+        _, _, out_t = timed_rss(inprocess_cmd("engine", n, 1, *extra, "--tracemalloc"))
+        traced = json.loads(out_t)["traced_peak_bytes"]
+        b_rss = (mb - mb_tiny) * 1024 * 1024 / tasks
+        b_traced = traced / tasks
+        per_task[name] = (b_rss, b_traced)
+        print(f"   {name:<26} {mb:>11.1f} {mb_tiny:>11.1f} {b_rss:>10.0f} "
+              f"{traced / 2 ** 20:>9.1f} {b_traced:>13.0f} {json.loads(out)['seconds']:>8.2f}")
+    worst = max(per_task["without the event log"])
+    print(f"   target: at most {TARGET_BYTES_PER_TASK:.0f} bytes per task without the event log "
+          f"at 1,000,000 tasks (the larger of the two measures): {worst:.0f} B, "
+          f"{verdict(worst, TARGET_BYTES_PER_TASK, n == 1_000_000)}")
+    return True
+
+
+# The sections in the order they run. To add one (the city scenario, scaling with the
+# community's size), write ``bench_<name>(opt) -> bool`` above and list it here.
+SECTIONS: dict[str, Callable[[Options], bool]] = {
+    "mmc": bench_mmc,
+    "year": bench_year,
+    "scaling": bench_scaling,
+    "memory": bench_memory,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true",
+                    help="a smoke run: 20,000 tasks, 2 rounds, small scaling and memory runs")
+    ap.add_argument("--repeats", type=int, help="rounds (default 5; --quick 2)")
+    ap.add_argument("--customers", type=int, help="M/M/c tasks (default 200,000; --quick 20,000)")
+    ap.add_argument("--only", help=f"comma-separated sections of {', '.join(SECTIONS)}")
+    a = ap.parse_args(argv)
+    if a.quick:
+        opt = Options(True, a.repeats or 2, a.customers or 20_000,
+                      scaling_tasks=[10_000, 20_000, 40_000], scaling_days=[91, 182, 365],
+                      scaling_repeats=1, memory_tasks=100_000)
+    else:
+        opt = Options(False, a.repeats or 5, a.customers or 200_000,
+                      scaling_tasks=[50_000, 100_000, 200_000, 400_000, 800_000],
+                      scaling_days=[91, 182, 365, 730, 1460])
+    names = a.only.split(",") if a.only else list(SECTIONS)
+    unknown = [s for s in names if s not in SECTIONS]
+    if unknown:
+        ap.error(f"unknown section(s): {', '.join(unknown)}")
+    names = [s for s in SECTIONS if s in names]    # in SECTIONS order (mmc first: see timed_rss)
+    t0 = time.perf_counter()
+    ok = True
+    for name in names:
+        ok &= SECTIONS[name](opt)
+    print(f"\n(bench_engine: {time.perf_counter() - t0:.0f} s; load average now "
+          f"{os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs)")
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":

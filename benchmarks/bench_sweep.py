@@ -5,19 +5,20 @@ The sweep: ``tests/data/sweep/mmc.toml`` (M/M/c, calendar "always") over
 240 jobs of about 20-50 ms each. Timed (wall clock of ``sim.sweep.sweep``, pool and cluster
 start-up included, the way ``sim sweep`` runs them):
 
-  - ``serial``
-  - ``processes`` with 2 workers
+  - ``serial`` (one worker: this process)
+  - ``processes`` with 1 worker and with 2 workers
   - ``dask`` with a LocalCluster of 2 worker processes started by the sweep
   - ``dask`` on an already running LocalCluster of 2 workers (``--scheduler ADDRESS``)
 
-Prints the best of ``--repeats`` interleaved rounds, the ratios against the targets
-(processes <= 0.6 x serial; dask <= 1.3 x processes), whether every executor wrote the
+Prints the best of ``--repeats`` interleaved rounds as time and throughput (jobs per second,
+with 1 and with 2 workers), the ratios against the targets (processes <= 0.6 x serial;
+dask <= 1.3 x processes), whether every executor wrote the
 same results.csv, and how much parallelism the machine offers at the time (a pool of 2
 processes on pure CPU loops against serial, before and after): on a shared machine whose
 other sessions keep a core busy, no executor can beat that. It reports; it does not fail on
 a missed target.
 
-Usage: python benchmarks/bench_sweep.py [--repeats N] [--replications N]
+Usage: python benchmarks/bench_sweep.py [--quick] [--repeats N] [--replications N]
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
+# worker processes (the pool's, Dask's) import this checkout's ``sim`` too
+os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
 
 SCENARIO = ROOT / "tests" / "data" / "sweep" / "mmc.toml"
 PARAMS = ["office.workers=3:6:1"]
@@ -70,10 +73,14 @@ def parallel_capacity() -> float:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=2, help="interleaved rounds (default 2)")
-    ap.add_argument("--replications", type=int, default=60,
-                    help="replications per point; 4 points (default 60: 240 jobs)")
-    args, _ = ap.parse_known_args()
+    ap.add_argument("--quick", action="store_true",
+                    help="a smoke run: 1 round of 10 replications per point")
+    ap.add_argument("--repeats", type=int, help="interleaved rounds (default 2; --quick 1)")
+    ap.add_argument("--replications", type=int,
+                    help="replications per point; 4 points (default 60: 240 jobs; --quick 10)")
+    args = ap.parse_args()
+    args.repeats = args.repeats or (1 if args.quick else 2)
+    args.replications = args.replications or (10 if args.quick else 60)
 
     from distributed import Client, LocalCluster
 
@@ -83,35 +90,50 @@ def main() -> int:
     n_jobs = 4 * args.replications
     capacity = [parallel_capacity()]
     runs = {"serial": dict(executor="serial"),
+            "processes (1 worker)": dict(executor="processes", workers=1),
             "processes (2 workers)": dict(executor="processes", workers=2),
             "dask LocalCluster (2 workers, start included)": dict(executor="dask", workers=2),
-            "dask running cluster (2 workers)": dict(executor="dask")}
+            "dask running cluster (2 workers)": dict(executor="dask")}   # (+ its address)
     times: dict[str, list[float]] = {k: [] for k in runs}
     outputs: dict[str, bytes] = {}
     job_seconds: list[float] = []
+    running = "dask running cluster (2 workers)"
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                               host="127.0.0.1", dashboard_address=None,
-                               scheduler_kwargs=NO_DASHBOARD, silence_logs=logging.ERROR)
-        try:
-            with Client(cluster) as client:   # warm the workers' imports once
-                client.wait_for_workers(2)
-            runs["dask running cluster (2 workers)"]["scheduler"] = cluster.scheduler_address
-            for rnd in range(args.repeats):
-                for name, kw in runs.items():
-                    out = Path(tmp) / f"{rnd}-{list(runs).index(name)}"
+        # the first sweep of a process pays for one-time imports (pandas for results.csv,
+        # ...), about 2 s: one untimed sweep first, so the serial executor does not
+        sweep(SCENARIO, PARAMS, replications=1, overrides=OVERRIDES,
+              out=Path(tmp) / "warm-up", progress=False, executor="serial")
+        for rnd in range(args.repeats):
+            for name, kw in runs.items():
+                out = Path(tmp) / f"{rnd}-{list(runs).index(name)}"
+                cluster = None
+                if name == running:
+                    # started (and its workers' imports warmed) untimed, and only for this
+                    # run: a cluster's scheduler lives in this process and would take a
+                    # share of it from the serial executor
+                    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                           host="127.0.0.1", dashboard_address=None,
+                                           scheduler_kwargs=NO_DASHBOARD,
+                                           silence_logs=logging.ERROR)
+                    kw = dict(kw, scheduler=cluster.scheduler_address)
+                    with Client(cluster) as client:
+                        client.wait_for_workers(2)
+                    sweep(SCENARIO, PARAMS, replications=1, overrides=OVERRIDES,
+                          out=Path(tmp) / f"warm-up-{rnd}", progress=False, **kw)
+                try:
                     t0 = time.perf_counter()
                     res = sweep(SCENARIO, PARAMS, replications=args.replications,
                                 overrides=OVERRIDES, out=out, progress=False, **kw)
                     times[name].append(time.perf_counter() - t0)
-                    assert res.ok and len(res.results) == n_jobs
-                    outputs[name] = (out / "results.csv").read_bytes()
-                    if name == "serial" and not job_seconds:
-                        job_seconds = [json.loads(p.read_text())["run_seconds"]
-                                       for p in (out / "jobs").glob("p*.json")]
-                    print(f"  round {rnd + 1}: {name:48s} {times[name][-1]:6.2f} s", flush=True)
-        finally:
-            cluster.close()
+                finally:
+                    if cluster is not None:
+                        cluster.close()
+                assert res.ok and len(res.results) == n_jobs
+                outputs[name] = (out / "results.csv").read_bytes()
+                if name == "serial" and not job_seconds:
+                    job_seconds = [json.loads(p.read_text())["run_seconds"]
+                                   for p in (out / "jobs").glob("p*.json")]
+                print(f"  round {rnd + 1}: {name:48s} {times[name][-1]:6.2f} s", flush=True)
     capacity.append(parallel_capacity())
 
     best = {k: min(v) for k, v in times.items()}
@@ -125,10 +147,14 @@ def main() -> int:
           f"(10-90%: {statistics.quantiles(job_seconds, n=10)[0] * 1000:.0f}-"
           f"{statistics.quantiles(job_seconds, n=10)[-1] * 1000:.0f} ms); "
           f"best of {args.repeats}")
-    print(f"{'executor':50s} {'time (s)':>9s}")
+    print(f"{'executor':50s} {'time (s)':>9s} {'jobs/s':>8s}")
     for k, v in best.items():
-        print(f"{k:50s} {v:9.2f}")
-    print(f"\nprocesses / serial                      = {proc / serial:.2f}  (target <= 0.6)")
+        print(f"{k:50s} {v:9.2f} {n_jobs / v:8.1f}")
+    proc1 = best["processes (1 worker)"]
+    print(f"\nthroughput: 1 worker {n_jobs / serial:.1f} jobs/s (serial; processes executor "
+          f"{n_jobs / proc1:.1f}), 2 workers {n_jobs / proc:.1f} jobs/s (processes executor): "
+          f"x{serial / proc:.2f}")
+    print(f"processes / serial                      = {proc / serial:.2f}  (target <= 0.6)")
     print(f"dask LocalCluster / processes           = {dask_local / proc:.2f}  (target <= 1.3)")
     print(f"dask on a running cluster / processes   = {dask_running / proc:.2f}  (target <= 1.3)")
     print(f"results.csv identical on every executor: {'yes' if same else 'NO'}")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import struct
 from array import array
 from collections import deque
 from dataclasses import dataclass
@@ -42,6 +43,20 @@ from sim.scenario.model import Scenario
 WORKER, SECRETARY, VOLUNTEER = 0, 1, 2
 Q_WORKER, Q_SECRETARY, Q_VOLUNTEER = 0, 1, 2
 _INF = math.inf
+
+# One work segment in the log: task, person, start, end, overtime (25 bytes, packed; task and
+# person indices below 2**31). Packing one segment is about a third of the cost of extending a
+# flat array('d') by five numbers, and takes 25 bytes instead of 40.
+_SEGMENT = struct.Struct("<iidd?")
+_SEGMENT_DTYPE = np.dtype([("task", "<i4"), ("server", "<i4"), ("start", "<f8"),
+                           ("end", "<f8"), ("ot", "?")])
+
+
+def _compact(values: np.ndarray, typecode: str) -> array:
+    """A copy of ``values`` as an ``array.array`` of ``typecode`` (the same C type as numpy's
+    dtype of that letter): 1 to 8 bytes an item instead of a list's 8-byte pointer to a
+    Python object (a float object alone is 24 bytes)."""
+    return array(typecode, np.ascontiguousarray(values, dtype=typecode).tobytes())
 
 
 class _Queue:
@@ -174,24 +189,30 @@ class Office:
         dispatch = off.dispatch
         n = work.n
         self.dispatch = dispatch
+        # Per-task state: mostly compact arrays (array.array of C doubles and small integers,
+        # bytes, bytearray: 1-8 bytes a task) rather than lists, whose 8-byte pointers lead to
+        # 24-byte float objects; a million tasks need about 70 MB here instead of about
+        # 230 MB (docs/performance.md). Reading an array item costs about 40 ns more than a
+        # list item, so the two read and written most often stay lists: `remaining` (only
+        # the tasks in progress hold a float object of their own) and `type_idx` (small
+        # ints are shared objects).
         self.type_idx = work.type_idx.tolist()
         self.roles = [t.roles for t in work.types]
         self.nsteps = [len(t.roles) for t in work.types]
         self.prio = [t.priority for t in work.types]
         self.appointment = [t.appointment for t in work.types]
-        self.efforts = [work.efforts[:, k].tolist() for k in range(work.efforts.shape[1])]
+        self.efforts = [_compact(work.efforts[:, k], "d") for k in range(work.efforts.shape[1])]
         # deadlines are only looked up by the edf rule
-        self.deadline = work.deadline.tolist() if dispatch == "edf" else None
-        self.route = work.route.tolist()
-        self.step = [0] * n
+        self.deadline = _compact(work.deadline, "d") if dispatch == "edf" else None
+        self.route = _compact(work.route, "b")
+        self.step = array("h", bytes(2 * n))
         self.remaining = [0.0] * n
-        self.first_start = [math.nan] * n
-        self.done = [math.nan] * n   # property-company routes are filled in by run()
+        self.first_start = _compact(np.full(n, math.nan), "d")
+        self.done = _compact(np.full(n, math.nan), "d")  # property routes: filled in by run()
         self.fallback: set[int] = set()
-        self.queue_of = [Q_WORKER] * n
-        # segments
-        # flat doubles: task, server, start, end, overtime; five per segment (8 bytes each)
-        self.segs = array("d")
+        self.queue_of = bytearray(n)                                      # Q_WORKER
+        # the work log: one packed _SEGMENT per work segment
+        self.segs = bytearray()
         # queues
         fifo = dispatch == "fifo"
         self.q_worker = _Queue(fifo)
@@ -236,16 +257,20 @@ class Office:
             self.closing = set(cal.closing_times(0, scenario.scenario.days + 1))
         self.ot_decision: dict[float, bool] = {}
         self.open_work = 0.0   # hours of worker-queue steps not yet worked
-        # arrivals
-        self.e_time, self.e_task = office_entries(work)
+        # arrivals: entry times (with an inf sentinel at the end) and tasks, in time order
+        e_time, e_task = office_entries(work)
+        self.e_time = _compact(e_time, "d")
+        self.e_time.append(_INF)
+        self.e_task = _compact(e_task, "i")
         self.efforts0 = self.efforts[0]
         # entries that go straight to the workers' FIFO queue as their first step (fast path)
-        plain_type = [fifo and t.roles[0] == 0 and not t.appointment for t in work.types]
-        route = self.route
-        self.e_plain = [plain_type[self.type_idx[i]] and route[i] == ROUTE_STAFF
-                        for i in self.e_task]
-        self.e_plain.append(False)
-        # the reusable end-of-segment event of each person (see _arm), and its callback
+        plain_type = np.asarray([fifo and t.roles[0] == 0 and not t.appointment
+                                 for t in work.types], dtype=bool)
+        plain = plain_type[work.type_idx[e_task]] & (work.route[e_task] == ROUTE_STAFF)
+        self.e_plain = plain.tobytes() + b"\x00"     # one byte per entry, 1 = plain
+        # the arrivals' and the work segments' handlers (closures over the arrays above), and
+        # the reusable end-of-segment event of each person (see _arm)
+        self._absorb = self._absorb_handler()
         self._on_segment_end = self._segment_end_handler()
         for s in self.servers:
             ev = simpy.Event(self.env)
@@ -253,7 +278,6 @@ class Office:
             ev._value = s
             s.event = ev
             s.callbacks = [self._on_segment_end]
-        self.e_time.append(_INF)
         self.cursor = 0
         self.feeder_pending = False
         self.vol_wait = scenario.problems.volunteer_max_wait_days * 24.0
@@ -288,55 +312,74 @@ class Office:
         return (self.deadline[i], -p, t)
 
     # ----------------------------------------------------------------- arrivals
-    def _absorb(self, t: float) -> None:
-        """Put every task that entered by ``t`` into its queue."""
+    def _absorb_handler(self):
+        """``absorb(t)``: put every task that entered by ``t`` into its queue.
+
+        Called for every arrival that finds someone idle (and by every other event that
+        looks at the queues); a closure over the office's arrays, like the end-of-segment
+        handler below, with the two common cases inlined.
+        """
         e_time, e_task, e_plain = self.e_time, self.e_task, self.e_plain
-        c = self.cursor
-        plain_q = self.q_worker.fifo
-        while e_time[c] <= t:
-            i = e_task[c]
-            if e_plain[c]:
-                # the common cases, inlined: a one-queue FIFO entry ...
-                if not self.n_idle:
-                    # ... while everyone is busy: it waits
-                    plain_q.append(i)
-                    self.q_worker.n += 1
-                    rem = self.efforts0[i]
-                    self.remaining[i] = rem
-                    self.open_work += rem
-                    c += 1
-                    continue
-                if not self.q_worker.n:
-                    # ... while the first idle person is in office hours and nobody waits:
-                    # they take it at once (what _enter -> _dispatch_idle would do)
-                    for s in self.q_worker.servers:
-                        if not s.busy:
-                            break
-                    else:
-                        s = None   # the idle people are volunteers or the secretary
-                    e = e_time[c]
-                    if s is not None and s.iv_start <= e < s.iv_end:
+        efforts0, remaining, first_start = self.efforts0, self.remaining, self.first_start
+        workers_q = self.q_worker
+        workers_fifo, workers = workers_q.fifo, workers_q.servers
+        queue, eid, enter = self._queue, self._eid, self._enter
+        office = self
+        normal = NORMAL
+
+        def absorb(t: float) -> None:
+            c = office.cursor
+            e = e_time[c]
+            while e <= t:
+                i = e_task[c]
+                if e_plain[c]:
+                    # the common cases, inlined: a one-queue FIFO entry ...
+                    if not office.n_idle:
+                        # ... while everyone is busy: it waits
+                        workers_fifo.append(i)
+                        workers_q.n += 1
+                        rem = efforts0[i]
+                        remaining[i] = rem
+                        office.open_work += rem
                         c += 1
-                        rem = self.efforts0[i]
-                        self.remaining[i] = rem
-                        self.open_work += rem
-                        s.busy = True
-                        self.n_idle -= 1
-                        s.task = i
-                        self.first_start[i] = e
-                        stop = e + rem
-                        if stop > s.iv_end:
-                            stop = s.iv_end
-                        s.in_seg = True
-                        s.ot = False
-                        s.seg_start = e
-                        s.seg_end = stop
-                        self._arm(s, stop)
+                        e = e_time[c]
                         continue
-            c += 1
-            self.cursor = c
-            self._enter(i, e_time[c - 1])
-        self.cursor = c
+                    if not workers_q.n:
+                        # ... while the first idle person is in office hours and nobody waits:
+                        # they take it at once (what _enter -> _dispatch_idle would do)
+                        for s in workers:
+                            if not s.busy:
+                                break
+                        else:
+                            s = None   # the idle people are volunteers or the secretary
+                        if s is not None and s.iv_start <= e < s.iv_end:
+                            c += 1
+                            rem = efforts0[i]
+                            remaining[i] = rem
+                            office.open_work += rem
+                            s.busy = True
+                            office.n_idle -= 1
+                            s.task = i
+                            first_start[i] = e
+                            stop = e + rem
+                            if stop > s.iv_end:
+                                stop = s.iv_end
+                            s.in_seg = True
+                            s.ot = False
+                            s.seg_start = e
+                            s.seg_end = stop
+                            ev = s.event                   # what _arm(s, stop) does
+                            ev.callbacks = s.callbacks
+                            heappush(queue, (stop, normal, next(eid), ev))
+                            e = e_time[c]
+                            continue
+                c += 1
+                office.cursor = c
+                enter(i, e)
+                e = e_time[c]
+            office.cursor = c
+
+        return absorb
 
     def _enter(self, i: int, t: float) -> None:
         r = self.route[i]
@@ -450,7 +493,8 @@ class Office:
                         s.busy = True
                         self.n_idle -= 1
                     s.task = i
-                    if self.first_start[i] != self.first_start[i]:  # nan
+                    f = self.first_start[i]
+                    if f != f:  # nan: the first start
                         self.first_start[i] = t
                     self._segment(s, t)
                     return
@@ -497,24 +541,47 @@ class Office:
         """
         e_time, remaining, queue_of = self.e_time, self.remaining, self.queue_of
         step, nsteps, type_idx = self.step, self.nsteps, self.type_idx
-        done, first_start, seg_extend = self.done, self.first_start, self.segs.extend
+        done, first_start = self.done, self.first_start
+        seg_extend, seg_pack = self.segs.extend, _SEGMENT.pack
         queue, eid = self._queue, self._eid
         absorb, segment, to_step = self._absorb, self._segment, self._to_step
         availability, start_next = self._availability, self._start_next
+        e_task, e_plain, efforts0 = self.e_task, self.e_plain, self.efforts0
+        workers_q = self.q_worker
+        workers_fifo = workers_q.fifo
         office = self
         q_worker, q_volunteer, normal, inf = Q_WORKER, Q_VOLUNTEER, NORMAL, _INF
 
         def on_segment_end(ev) -> None:
             s = ev._value
             t = s.seg_end
-            if e_time[office.cursor] <= t:
-                absorb(t)
+            c = office.cursor
+            e = e_time[c]
+            if e <= t:
+                if not office.n_idle:
+                    # everyone is busy: plain FIFO entries join the workers' queue (the first
+                    # case of _absorb, inlined: the commonest thing a busy office does)
+                    open_work = office.open_work
+                    c0 = c
+                    while e <= t and e_plain[c]:
+                        j = e_task[c]
+                        workers_fifo.append(j)
+                        rem = efforts0[j]
+                        remaining[j] = rem
+                        open_work += rem
+                        c += 1
+                        e = e_time[c]
+                    workers_q.n += c - c0
+                    office.open_work = open_work
+                    office.cursor = c
+                if e <= t:
+                    absorb(t)
             i = s.task
             begun = s.seg_start
             worked = t - begun
             s.in_seg = False
             if worked > 0:
-                seg_extend((i, s.idx, begun, t, s.ot))
+                seg_extend(seg_pack(i, s.idx, begun, t, s.ot))
             qi = queue_of[i]
             if qi == q_worker:
                 office.open_work -= worked
@@ -537,7 +604,8 @@ class Office:
                     q.n -= 1
                     j = q.fifo.popleft()
                     s.task = j
-                    if first_start[j] != first_start[j]:  # nan: the first start
+                    f = first_start[j]
+                    if f != f:  # nan: the first start
                         first_start[j] = t
                     stop = t + remaining[j]
                     if stop > end:
@@ -604,13 +672,35 @@ class Office:
             self.first_start[i] = t
 
     # ----------------------------------------------------------------- run
+    def _run_until(self, until: float) -> None:
+        """``env.run(until=until)``, as a plain loop over the environment's event queue.
+
+        What ``Environment.run`` and ``Environment.step`` do for the events this model
+        schedules (all of them succeed, none is a process): pop the earliest, set the clock,
+        call its callbacks; stop before the first event at ``until`` or later. SimPy's own
+        loop does this with a method call and a ``try`` per event and a stop event at
+        ``until`` (scheduled urgent, so it comes before the normal events at that time);
+        here the stop is a comparison (a few per cent of the run time on M/M/c).
+        """
+        env = self.env
+        queue = self._queue
+        pop = heapq.heappop
+        while queue and queue[0][0] < until:
+            now, _, _, ev = pop(queue)
+            env._now = now
+            callbacks = ev.callbacks
+            ev.callbacks = None
+            for callback in callbacks:
+                callback(ev)
+        env._now = until
+
     def run(self) -> OfficeRecord:
         for t in self.w.meeting_times.tolist():
             self._at(t, self._on_meeting, t)
         self._ensure_feeder()
         # (run_replication pauses the cyclic garbage collector around all of this)
         try:
-            self.env.run(until=self.horizon)
+            self._run_until(self.horizon)
         finally:
             # break the reference cycles (office -> people -> callbacks -> office) so the
             # office's working lists are freed as soon as run() returns
@@ -621,27 +711,29 @@ class Office:
             self.feeder = None
             self.feeder_callbacks = []
             self._on_segment_end = None
+            self._absorb = None
         # close the segments in progress at the horizon (the work done so far counts)
         T = self.horizon
         for s in self.servers:
             if s.in_seg and s.seg_start < T:
-                self.segs.extend((s.task, s.idx, s.seg_start, min(T, s.seg_end), s.ot))
-        done = np.asarray(self.done, dtype=float)
+                self.segs.extend(_SEGMENT.pack(s.task, s.idx, s.seg_start, min(T, s.seg_end), s.ot))
+        # numpy views of the per-task arrays (no copies)
+        done = np.frombuffer(self.done, dtype=float)
         offsite = ~np.isnan(self.w.offsite_done)
         done[offsite] = self.w.offsite_done[offsite]
         fallback = np.zeros(self.w.n, dtype=bool)
         fallback[list(self.fallback)] = True
-        segs = np.frombuffer(self.segs, dtype=float).reshape(-1, 5)
+        segs = np.frombuffer(self.segs, dtype=_SEGMENT_DTYPE)
         return OfficeRecord(
-            first_start=np.asarray(self.first_start, dtype=float),
+            first_start=np.frombuffer(self.first_start, dtype=float),
             done=done,
-            route=np.asarray(self.route, dtype=np.int64),
+            route=np.frombuffer(self.route, dtype=np.int8).astype(np.int64),
             fallback=fallback,
-            seg_task=segs[:, 0].astype(np.int64),
-            seg_server=segs[:, 1].astype(np.int64),
-            seg_start=segs[:, 2].copy(),
-            seg_end=segs[:, 3].copy(),
-            seg_ot=segs[:, 4].astype(bool),
+            seg_task=segs["task"].astype(np.int64),
+            seg_server=segs["server"].astype(np.int64),
+            seg_start=segs["start"].copy(),
+            seg_end=segs["end"].copy(),
+            seg_ot=segs["ot"].copy(),
             server_kind=np.asarray([s.kind for s in self.servers], dtype=np.int64),
             volunteer_shifts=self.vol_shifts,
             meetings_held=np.asarray(self.meetings_held, dtype=float),

@@ -61,29 +61,51 @@ def _clip_hours(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> np.
     return np.clip(np.minimum(end, hi) - np.maximum(start, lo), 0.0, None)
 
 
-def _per_day(start: np.ndarray, end: np.ndarray, key: np.ndarray, n_keys: int,
-             d0: int, n_days: int) -> np.ndarray:
-    """Hours of segments [start, end) per (day, key) for days d0..d0+n_days-1.
+def _per_day(start: np.ndarray, end: np.ndarray, key: np.ndarray | None, n_keys: int,
+             d0: int, n_days: int, mask: np.ndarray | None = None) -> np.ndarray:
+    """Hours of segments [start, end) per (day, key) for days d0..d0+n_days-1, counting only
+    the segments where ``mask`` is true (default all); ``key`` None: all in key 0.
 
     Segments within one day are summed with one ``bincount``. The few that cross midnight
     are split exactly: with F(x) = their hours before instant x (from sorted starts and ends
     and prefix sums), day d gets F(24 (d + 1)) - F(24 d).
+    Written to keep few temporaries of the segments' size alive at once (a million segments
+    are 8 MB an array): the mask is applied here rather than by copying the inputs.
     """
     out = np.zeros((n_days, n_keys))
     if start.size == 0:
         return out
-    day = np.floor(start / 24.0).astype(np.int64)
-    same = np.floor(np.nextafter(end, -np.inf) / 24.0).astype(np.int64) == day
-    d = day[same] - d0
-    ok = (d >= 0) & (d < n_days)
-    flat = np.bincount(d[ok] * n_keys + key[same][ok], weights=(end - start)[same][ok],
-                       minlength=n_days * n_keys)
+    day = start / 24.0
+    np.floor(day, out=day)
+    x = np.nextafter(end, -np.inf)
+    x /= 24.0
+    np.floor(x, out=x)
+    same = x == day            # (whole numbers far below 2**53: the same as comparing as ints)
+    del x
+    if mask is not None:
+        same &= mask
+    day = day[same].astype(np.int64)
+    day -= d0
+    ok = (day >= 0) & (day < n_days)
+    if key is not None:
+        day *= n_keys
+        day += key[same]
+    hours = end[same]
+    hours -= start[same]
+    if not ok.all():
+        day = day[ok]
+        hours = hours[ok]
+    flat = np.bincount(day, weights=hours, minlength=n_days * n_keys)
+    del day, hours, ok
     out += flat.reshape(n_days, n_keys)
     cross = ~same
+    if mask is not None:
+        cross &= mask
+    del same
     if cross.any():
         edges = np.arange(d0, d0 + n_days + 1, dtype=float) * 24.0
-        for k in np.unique(key[cross]):
-            mask = cross & (key == k)
+        for k in (np.unique(key[cross]) if key is not None else (0,)):
+            mask = cross & (key == k) if key is not None else cross
             s = np.sort(start[mask])
             e = np.sort(end[mask])
             cs = np.concatenate(([0.0], np.cumsum(s)))
@@ -144,9 +166,12 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     seg_type = ti[rec.seg_task] if rec.seg_task.size else np.empty(0, dtype=np.int64)
     seg_cat = type_cat[seg_type] if seg_type.size else np.empty(0, dtype=np.int64)
     seg_org = type_org[seg_type] if seg_type.size else np.empty(0, dtype=np.int64)
+    del seg_type   # (arrays the size of the work log are freed as soon as they are done with)
     staff = kind != VOLUNTEER
-    by_cat = np.bincount(seg_cat[staff], weights=hours[staff], minlength=len(CATEGORIES))
-    by_org = np.bincount(seg_org[staff], weights=hours[staff], minlength=len(ORIGINS))
+    staff_hours = hours[staff]
+    by_cat = np.bincount(seg_cat[staff], weights=staff_hours, minlength=len(CATEGORIES))
+    by_org = np.bincount(seg_org[staff], weights=staff_hours, minlength=len(ORIGINS))
+    del seg_org, staff_hours
     staff_total = float(by_cat.sum())
     office_hours_each = cal.working_hours_between(W, T)
     worker_seg = kind == WORKER
@@ -154,6 +179,7 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     worker_ot = float(hours[worker_seg & rec.seg_ot].sum())
     sec_hours = float(hours[(kind == SECRETARY) & ~rec.seg_ot].sum())
     vol_hours = float(hours[kind == VOLUNTEER].sum())
+    del hours, worker_seg
     vol_avail = sum(sh.hours_between(W, T) for sh in rec.volunteer_shifts)
 
     m: dict[str, float] = {}
@@ -223,8 +249,8 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     d0 = meta.warmup_days
     nd = measured_days
     daily: dict[str, np.ndarray] = {"day": np.arange(d0, meta.days)}
-    staff_cat = _per_day(rec.seg_start[staff], rec.seg_end[staff], seg_cat[staff],
-                         len(CATEGORIES), d0, nd)
+    staff_cat = _per_day(rec.seg_start, rec.seg_end, seg_cat, len(CATEGORIES), d0, nd, staff)
+    del seg_cat
     for c, k in cat_index.items():
         daily[f"hours_{c}"] = staff_cat[:, k]
     per_kind = _per_day(rec.seg_start, rec.seg_end, kind, 3, d0, nd)
@@ -232,8 +258,7 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     daily["hours_secretary"] = per_kind[:, SECRETARY]
     daily["hours_volunteers"] = per_kind[:, VOLUNTEER]
     ot_mask = rec.seg_ot
-    daily["overtime_hours"] = _per_day(rec.seg_start[ot_mask], rec.seg_end[ot_mask],
-                                       np.zeros(int(ot_mask.sum()), dtype=np.int64), 1, d0, nd)[:, 0]
+    daily["overtime_hours"] = _per_day(rec.seg_start, rec.seg_end, None, 1, d0, nd, ot_mask)[:, 0]
     day_edges = np.arange(d0, meta.days + 1) * 24.0
     office_per_day = np.diff(cal.shifts.hours_before(day_edges))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -254,33 +279,38 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     done_sorted = np.sort(np.where(np.isnan(done[admitted]), np.inf, done[admitted]))
     daily["tasks_open"] = (np.searchsorted(entry_sorted, ends, side="right")
                            - np.searchsorted(done_sorted, ends, side="right")).astype(float)
+    del entry_sorted, done_sorted
     # queue: entered the staff queues, not yet started
     fs = np.where(np.isnan(rec.first_start), np.inf, rec.first_start)
     q_in = np.sort(w.entry[staff_route])
     q_out = np.sort(fs[staff_route])
     daily["queue_length"] = (np.searchsorted(q_in, ends, side="right")
                              - np.searchsorted(q_out, ends, side="right")).astype(float)
+    del fs, q_in, q_out
     # open workload in hours: effort that entered the staff queues minus staff hours worked
     eff = np.nansum(w.efforts, axis=1)
     order = np.argsort(w.entry[staff_route], kind="stable")
     cum_eff = np.concatenate([[0.0], np.cumsum(eff[staff_route][order])])
     entered_eff = cum_eff[np.searchsorted(w.entry[staff_route][order], ends, side="right")]
+    del order, cum_eff
     staff_seg = staff & (rec.route[rec.seg_task] == ROUTE_STAFF) if rec.seg_task.size else staff
-    worked_all = _per_day(rec.seg_start[staff_seg], rec.seg_end[staff_seg],
-                          np.zeros(int(staff_seg.sum()), dtype=np.int64), 1, 0, meta.days)[:, 0]
+    worked_all = _per_day(rec.seg_start, rec.seg_end, None, 1, 0, meta.days, staff_seg)[:, 0]
     worked_cum = np.cumsum(worked_all)[d0:]
     daily["open_workload_hours"] = np.maximum(entered_eff - worked_cum, 0.0)
 
     ev = None
+    # (object arrays of the type's strings, indexed: the same strings as one per row)
+    type_ids = np.asarray([t.id for t in types] or [""], dtype=object)
+    type_cats = np.asarray([t.category for t in types] or [""], dtype=object)
     if events:
         ev = {
             "task": np.arange(w.n),
-            "task_type": np.asarray([types[k].id for k in ti], dtype=object),
-            "category": np.asarray([types[k].category for k in ti], dtype=object),
+            "task_type": type_ids[ti],
+            "category": type_cats[ti],
             "arrival_hours": w.arrival,
             "entry_hours": w.entry,
             "refused": w.refused,
-            "route": np.asarray([ROUTE_NAMES[r] for r in rec.route], dtype=object),
+            "route": np.asarray(ROUTE_NAMES, dtype=object)[rec.route],
             "fallback_to_workers": rec.fallback,
             "first_start_hours": rec.first_start,
             "done_hours": done,
@@ -291,10 +321,11 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     work = None
     if events:
         kind_names = np.asarray(["worker", "secretary", "volunteer"], dtype=object)
+        seg_type = ti[rec.seg_task] if rec.seg_task.size else np.empty(0, dtype=np.int64)
         work = {
             "task": rec.seg_task,
-            "task_type": np.asarray([types[k].id for k in seg_type], dtype=object),
-            "category": np.asarray([types[k].category for k in seg_type], dtype=object),
+            "task_type": type_ids[seg_type],
+            "category": type_cats[seg_type],
             "person": rec.seg_server,
             "role": kind_names[kind] if kind.size else np.empty(0, dtype=object),
             "start_hours": rec.seg_start,

@@ -298,9 +298,10 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
                     meeting_times)
 
 
-def office_entries(w: Workload) -> tuple[list[float], list[int]]:
-    """Entries into the office's queues, in time order (ties by task index)."""
+def office_entries(w: Workload) -> tuple[np.ndarray, np.ndarray]:
+    """Entries into the office's queues, in time order (ties by task index): their times and
+    their task indices."""
     mask = ~w.refused & (w.route != ROUTE_PROPERTY) & (w.route != ROUTE_RED_PROPERTY) & np.isfinite(w.entry)
     idx = np.flatnonzero(mask)
     order = idx[np.argsort(w.entry[idx], kind="stable")]
-    return w.entry[order].tolist(), order.tolist()
+    return w.entry[order], order

@@ -1,0 +1,73 @@
+"""The benchmark's baselines still simulate a FIFO M/M/c correctly, so they cannot rot unseen.
+
+``make bench`` times the engine against the M/M/c baselines in ``benchmarks/`` (idiomatic
+SimPy, lean SimPy, a heapq event loop, Ciw) and counts a time only if its mean wait agrees
+with Erlang C; here each baseline runs a small M/M/5 over a few fixed seeds and Erlang C must
+lie inside the 95 % confidence interval of its mean wait (a 10 % slower server would not pass,
+see ``test_engine_queueing.py``). Also: the command-line forms the benchmark runs print the
+same numbers, and the in-process runner works. Nothing is timed here.
+"""
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from engine_helpers import erlang_c_wait, t_interval
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+LAM, MU, C = 4.0, 1.0, 5
+
+
+def _module(name: str):
+    spec = importlib.util.spec_from_file_location(f"_bench_{name}", BENCH / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(
+        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+
+
+@pytest.mark.parametrize(("name", "customers", "seeds"), [
+    ("bare_simpy_mmc", 5000, 8), ("lean_simpy_mmc", 5000, 8), ("heapq_mmc", 5000, 8),
+    ("ciw_mmc", 3000, 6)])
+def test_baseline_mean_wait_matches_erlang_c(name, customers, seeds):
+    run = _module(name).run
+    mean, lo, hi = t_interval([run(LAM, MU, C, customers, s) for s in range(1, seeds + 1)])
+    theory = erlang_c_wait(LAM, MU, C)
+    assert lo <= theory <= hi, f"{name}: Wq {mean:.4f} [{lo:.4f}, {hi:.4f}] vs Erlang C {theory:.4f}"
+
+
+def test_callback_baselines_draw_the_same_numbers():
+    """Lean SimPy and the heapq loop schedule the same events in the same order from the same
+    random stream: they must agree exactly (a check on both event loops)."""
+    lean, heap = _module("lean_simpy_mmc").run, _module("heapq_mmc").run
+    for seed in (1, 2):
+        assert lean(9.0, 1.0, 10, 3000, seed) == heap(9.0, 1.0, 10, 3000, seed)
+
+
+def test_baseline_command_line_prints_what_run_returns():
+    out = subprocess.run([sys.executable, str(BENCH / "heapq_mmc.py"), "4", "1", "5", "2000", "3"],
+                         capture_output=True, text=True, check=True, env=_env()).stdout
+    assert float(out) == pytest.approx(_module("heapq_mmc").run(LAM, MU, C, 2000, 3), abs=1e-6)
+
+
+def test_inprocess_runner_reports_time_wait_tasks_and_traced_memory():
+    for impl, extra in (("engine", ["--tracemalloc"]), ("lean_simpy", [])):
+        out = subprocess.run([sys.executable, str(BENCH / "inprocess.py"), impl, "4", "1", "5",
+                              "2000", "1", *extra],
+                             capture_output=True, text=True, check=True, env=_env(), cwd=ROOT).stdout
+        res = json.loads(out)
+        assert res["seconds"] > 0 and res["wait"] > 0
+        if impl == "engine":
+            assert 1700 < res["tasks"] < 2300          # Poisson around 2,000 (21 days of 4/h)
+            assert res["traced_peak_bytes"] > 0
+        else:
+            assert res["tasks"] == 2000
