@@ -83,7 +83,10 @@ def size_scaling(repeats: int, sizes: list[int]) -> None:
     x = np.log([r[2] for r in rows])
     y = np.log([r[3] for r in rows])
     slope = float(np.polyfit(x, y, 1)[0])
-    print(f"log-log slope of time against tasks: {slope:.2f} (1 = linear)")
+    b, a = np.polyfit([r[2] for r in rows], [r[3] for r in rows], 1)
+    print(f"log-log slope of time against tasks: {slope:.2f} (1 = linear; below 1: a fixed cost "
+          "per run is spread over more tasks)")
+    print(f"straight line: {a * 1000:.1f} ms a community-year fixed + {b * 1e6:.2f} us a task")
 
 
 def main() -> int:

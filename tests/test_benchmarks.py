@@ -71,3 +71,14 @@ def test_inprocess_runner_reports_time_wait_tasks_and_traced_memory():
             assert res["traced_peak_bytes"] > 0
         else:
             assert res["tasks"] == 2000
+
+
+def test_city_benchmark_runs_and_reports_its_ratio():
+    """``bench_city.py --quick`` (a 6-community city, three community sizes) runs and prints
+    the ratio and the slope; nothing here is judged on time."""
+    out = subprocess.run([sys.executable, str(BENCH / "bench_city.py"), "--quick"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "6 communities" in out.stdout
+    assert "ratio city / bare SimPy:" in out.stdout
+    assert "log-log slope of time against tasks" in out.stdout
