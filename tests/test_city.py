@@ -342,3 +342,37 @@ def test_sim_run_on_a_city_prints_city_figures(tmp_path):
     assert "3 communities" in table.stdout and "total, 60 days" in table.stdout
     refused = sim("run", str(path), "--precision", "0.05")
     assert refused.returncode == 2 and "--precision" in refused.stderr
+
+
+def test_calibrate_refuses_too_few_points_before_running(tmp_path):
+    body = ("[[calibrate]]\nkey = \"volunteers.turnout\"\nlow = 0.1\nhigh = 0.6\nsource = \"x\"\n"
+            + _target("problems_resolved_by_volunteers", 100, "10%"))
+    out = sim("calibrate", str(small_city(tmp_path, body)), "--points", "3", "--out",
+              str(tmp_path / "rec.json"))
+    assert out.returncode == 2 and "--points" in out.stderr and "Traceback" not in out.stderr
+    assert not (tmp_path / "rec.json").exists()
+
+
+def test_interrupted_calibration_keeps_the_design_points_run(tmp_path):
+    import signal
+    import time
+
+    body = ("[[calibrate]]\nkey = \"volunteers.turnout\"\nlow = 0.1\nhigh = 0.6\nsource = \"x\"\n"
+            + _target("problems_resolved_by_volunteers", 100, "10%"))
+    out = tmp_path / "rec.json"
+    partial = tmp_path / "rec.json.partial.json"
+    proc = subprocess.Popen([sys.executable, "-m", "sim", "calibrate",
+                             str(small_city(tmp_path, body, days=200)), "--points", "30",
+                             "--out", str(out), "--no-progress"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not partial.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err and "Traceback" not in err
+    kept = json.loads(partial.read_text(encoding="utf-8"))
+    assert kept["complete"] is False and len(kept["design"]) >= 1
+    assert "volunteers.turnout" in kept["design"][0]
+    assert not out.exists()

@@ -177,8 +177,11 @@ def _solve(fits, used, u: np.ndarray, d: int, least_squares):
 def calibrate(city: City, *, points: int = 16, rounds: int = 2, replications: int = 1,
               verify_replications: int = 3, seed: int | None = None, workers: int = 1,
               design_seed: int = 0, progress: Callable[[str], None] | None = None,
+              on_point: Callable[[list[dict[str, Any]]], None] | None = None,
               ) -> CalibrationResult:
-    """Calibrate ``city``'s ``[[calibrate]]`` parameters to its targets (module docstring)."""
+    """Calibrate ``city``'s ``[[calibrate]]`` parameters to its targets (module docstring).
+    ``progress`` gets a line per design point; ``on_point`` the design so far after each
+    point (e.g. to keep it on disk, so an interrupted calibration loses no runs' record)."""
     from scipy.optimize import least_squares
     from scipy.stats import qmc
 
@@ -227,6 +230,8 @@ def calibrate(city: City, *, points: int = 16, rounds: int = 2, replications: in
                 ys[t.metric].append(y)
                 row[t.metric] = y
             design.append(row)
+            if on_point is not None:
+                on_point(design)
             say(f"round {rnd + 1}, point {i + 1}/{points}: "
                 + ", ".join(f"{k}={v:.4g}" for k, v in row.items() if k != "round"))
         fits, used = _fit_all(city, u, ys)

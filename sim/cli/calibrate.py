@@ -3,7 +3,8 @@
 
 Prints the calibrated values (as TOML lines to put in the scenario files) and the
 verification table; ``--out FILE.json`` writes the full record (design, runs, emulator fits,
-solution, verification). Exit codes: 0 calibrated and every target passes at the solution,
+solution, verification); while it runs, ``FILE.json.partial.json`` holds the design points
+run so far, so an interrupted calibration keeps them. Exit codes: 0 calibrated and every target passes at the solution,
 1 a target still fails, 2 bad input.
 """
 
@@ -20,7 +21,6 @@ from sim.errors import InputError
 
 def _run(args: argparse.Namespace) -> int:
     from sim.city import is_city_file, load_city
-    from sim.city.calibrate import calibrate
     from sim.scenario import parse_set
 
     path = args.scenario
@@ -43,16 +43,44 @@ def _run(args: argparse.Namespace) -> int:
             sys.stderr.write(msg + "\n")
             sys.stderr.flush()
 
-    result = calibrate(city, points=int_option(args.points, "--points", 2) or 16,
+    partial = f"{out}.partial.json" if out else None
+
+    def keep(design: list) -> None:  # the design so far, in case the run is interrupted
+        if partial:
+            tmp = partial + ".tmp"
+            with open(tmp, "w", encoding="utf-8") as fh:
+                json.dump({"city": city.path, "complete": False, "design": design}, fh,
+                          ensure_ascii=False, allow_nan=False)
+            os.replace(tmp, partial)
+
+    if out:
+        os.makedirs(os.path.dirname(os.path.abspath(out)) or ".", exist_ok=True)
+    try:
+        result = _calibrate(args, city, say, keep)
+    except KeyboardInterrupt:
+        if partial and os.path.exists(partial):
+            sys.stderr.write(f"interrupted: the design points run so far are in {partial}\n")
+        raise
+    if partial and os.path.exists(partial):
+        os.remove(partial)
+    return _finish(result, out, say)
+
+
+def _calibrate(args: argparse.Namespace, city, say, keep):
+    from sim.city.calibrate import calibrate
+
+    return calibrate(city, points=int_option(args.points, "--points", 2) or 16,
                        rounds=int_option(args.rounds, "--rounds", 1) or 2,
                        replications=int_option(args.replications, "--replications", 1) or 1,
                        verify_replications=int_option(args.verify, "--verify", 2) or 3,
                        seed=int_option(args.seed, "--seed", 0),
                        workers=int_option(args.workers, "--workers", 1) or 1,
                        design_seed=int_option(args.design_seed, "--design-seed", 0) or 0,
-                       progress=say)
+                       progress=say, on_point=keep)
+
+
+def _finish(result, out: str | None, say) -> int:
     if out:
-        os.makedirs(os.path.dirname(os.path.abspath(out)) or ".", exist_ok=True)
         with open(out, "w", encoding="utf-8") as fh:
             json.dump(result.to_json(), fh, indent=1, ensure_ascii=False, allow_nan=False)
             fh.write("\n")
