@@ -154,9 +154,11 @@ def main() -> int:
     print(f"\nthroughput: 1 worker {n_jobs / serial:.1f} jobs/s (serial; processes executor "
           f"{n_jobs / proc1:.1f}), 2 workers {n_jobs / proc:.1f} jobs/s (processes executor): "
           f"x{serial / proc:.2f}")
-    print(f"processes / serial                      = {proc / serial:.2f}  (target <= 0.6)")
-    print(f"dask LocalCluster / processes           = {dask_local / proc:.2f}  (target <= 1.3)")
-    print(f"dask on a running cluster / processes   = {dask_running / proc:.2f}  (target <= 1.3)")
+    # --quick: 40 short jobs, where start-up costs dominate; the targets are for 240 jobs
+    note = "  (not judged at this size)" if args.quick else ""
+    print(f"processes / serial                      = {proc / serial:.2f}  (target <= 0.6){note}")
+    print(f"dask LocalCluster / processes           = {dask_local / proc:.2f}  (target <= 1.3){note}")
+    print(f"dask on a running cluster / processes   = {dask_running / proc:.2f}  (target <= 1.3){note}")
     print(f"results.csv identical on every executor: {'yes' if same else 'NO'}")
     print(f"\nthis machine now: a pool of 2 processes runs pure CPU loops in "
           f"{' / '.join(f'{c:.2f}' for c in capacity)} x the serial time (before / after; "
