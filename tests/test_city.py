@@ -199,6 +199,8 @@ BAD_CITIES = [
     ("calibrate_range", {"body": "[[calibrate]]\nkey = \"volunteers.turnout\"\nlow = 0.5\n"
                                  "high = 0.1\nsource = \"x\"\n"}, "calibrate[0].high", "not above"),
     ("missing_community_file", {"replace": (AFTER, "nope.toml")}, "city.community", "not found"),
+    ("period_in_set", {"body": "[set]\n\"scenario.warmup_days\" = 10\n"},
+     "set.scenario.warmup_days", "belong to the city"),
 ]
 
 

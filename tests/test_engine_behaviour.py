@@ -366,6 +366,21 @@ def test_a_meeting_is_held_only_when_enough_problems_wait():
     assert len(times) < weekly / 2                            # ~1.5 problems a week, 3 needed
 
 
+def test_meetings_count_only_problems_that_enter():
+    """Problems refused under the admission rule, or still in its review, do not wait for a
+    meeting, so they cannot make one be held."""
+    data = _meeting_data(min_problems=3)
+    data["scenario"]["days"] = 180
+    data["tasks"][0].update(admission_list="unlisted", arrivals={"per_week": 4.0})
+    data["admission"] = {"enabled": True, "approval_probability": 0.3, "review_working_days": 10.0}
+    r = run_replication(build(data), 0, events=True)
+    ev = r.events
+    done = ev["done_hours"][(ev["route"] == "joint_meeting") & ~ev["refused"]]
+    times, counts = np.unique(done[~np.isnan(done)], return_counts=True)
+    assert len(times) >= 3 and counts.min() >= 3
+    assert r.tasks["joint_meeting"]["arrived"] == len(times)
+
+
 def test_held_meetings_follow_the_queue():
     from sim.engine.workload import held_meetings
 

@@ -220,6 +220,14 @@ def _build(r: dict[str, Any], file: str, extra_sets: tuple[tuple[str, Any], ...]
         raise ScenarioError(f"community scenario {c['community']!r} not found", file=file,
                             field="city.community", allowed="a scenario file, relative to this one")
     base = load_scenario(community_path, period)
+    for where, pairs in (("set", list(r["set"].items())), ("--set", list(extra_sets)),
+                         ("communities.without_team", list(com["without_team"].items()))):
+        for key, _ in pairs:
+            if key.split(".")[0] == "scenario":
+                raise ScenarioError("the period, warm-up and seed belong to the city",
+                                    file=file, field=key if where == "--set" else f"{where}.{key}",
+                                    allowed="city.start_date, city.days, city.seed (a city has "
+                                            "no warm-up: every community starts empty)")
     try:
         base = apply_overrides(base, list(r["set"].items()))
     except ScenarioError as exc:

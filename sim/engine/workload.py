@@ -165,6 +165,25 @@ def _fixed(hours: float) -> Dist:
     return Dist("fixed", MappingProxyType({"value": float(hours)}))
 
 
+def admit(task: TaskType, times: np.ndarray, adm, cal: WorkCalendar, hours_per_day: float,
+          streams: Streams) -> tuple[np.ndarray, np.ndarray]:
+    """When each instance of ``task`` arriving at ``times`` enters the office (``inf`` if
+    refused) and whether it is refused: under the admission rule an unlisted task is
+    reviewed, then approved, pushed in anyway, or refused."""
+    m = int(times.shape[0])
+    ent = times.copy()
+    refused = np.zeros(m, dtype=bool)
+    if m and adm.enabled and task.admission_list == "unlisted":
+        u = streams(f"admission:{task.id}").random((m, 2))
+        approved = u[:, 0] < adm.approval_probability
+        pushed = ~approved & (u[:, 1] < adm.pushed_anyway_share)
+        review_h = adm.review_working_days * hours_per_day
+        ent = np.asarray([cal.add_working_hours(x, review_h) for x in times])
+        refused = ~(approved | pushed)
+        ent[refused] = np.inf
+    return ent, refused
+
+
 def route_problems(task: TaskType, m: int, prob, meetings_on: bool, vol_on: bool,
                    streams: Streams) -> np.ndarray:
     """Where each of ``m`` problems of ``task`` goes (``ROUTE_*``), see docs/model.md."""
@@ -219,8 +238,12 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
             times = np.repeat(times, t.copies)
         specs.append((_type_info(t, has_sec), times, t.steps, t.effort_factor, t))
 
+    hpd = cal.hours_per_working_day
+    # admission and routing first: whether a meeting is held depends on the problems that
+    # enter to wait for it
+    admitted = {t.id: admit(t, times, adm, cal, hpd, streams) for _, times, _, _, t in specs}
     routes = {t.id: route_problems(t, int(times.shape[0]), prob, jm.enabled, vol_on, streams)
-              for _, times, _, _, t in specs if t is not None and t.category == "problem"}
+              for _, times, _, _, t in specs if t.category == "problem"}
     meeting_times = np.empty(0)
     if jm.enabled:
         meeting_times = _schedule_times(jm.schedule, meta.start_date, days)
@@ -228,8 +251,8 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
         meeting_times = meeting_times[meeting_times < horizon]
         if jm.min_problems > 0:
             waiting = np.sort(np.concatenate(
-                [np.empty(0)] + [times[routes[t.id] == ROUTE_MEETING]
-                                 for _, times, _, _, t in specs if t is not None and t.id in routes]))
+                [np.empty(0)] + [admitted[tid][0][(r == ROUTE_MEETING) & ~admitted[tid][1]]
+                                 for tid, r in routes.items()]))
             meeting_times = held_meetings(meeting_times, waiting, jm.min_problems,
                                           jm.problems_per_meeting_max)
         chair_role = "secretary" if has_sec else "worker"
@@ -262,7 +285,6 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
     offsite = np.full(n, np.nan)
     types: list[TypeInfo] = []
     pos = 0
-    hpd = cal.hours_per_working_day
     for k, (info, times, steps, factor, task) in enumerate(specs):
         types.append(info)
         m = int(times.shape[0])
@@ -274,14 +296,7 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
         for j, step in enumerate(steps):
             efforts[sl, j] = sample(step.effort_hours, streams(f"effort:{info.id}:{j}"), m) * factor
         if task is not None and m:
-            if adm.enabled and task.admission_list == "unlisted":
-                u = streams(f"admission:{task.id}").random((m, 2))
-                approved = u[:, 0] < adm.approval_probability
-                pushed = ~approved & (u[:, 1] < adm.pushed_anyway_share)
-                review_h = adm.review_working_days * hpd
-                ent = np.asarray([cal.add_working_hours(x, review_h) for x in times])
-                refused[sl] = ~(approved | pushed)
-                ent[refused[sl]] = np.inf
+            ent, refused[sl] = admitted[task.id]
             if task.deadline_working_days:
                 # counted from the day the office receives the task: its arrival, or for an
                 # unlisted task under the admission rule, the end of the review
