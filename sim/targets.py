@@ -75,6 +75,17 @@ def task_metric_names(task_ids: Iterable[str]) -> list[str]:
     return [f"task.{tid}.{f}" for tid in task_ids for f in TASK_FIELDS]
 
 
+def scenario_metric_names(scenario) -> list[str]:
+    """Every metric a run of ``scenario`` produces: the registry's and ``task.*`` of its task
+    types (and of the joint meetings' generated ones)."""
+    from sim.metrics import METRICS
+
+    ids = [t.id for t in scenario.tasks]
+    if scenario.joint_meetings.enabled:
+        ids += ["joint_meeting", "joint_meeting_attend", "joint_meeting_prep"]
+    return [*METRICS, *task_metric_names(ids)]
+
+
 def replication_values(results: Sequence[ReplicationResult]) -> dict[str, np.ndarray]:
     """Metric name -> one value per replication: the registry metrics and ``task.*`` counts."""
     names = list(dict.fromkeys(m for r in results for m in r.metrics))
@@ -131,7 +142,9 @@ def table(results: Sequence[TargetResult]) -> str:
         t = r.target
         lo, hi = t.band
         mark = "pass" if r.passed else "FAIL"
-        if r.passed and not r.ci_inside:
+        if r.n < 2:
+            mark += " (1 replication: no CI)"
+        elif r.passed and not r.ci_inside:
             mark += " (CI crosses the band)"
         dev = r.deviation
         rows.append([t.metric, _fmt(t.value), f"{_fmt(lo)} .. {_fmt(hi)}", _fmt(r.mean),

@@ -16,6 +16,7 @@ import pytest
 from sim.city import community_seed, expected_per_year, load_city, run_city
 from sim.city.calibrate import calibrate, fit_surface, round_sig
 from sim.engine import run_replication
+from sim.errors import ScenarioError
 from sim.scenario import load_scenario
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -378,3 +379,140 @@ def test_interrupted_calibration_keeps_the_design_points_run(tmp_path):
     assert kept["complete"] is False and len(kept["design"]) >= 1
     assert "volunteers.turnout" in kept["design"][0]
     assert not out.exists()
+
+
+# --------------------------------------------------------------------------- review fixes
+def test_a_listed_community_cannot_change_the_period(tmp_path):
+    listed = """
+reference_households = 3000
+[[communities.list]]
+id = "north"
+households = 1500
+[communities.list.set]
+"scenario.days" = 30
+"""
+    with pytest.raises(ScenarioError, match="belong to the city") as exc:
+        load_city(small_city(tmp_path, communities=listed))
+    assert exc.value.field == "communities.list.north.set.scenario.days"
+
+
+@pytest.mark.parametrize("key", ["volunteers.teams", "problems.managed_estate_share"])
+def test_keys_the_city_sets_per_community_are_refused_city_wide(tmp_path, key):
+    with pytest.raises(ScenarioError, match="set per community by the city"):
+        load_city(small_city(tmp_path), {key: 1})
+    body = f"[[calibrate]]\nkey = \"{key}\"\nlow = 0\nhigh = 1\nsource = \"x\"\n"
+    with pytest.raises(ScenarioError, match="set per community by the city") as exc:
+        load_city(small_city(tmp_path, body, name="cal.toml"))
+    assert exc.value.field == "calibrate[0].key"
+
+
+def test_a_listed_communitys_own_set_is_what_the_city_counts(tmp_path):
+    listed = """
+reference_households = 3000
+[[communities.list]]
+id = "north"
+households = 1500
+[communities.list.set]
+"office.workers" = 12
+"volunteers.teams" = 2
+"""
+    city = load_city(small_city(tmp_path, communities=listed))
+    c = city.communities[0]
+    assert (c.workers, c.volunteer_teams) == (12, 2)
+    assert city.inputs["workers"] == 12 and city.inputs["volunteer_teams"] == 2
+
+
+def test_without_a_team_total_communities_keep_the_scenarios_teams(tmp_path):
+    comm = """
+count = 2
+households = { dist = "fixed", value = 3000 }
+reference_households = 3000
+"""
+    city = load_city(small_city(tmp_path, communities=comm))
+    assert [c.volunteer_teams for c in city.communities] == [city.base.volunteers.teams] * 2 == [1, 1]
+
+
+def test_community_ids_do_not_depend_on_the_count(tmp_path):
+    nine = load_city(small_city(tmp_path), {"communities.count": 9})
+    ten = load_city(small_city(tmp_path, name="ten.toml"), {"communities.count": 10})
+    assert [c.id for c in nine.communities] == [c.id for c in ten.communities][:9]
+
+
+def test_calibration_range_is_checked_at_both_ends(tmp_path):
+    body = "[[calibrate]]\nkey = \"volunteers.turnout\"\nlow = 0.1\nhigh = 1.5\nsource = \"x\"\n"
+    out = sim("validate", str(small_city(tmp_path, body)))
+    assert out.returncode == 2 and "calibrate[0].high" in out.stderr and "(in --set)" not in out.stderr
+
+
+def test_relative_tolerance_of_a_zero_value_is_refused(tmp_path):
+    out = sim("validate", str(small_city(tmp_path, _target("tasks_refused", 0, "5%"))))
+    assert out.returncode == 2 and "targets[0].tolerance" in out.stderr
+
+
+def test_pooled_shares_and_means_match_the_event_logs(tmp_path):
+    """City means and shares are the pooled figures: recomputed from every community's
+    event log, not from the community summaries."""
+    city = load_city(small_city(tmp_path, days=120))
+    res = run_city(city, 1, progress=False)
+    within, arrived, waits = 0, 0, []
+    for c in city.communities:
+        r = run_replication(c.scenario, 0, community_seed(city.seed, c.id), events=True)
+        ev = r.events
+        problem = ev["category"] == "problem"
+        done = ev["done_hours"][problem]
+        done = np.where(done <= city.days * 24.0, done, np.nan)   # resolved within the period
+        days = (done - ev["arrival_hours"][problem]) / 24.0
+        within += int(np.sum(days <= c.scenario.problems.resolution_target_days))
+        arrived += int(problem.sum())
+        waits.append((r.metrics["wait_hours_mean"], r.info["n_waited"]))
+    assert res.values["problems_within_target_share"][0] == pytest.approx(within / arrived)
+    pooled_wait = sum(w * n for w, n in waits) / sum(n for _, n in waits)
+    assert res.values["wait_hours_mean"][0] == pytest.approx(pooled_wait)
+
+
+def test_calibration_survives_nan_duplicate_targets_and_integer_parameters(tmp_path):
+    body = ("[[calibrate]]\nkey = \"joint_meetings.min_problems\"\nlow = 0\nhigh = 6\n"
+            "integer = true\nsource = \"test\"\n"
+            + _target("joint_meetings_held", 8, "30%")
+            + _target("joint_meetings_held", 8, "50%")
+            + "[[targets]]\nmetric = \"opinion_late_working_days_mean\"\nvalue = 1\ntolerance = 1\n"
+              "source = \"test\"\nreason = \"test\"\n")
+    path = small_city(tmp_path, body, days=120)
+    out = sim("calibrate", str(path), "--points", "6", "--rounds", "2", "--verify", "2",
+              "--out", str(tmp_path / "rec.json"), "--no-progress")
+    assert out.returncode in (0, 1), out.stderr          # ran to the end, no traceback
+    assert "Traceback" not in out.stderr
+    rec = json.loads((tmp_path / "rec.json").read_text(encoding="utf-8"))
+    value = rec["parameters"]["joint_meetings.min_problems"]
+    assert isinstance(value, int) and 0 <= value <= 6
+    assert all(isinstance(row["joint_meetings.min_problems"], int) for row in rec["design"])
+    assert len(rec["design"]) == 12 and rec["verify_seed"] != rec["seed"]
+    assert not (tmp_path / "rec.json.partial.json").exists()
+
+
+def test_calibrate_refuses_an_unknown_target_metric_before_running(tmp_path):
+    body = ("[[calibrate]]\nkey = \"volunteers.turnout\"\nlow = 0.1\nhigh = 0.6\nsource = \"x\"\n"
+            + _target("problems_resolvd_by_volunteers", 100, "10%"))
+    out = sim("calibrate", str(small_city(tmp_path, body)), "--out", str(tmp_path / "r.json"))
+    assert out.returncode == 2 and "targets[0].metric" in out.stderr
+    assert not (tmp_path / "r.json.partial.json").exists()
+
+
+def test_bad_out_paths_and_workers_are_refused_before_running(tmp_path):
+    existing = tmp_path / "file.txt"
+    existing.write_text("x")
+    for args in (["run", str(small_city(tmp_path)), "--out", str(existing)],
+                 ["run", AFTER, "--out", str(existing)],
+                 ["run", AFTER, "--workers", "2"]):
+        out = sim(*args)
+        assert out.returncode == 2, (args, out.stderr)
+        assert "Traceback" not in out.stderr and out.stderr.count("\n") == 1
+
+
+def test_city_pickles_as_its_file_and_overrides(tmp_path):
+    import pickle
+
+    city = load_city(small_city(tmp_path), {"volunteers.turnout": 0.2})
+    again = pickle.loads(pickle.dumps(city))
+    assert again.hash == city.hash
+    assert again.communities[0].scenario.volunteers.turnout == 0.2

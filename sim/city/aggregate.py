@@ -14,10 +14,12 @@ counts and hours (unit "per year", "hours/year")       sum over communities x da
 ``admin_hours_share``, ``service_hours_share``,        mean weighted by staff hours
 ``hours_share_*``
 ``volunteer_utilization``                              mean weighted by volunteer teams
-``opinion_on_time_rate``, ``opinion_late_...``         mean weighted by opinion requests
-``problem_resolution_days_mean``,                      mean weighted by problems resolved
-``problems_within_target_share``
-``wait_hours_mean``, ``deadline_on_time_rate``         mean weighted by tasks completed
+``opinion_on_time_rate``                               weighted by opinion replies judged
+``opinion_late_working_days_mean``                     weighted by late replies
+``problem_resolution_days_mean``                       weighted by problems resolved
+``problems_within_target_share``                       weighted by problems arrived
+``wait_hours_mean``                                    weighted by tasks that waited for staff
+``deadline_on_time_rate``                              weighted by tasks with a deadline judged
 ``tasks_open_at_end``                                  sum
 medians and percentiles                                left out (not aggregable from summaries)
 anything else                                          plain mean over communities
@@ -44,12 +46,14 @@ _WEIGHT_BY = {
     "admin_hours_share": "staff_hours",
     "service_hours_share": "staff_hours",
     "volunteer_utilization": "volunteer_teams",
-    "opinion_on_time_rate": "opinion_requests",
-    "opinion_late_working_days_mean": "opinion_requests",
-    "problem_resolution_days_mean": "problems_resolved",
-    "problems_within_target_share": "problems_resolved",
-    "wait_hours_mean": "tasks_completed",
-    "deadline_on_time_rate": "tasks_completed",
+    # means and shares: weighted by the count each community's figure is the mean over
+    # (ReplicationResult.info), so the city figure is the pooled one
+    "opinion_on_time_rate": "n_opinion",
+    "opinion_late_working_days_mean": "n_opinion_late",
+    "problem_resolution_days_mean": "n_problems_resolved",
+    "problems_within_target_share": "n_problems",
+    "wait_hours_mean": "n_waited",
+    "deadline_on_time_rate": "n_deadline",
 }
 LEFT_OUT = ("problem_resolution_days_median", "problem_resolution_days_p90")
 _TASK_COUNTS = ("arrived", "refused", "completed", "open_at_end")
@@ -67,6 +71,9 @@ def aggregate(results: Sequence[ReplicationResult], workers: Sequence[int],
     """The city's figures from one replication of every community (in community order)."""
     names = list(dict.fromkeys(m for r in results for m in r.metrics))
     col = {m: np.asarray([r.metrics.get(m, math.nan) for r in results], dtype=float) for m in names}
+    for k in ("n_waited", "n_deadline", "n_opinion", "n_opinion_late", "n_problems",
+              "n_problems_resolved"):
+        col[k] = np.asarray([r.info.get(k, math.nan) for r in results], dtype=float)
     period = days / 365.0
     staff_hours = sum((col.get(f"hours_{c}", 0.0) for c in CATEGORIES), np.zeros(len(results)))
     weights = {
@@ -105,3 +112,11 @@ def aggregate(results: Sequence[ReplicationResult], workers: Sequence[int],
             out[f"task.{tid}.{f}"] = float(np.nansum(x)) if f in _TASK_COUNTS else _weighted(x, done)
     out.update({k: float(v) for k, v in inputs.items()})
     return out
+
+
+def known_metrics(city) -> list[str]:
+    """Every figure a city run produces: the registry's (less those left out), ``task.*``
+    of the community scenario's task types, and the city's input figures."""
+    from sim.targets import scenario_metric_names
+
+    return [m for m in scenario_metric_names(city.base) if m not in LEFT_OUT] + list(city.inputs)

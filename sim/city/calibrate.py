@@ -15,8 +15,9 @@ The method (``docs/city.md`` explains it for readers):
    has to be good near the answer (a response such as problems solved by capacity-limited
    volunteers bends where capacity stops binding).
 5. **Verify.** The city at the solution (values rounded to 3 significant digits, the
-   values a file will hold) with ``verify_replications``, judged target by target as
-   ``sim check`` does.
+   values a file will hold, kept inside their ranges) with ``verify_replications`` on a
+   seed derived from the design's, so the verification uses random numbers the emulator
+   was not fitted on, judged target by target as ``sim check`` does.
 
 The result records everything (design, runs, fits, solution, verification), so a
 calibrated value in a scenario file can cite it and a test can check that the file holds
@@ -110,6 +111,8 @@ class CalibrationResult:
             "ranges": [{"key": p.key, "low": p.low, "high": p.high, "source": p.source}
                        for p in self.city.calibrate],
             "rounds": self.extra.get("rounds"), "boxes": self.extra.get("boxes"),
+            "verify_seed": self.extra.get("verify_seed"),
+            "solution_on_box_edge": self.extra.get("on_edge", []),
             "parameters": self.parameters,
             "emulator": [{"metric": f.metric, "r2": f.r2,
                           "predicted_at_solution": self.predicted.get(f.metric)} for f in self.fits],
@@ -136,20 +139,18 @@ class CalibrationResult:
         return "\n".join(lines)
 
 
-def _fit_all(city: City, u: np.ndarray, ys: dict[str, list[float]]):
+def _fit_all(city: City, u: np.ndarray, ys: list[list[float]]):
+    """A surface per target (``ys[k]``: target k's metric at each point) whose metric moves;
+    None when none moves."""
     fits: list[Fit] = []
     used = []
-    for t in city.targets:
-        y = np.asarray(ys[t.metric])
+    for t, y in zip(city.targets, ys, strict=True):
+        y = np.asarray(y, dtype=float)
         if not np.all(np.isfinite(y)) or float(np.ptp(y)) == 0.0:
             continue  # an input figure, or a metric the parameters do not move
         fits.append(fit_surface(t.metric, u, y))
         used.append(t)
-    if not fits:
-        raise InputError("no target's metric moves with the [[calibrate]] parameters",
-                         file=city.path, field="calibrate",
-                         allowed="parameters that the targeted metrics depend on")
-    return fits, used
+    return (fits, used) if fits else None
 
 
 def _solve(fits, used, u: np.ndarray, d: int, least_squares):
@@ -197,56 +198,92 @@ def calibrate(city: City, *, points: int = 16, rounds: int = 2, replications: in
     if points < need + 2:
         raise InputError(f"{points} points cannot fit a quadratic in {d} parameters",
                          field="--points", allowed=f"an integer >= {need + 2}")
+    if rounds < 1:
+        raise InputError(f"expected an integer >= 1, got {rounds}", field="--rounds",
+                         allowed="an integer >= 1")
+    from sim.city.aggregate import known_metrics
+    from sim.targets import check_names
+
+    check_names(city.targets, known_metrics(city), city.path)
     seed = city.seed if seed is None else int(seed)
     say = progress or (lambda _msg: None)
     t0 = time.perf_counter()
     lo0 = np.asarray([p.low for p in params], dtype=float)
     hi0 = np.asarray([p.high for p in params], dtype=float)
+    integer = np.asarray([p.integer for p in params])
+
+    def snap(x: np.ndarray) -> np.ndarray:
+        """Integer parameters rounded: what a run (and so the emulator) actually sees."""
+        return np.where(integer, np.round(x), x)
 
     def values_at(x: np.ndarray) -> list[tuple[str, Any]]:
-        return [(p.key, round(v) if p.integer else float(v)) for p, v in zip(params, x, strict=True)]
+        return [(p.key, int(v) if p.integer else float(v)) for p, v in zip(params, snap(x), strict=True)]
 
-    def run_at(x: np.ndarray, reps: int):
+    def run_at(x: np.ndarray, reps: int, run_seed: int):
         variant = load_city(city.path, [*city.overrides, *values_at(x)])
-        return run_city(variant, reps, seed, workers=workers, progress=False)
+        return run_city(variant, reps, run_seed, workers=workers, progress=False)
 
     design: list[dict[str, Any]] = []
     boxes: list[dict[str, list[float]]] = []
     lo, hi = lo0.copy(), hi0.copy()
     x_star = (lo + hi) / 2.0
+    fits: list[Fit] = []
+    best = None
+    prev_box = (lo, hi)
     for rnd in range(rounds):
         if rnd:
             half = (hi0 - lo0) / 8.0 / (4.0 ** (rnd - 1))
+            half = np.where(integer, np.maximum(half, 1.0), half)  # integers need room to move
             lo, hi = np.maximum(lo0, x_star - half), np.minimum(hi0, x_star + half)
         boxes.append({p.key: [float(a), float(b)] for p, a, b in zip(params, lo, hi, strict=True)})
-        u = qmc.LatinHypercube(d=d, seed=design_seed + rnd).random(points)
-        ys: dict[str, list[float]] = {t.metric: [] for t in city.targets}
-        for i, ui in enumerate(u):
-            x = lo + ui * (hi - lo)
-            res = run_at(x, replications)
+        xs = snap(lo + qmc.LatinHypercube(d=d, seed=design_seed + rnd).random(points) * (hi - lo))
+        u = (xs - lo) / (hi - lo)
+        ys: list[list[float]] = [[] for _ in city.targets]
+        for i, x in enumerate(xs):
+            res = run_at(x, replications, seed)
             row: dict[str, Any] = {"round": rnd + 1, **dict(values_at(x))}
-            for t in city.targets:
+            for k, t in enumerate(city.targets):
                 y = float(np.nanmean(res.values.get(t.metric, [math.nan])))
-                ys[t.metric].append(y)
-                row[t.metric] = y
+                ys[k].append(y)
+                row[t.metric] = y if math.isfinite(y) else None
             design.append(row)
             if on_point is not None:
                 on_point(design)
             say(f"round {rnd + 1}, point {i + 1}/{points}: "
-                + ", ".join(f"{k}={v:.4g}" for k, v in row.items() if k != "round"))
-        fits, used = _fit_all(city, u, ys)
+                + ", ".join(f"{k}={v:.4g}" for k, v in row.items() if k != "round" and v is not None))
+        fitted = _fit_all(city, u, ys)
+        if fitted is None:
+            if rnd == 0:
+                raise InputError("no target's metric moves with the [[calibrate]] parameters",
+                                 file=city.path, field="calibrate",
+                                 allowed="parameters that the targeted metrics depend on")
+            say(f"round {rnd + 1}: no target moves in the narrower box; keeping round {rnd}'s solution")
+            lo, hi = prev_box
+            break
+        fits, used = fitted
         best = _solve(fits, used, u, d, least_squares)
+        prev_box = (lo, hi)
         x_star = lo + best.x * (hi - lo)
         say(f"round {rnd + 1} solution: " + ", ".join(f"{k}={v:.4g}" for k, v in values_at(x_star)))
-    parameters = {p.key: (round(v) if p.integer else round_sig(float(v)))
+    assert best is not None
+    # 3 significant digits (what a file will hold), kept inside the stated ranges
+    parameters = {p.key: (int(np.rint(v)) if p.integer else float(min(max(round_sig(float(v)), p.low), p.high)))
                   for p, v in zip(params, x_star, strict=True)}
     x_round = np.asarray([parameters[p.key] for p in params], dtype=float)
     u_round = (x_round - lo) / (hi - lo)   # in the last round's box
     predicted = {f.metric: float(f(u_round)[0]) for f in fits}
-    say("verifying " + ", ".join(f"{k}={v:g}" for k, v in parameters.items()))
-    check = run_at(x_round, verify_replications)
+    on_edge = [p.key for p, a, b, v in zip(params, lo, hi, x_round, strict=True)
+               if (v <= a or v >= b) and not (v <= p.low or v >= p.high)]
+    if on_edge:
+        say("warning: the solution is on the edge of the last round's box for "
+            + ", ".join(on_edge) + " (try more rounds or a wider range)")
+    # a fresh seed for the verification: replications the emulator was not fitted on
+    verify_seed = int(np.random.SeedSequence([seed, 1]).generate_state(1, dtype=np.uint32)[0])
+    say(f"verifying (seed {verify_seed}) " + ", ".join(f"{k}={v:g}" for k, v in parameters.items()))
+    check = run_at(x_round, verify_replications, verify_seed)
     verification = evaluate(city.targets, check.values)
     return CalibrationResult(city, parameters, design, fits, predicted, verification, seed,
                              replications, verify_replications, time.perf_counter() - t0,
                              extra={"solver_cost": float(best.cost), "rounds": rounds,
-                                    "points_per_round": points, "boxes": boxes})
+                                    "points_per_round": points, "boxes": boxes,
+                                    "verify_seed": verify_seed, "on_edge": on_edge})

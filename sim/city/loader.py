@@ -220,14 +220,14 @@ def _build(r: dict[str, Any], file: str, extra_sets: tuple[tuple[str, Any], ...]
         raise ScenarioError(f"community scenario {c['community']!r} not found", file=file,
                             field="city.community", allowed="a scenario file, relative to this one")
     base = load_scenario(community_path, period)
-    for where, pairs in (("set", list(r["set"].items())), ("--set", list(extra_sets)),
-                         ("communities.without_team", list(com["without_team"].items()))):
+    groups = [("set", list(r["set"].items())), ("--set", list(extra_sets)),
+              ("communities.without_team", list(com["without_team"].items()))]
+    groups += [(f"communities.list.{x['id']}.set", list(x["set"].items()))
+               for x in com.get("list", ())]
+    groups += [(f"calibrate[{i}].key", [(p["key"], None)]) for i, p in enumerate(r["calibrate"])]
+    for where, pairs in groups:
         for key, _ in pairs:
-            if key.split(".")[0] == "scenario":
-                raise ScenarioError("the period, warm-up and seed belong to the city",
-                                    file=file, field=key if where == "--set" else f"{where}.{key}",
-                                    allowed="city.start_date, city.days, city.seed (a city has "
-                                            "no warm-up: every community starts empty)")
+            _check_city_owned(key, where, file, listed=where.startswith("communities.list"))
     try:
         base = apply_overrides(base, list(r["set"].items()))
     except ScenarioError as exc:
@@ -240,7 +240,7 @@ def _build(r: dict[str, Any], file: str, extra_sets: tuple[tuple[str, Any], ...]
                                 field=exc.field, allowed=exc.allowed) from None
     scaled = _scaled_tasks(base, com["scale_tasks"], file)
     rows = _community_rows(com, base, file)
-    _share_teams(rows, com.get("volunteer_teams"))
+    _share_teams(rows, com.get("volunteer_teams"), base.volunteers.teams)
     communities = []
     for row in rows:
         communities.append(_community(row, base, scaled, com, file))
@@ -250,25 +250,49 @@ def _build(r: dict[str, Any], file: str, extra_sets: tuple[tuple[str, Any], ...]
         if not os.path.isfile(before_path):
             raise ScenarioError(f"before scenario {c['before']!r} not found", file=file,
                                 field="city.before", allowed="a scenario file, relative to this one")
+    # the before scenario as written (with the city's period): what items_cancelled.* compare with
+    before = load_scenario(before_path, period) if before_path else None
     targets = tuple(target(t) for t in r["targets"])
     calibrate = tuple(CalibrationParameter(p["key"], p["low"], p["high"], p["integer"], p["source"])
                       for p in r["calibrate"])
     for i, p in enumerate(calibrate):
-        try:
-            apply_overrides(base, [(p.key, int(p.low) if p.integer else p.low)])
-        except ScenarioError as exc:
-            raise ScenarioError(exc.detail.replace(" (in --set)", ""), file=file,
-                                field=f"calibrate[{i}].key", allowed=exc.allowed) from None
+        for end, value in (("key", p.low), ("high", p.high)):
+            try:
+                apply_overrides(base, [(p.key, round(value) if p.integer else value)])
+            except ScenarioError as exc:
+                detail = exc.detail.replace(" (in --set)", "").replace(" (set by --set)", "")
+                raise ScenarioError(f"{p.key}: {detail}" if end == "high" else detail, file=file,
+                                    field=f"calibrate[{i}].{end}", allowed=exc.allowed) from None
     city = City(
         name=c["name"], name_zh=c["name_zh"], description=c["description"], path=file,
         start_date=c["start_date"], days=c["days"], seed=c["seed"],
         replications=c["replications"], communities=tuple(communities), base=base,
         community_path=community_path, before_path=before_path, targets=targets,
         calibrate=calibrate, resolved=freeze(r),
-        hash=content_hash({"city": r, "base": base.hash, "set": [list(p) for p in extra_sets]}),
+        hash=content_hash({"city": r, "base": base.hash, "before": before.hash if before else "",
+                           "set": [list(p) for p in extra_sets]}),
     )
-    inputs = city_inputs(city, load_scenario(before_path, period) if before_path else None)
+    inputs = city_inputs(city, before)
     return replace(city, inputs=MappingProxyType(inputs))
+
+
+_CITY_OWNED = {
+    "volunteers.teams": "communities.volunteer_teams (or volunteer_teams of a listed community)",
+    "problems.managed_estate_share": "communities.managed_estate_share (or that of a listed "
+                                     "community)",
+}
+
+
+def _check_city_owned(key: str, where: str, file: str, listed: bool) -> None:
+    """Keys the city sets per community may not be set around it (they would do nothing)."""
+    field = key if where == "--set" else (where if where.startswith("calibrate[") else f"{where}.{key}")
+    if key.split(".")[0] == "scenario":
+        raise ScenarioError("the period, warm-up and seed belong to the city", file=file,
+                            field=field, allowed="city.start_date, city.days, city.seed (a city "
+                                                 "has no warm-up: every community starts empty)")
+    if key in _CITY_OWNED and not listed:
+        raise ScenarioError("is set per community by the city, so setting it here would do "
+                            "nothing", file=file, field=field, allowed=_CITY_OWNED[key])
 
 
 def _scaled_tasks(base: Scenario, patterns: Sequence[str], file: str) -> tuple[TaskType, ...]:
@@ -313,18 +337,19 @@ def _community_rows(com: dict[str, Any], base: Scenario, file: str) -> list[dict
         share = np.clip(_draw(com["managed_estate_share"], np.random.default_rng([seed, 1]), n), 0.0, 1.0)
     else:
         share = np.full(n, default_share)
-    width = len(str(n))
-    return [{"id": f"c{k + 1:0{width}d}", "households": int(hh[k]),
+    # ids (and so seeds) do not depend on the count: c01 .. c99, c100, ...
+    return [{"id": f"c{k + 1:02d}", "households": int(hh[k]),
              "managed_estate_share": round(float(share[k]), 4), "workers": None,
              "volunteer_teams": None, "set": {}, "where": ""} for k in range(n)]
 
 
-def _share_teams(rows: list[dict[str, Any]], total: int | None) -> None:
+def _share_teams(rows: list[dict[str, Any]], total: int | None, default: int) -> None:
     """Give ``total`` teams, one at a time, to the communities (without a given number) with
-    the most households in estates without property management; ties by id."""
+    the most households in estates without property management; ties by id. Without a
+    total, every such community keeps the community scenario's ``default`` teams."""
     free = [row for row in rows if row["volunteer_teams"] is None]
     for row in free:
-        row["volunteer_teams"] = 0
+        row["volunteer_teams"] = default if total is None else 0
     if not total or not free:
         return
     order = sorted(free, key=lambda row: (-row["households"] * (1.0 - row["managed_estate_share"]),
@@ -357,9 +382,10 @@ def _community(row: dict[str, Any], base: Scenario, scaled: tuple[TaskType, ...]
         if where == "communities.scale_tasks" and teams == 0 and com["without_team"]:
             where = "communities.without_team"
         raise _community_error(exc, file, where) from None
-    return Community(id=row["id"], households=row["households"], workers=workers,
-                     managed_estate_share=row["managed_estate_share"], volunteer_teams=teams,
-                     scale=f, scenario=sc)
+    # a listed community's own set may change them: the scenario's values are the truth
+    return Community(id=row["id"], households=row["households"], workers=sc.office.workers,
+                     managed_estate_share=sc.problems.managed_estate_share,
+                     volunteer_teams=sc.volunteers.teams, scale=f, scenario=sc)
 
 
 def _scale_pairs(t: TaskType, f: float) -> list[tuple[str, Any]]:

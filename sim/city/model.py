@@ -67,6 +67,13 @@ class City:
     resolved: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     hash: str = ""
 
+    def __reduce__(self):
+        """Pickled as its file and overrides (it holds read-only mappings, which do not
+        pickle), rebuilt by :func:`sim.city.load_city` on the other side."""
+        from sim.city.loader import load_city
+
+        return (load_city, (self.path, self.overrides))
+
     @property
     def workers(self) -> int:
         return sum(c.workers for c in self.communities)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import os
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,10 +43,10 @@ def community_seed(seed: int, community_id: str) -> int:
     return int(ss.generate_state(1, dtype=np.uint32)[0])
 
 
-def _one(city: City, k: int, replication: int, seed: int) -> tuple[int, int, dict, dict]:
+def _one(city: City, k: int, replication: int, seed: int) -> tuple[int, int, dict, dict, dict]:
     c = city.communities[k]
     res = run_replication(c.scenario, replication, community_seed(seed, c.id))
-    return replication, k, res.metrics, res.tasks
+    return replication, k, res.metrics, res.tasks, res.info
 
 
 _WORKER_CITY: City | None = None
@@ -56,7 +57,7 @@ def _init(city: City) -> None:
     _WORKER_CITY = city
 
 
-def _chunk(jobs: Sequence[tuple[int, int]], seed: int) -> list[tuple[int, int, dict, dict]]:
+def _chunk(jobs: Sequence[tuple[int, int]], seed: int) -> list[tuple[int, int, dict, dict, dict]]:
     assert _WORKER_CITY is not None
     return [_one(_WORKER_CITY, k, r, seed) for r, k in jobs]
 
@@ -86,15 +87,22 @@ class CityResult:
         for m, v in self.values.items():
             iv = t_interval(v)
             rows.append({"metric": m, "mean": iv.mean, "sd": iv.sd, "n": iv.n,
-                         "ci_low": iv.low, "ci_high": iv.high, "label": metric(m).label})
+                         "ci_low": iv.low, "ci_high": iv.high, "label": metric(m).label,
+                         "unit": self._unit(m, "en")})
         return pd.DataFrame(rows).set_index("metric")
 
     def _unit(self, name: str, lang: str) -> str:
         from sim.metrics import metric
 
+        total = "期间合计" if lang == "zh" else f"total, {self.city.days} days"
+        if name.startswith("task."):
+            field = name.rsplit(".", 1)[-1]
+            return total if field in ("arrived", "refused", "completed", "open_at_end") else ""
+        if name in self.city.inputs:
+            return "input"
         unit = metric(name).unit
         if unit in ("per year", "hours/year") and not name.endswith("_per_worker_year"):
-            return "期间合计" if lang == "zh" else f"total, {self.city.days} days"
+            return total
         return unit
 
     def table(self, lang: str = "en") -> str:
@@ -141,7 +149,7 @@ class CityResult:
         for m, v in self.values.items():
             iv = t_interval(v)
             metrics[m] = {"mean": num(iv.mean), "ci95": [num(iv.low), num(iv.high)],
-                          "values": [num(x) for x in v]}
+                          "values": [num(x) for x in v], "unit": self._unit(m, "en")}
         c = self.city
         return {"city": {"name": c.name, "path": c.path, "hash": c.hash,
                          "communities": len(c.communities), "days": c.days,
@@ -190,12 +198,12 @@ def run_city(city: City, replications: int | None = None, seed: int | None = Non
     t0 = time.perf_counter()
     jobs = [(r, k) for r in range(n) for k in range(len(city.communities))]
     bar = _bar(city, len(jobs), progress)
-    got: dict[tuple[int, int], tuple[dict, dict]] = {}
+    got: dict[tuple[int, int], tuple[dict, dict, dict]] = {}
     try:
         if workers == 1:
             for r, k in jobs:
-                _, _, m, tk = _one(city, k, r, seed)
-                got[(r, k)] = (m, tk)
+                _, _, m, tk, info = _one(city, k, r, seed)
+                got[(r, k)] = (m, tk, info)
                 if bar is not None:
                     bar.update(1)
         else:
@@ -209,7 +217,8 @@ def run_city(city: City, replications: int | None = None, seed: int | None = Non
     staff = [c.workers for c in city.communities]
     per_rep: list[dict[str, float]] = []
     for r in range(n):
-        results = [ReplicationResult("", "", seed, r, got[(r, k)][0], got[(r, k)][1], {})
+        results = [ReplicationResult("", "", seed, r, got[(r, k)][0], got[(r, k)][1], {},
+                                     info=got[(r, k)][2])
                    for k in range(len(city.communities))]
         per_rep.append(aggregate(results, staff, teams, city.days, city.inputs))
     names = list(dict.fromkeys(m for row in per_rep for m in row))
@@ -220,8 +229,6 @@ def run_city(city: City, replications: int | None = None, seed: int | None = Non
 
 
 def _bar(city: City, total: int, progress: bool | None):
-    import sys
-
     want = progress if progress is not None else bool(getattr(sys.stderr, "isatty", lambda: False)())
     if not want:
         return None
@@ -238,12 +245,15 @@ def _run_pool(city: City, jobs: list[tuple[int, int]], seed: int, workers: int,
 
     size = max(1, len(jobs) // (workers * 4))
     chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-    method = "fork" if os.name == "posix" and "fork" in mp.get_all_start_methods() else "spawn"
-    with ProcessPoolExecutor(workers, mp_context=mp.get_context(method), initializer=_init,
+    # fork where it is safe (Linux); elsewhere the platform's default (spawn): the city is then
+    # pickled to the workers, which rebuild it from its file (City.__reduce__)
+    methods = mp.get_all_start_methods()
+    ctx = mp.get_context("fork") if "fork" in methods and sys.platform != "darwin" else None
+    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init,
                              initargs=(city,)) as pool:
         futures = [pool.submit(_chunk, ch, seed) for ch in chunks]
         for fut in as_completed(futures):
-            for r, k, m, tk in fut.result():
-                got[(r, k)] = (m, tk)
+            for r, k, m, tk, info in fut.result():
+                got[(r, k)] = (m, tk, info)
                 if bar is not None:
                     bar.update(1)

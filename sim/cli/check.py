@@ -18,27 +18,11 @@ from sim.cli.options import int_option
 from sim.errors import InputError
 
 
-def _known_community_metrics(scenario) -> list[str]:
-    from sim.metrics import METRICS
-    from sim.targets import task_metric_names
-
-    ids = [t.id for t in scenario.tasks]
-    if scenario.joint_meetings.enabled:
-        ids += ["joint_meeting", "joint_meeting_attend", "joint_meeting_prep"]
-    return [*METRICS, *task_metric_names(ids)]
-
-
-def _known_city_metrics(city) -> list[str]:
-    from sim.city.aggregate import LEFT_OUT
-
-    return [m for m in _known_community_metrics(city.base) if m not in LEFT_OUT] + [*city.inputs]
-
-
 def check_file(path: str, *, replications: int | None, seed: int | None, overrides: list[str],
                workers: int, progress: bool | None) -> dict[str, Any]:
     """Run ``path`` and judge its targets; the JSON-ready record (``sim check --json``)."""
     from sim.city import is_city_file
-    from sim.targets import check_names, evaluate
+    from sim.targets import check_names, evaluate, scenario_metric_names
 
     if not os.path.isfile(path):
         raise InputError("scenario file not found" if not os.path.isdir(path)
@@ -49,7 +33,9 @@ def check_file(path: str, *, replications: int | None, seed: int | None, overrid
         city = load_city(path, overrides)
         targets, name, kind = city.targets, city.name, "city"
         _require_targets(targets, path)
-        check_names(targets, _known_city_metrics(city), path)
+        from sim.city.aggregate import known_metrics
+
+        check_names(targets, known_metrics(city), path)
         res = run_city(city, replications, seed, workers=workers, progress=progress)
         values, n, used_seed, secs = res.values, res.replications, res.seed, res.run_seconds
         extra = {"communities": len(city.communities), "days": city.days,
@@ -62,7 +48,7 @@ def check_file(path: str, *, replications: int | None, seed: int | None, overrid
         sc = load_scenario(path, overrides)
         targets, name, kind = sc.targets, sc.name, "scenario"
         _require_targets(targets, path)
-        check_names(targets, _known_community_metrics(sc), path)
+        check_names(targets, scenario_metric_names(sc), path)
         res = run(sc, replications, seed, progress=progress)
         values, n, used_seed, secs = (replication_values(res.results), res.replications,
                                       res.seed, res.run_seconds)
@@ -72,6 +58,16 @@ def check_file(path: str, *, replications: int | None, seed: int | None, overrid
             "run_seconds": round(secs, 2), **extra,
             "targets": [r.to_json() for r in results], "passed": all(r.passed for r in results),
             "_results": results}
+
+
+def _writable_dir(out: str) -> None:
+    """Make the directory of ``out`` before anything runs (a bad path costs nothing)."""
+    parent = os.path.dirname(os.path.abspath(out))
+    try:
+        os.makedirs(parent, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the directory {parent!r}: {exc.strerror or exc}",
+                         field="--out", allowed="a writable path") from None
 
 
 def _require_targets(targets, path: str) -> None:
@@ -89,6 +85,8 @@ def _run(args: argparse.Namespace) -> int:
     if out is not None and (out.endswith(("/", "\\")) or os.path.isdir(out)):
         raise InputError("expected the path of a JSON file, not a directory", field="--out",
                          allowed="a file path such as out/check.json")
+    if out is not None:
+        _writable_dir(out)
     record = check_file(args.scenario, replications=int_option(args.replications, "--replications", 1),
                         seed=int_option(args.seed, "--seed", 0), overrides=overrides,
                         workers=int_option(args.workers, "--workers", 1) or 1,
@@ -96,7 +94,6 @@ def _run(args: argparse.Namespace) -> int:
     results = record.pop("_results")
     text = json.dumps(record, allow_nan=False, ensure_ascii=False)
     if out:
-        os.makedirs(os.path.dirname(os.path.abspath(out)), exist_ok=True)
         with open(out, "w", encoding="utf-8") as fh:
             fh.write(text + "\n")
     if args.json:

@@ -55,11 +55,19 @@ def experiment_kwargs(args: argparse.Namespace, files: list[str]) -> dict[str, A
         "events": bool(args.events),
         "progress": False if args.no_progress else None,
     }
+    out_dir_option(getattr(args, "out", None))
     for f in files:
         if not os.path.isfile(f):
             raise InputError("scenario file not found" if not os.path.isdir(f)
                              else "is a directory, expected a scenario file (.toml)", file=f)
     return kwargs
+
+
+def out_dir_option(out: str | None) -> None:
+    """``--out DIR`` must be a directory or not exist yet: checked before the runs."""
+    if out is not None and os.path.exists(out) and not os.path.isdir(out):
+        raise InputError("is an existing file, expected a directory to write into", field="--out",
+                         allowed="a directory (created if missing)")
 
 
 def emit(result, args: argparse.Namespace) -> None:
@@ -86,6 +94,7 @@ def _run_city(args: argparse.Namespace) -> int:
             raise InputError("is not available for a city scenario", file=args.scenario,
                              field=flag, allowed="--replications, --seed, --set, --workers, "
                                                  "--json, --out")
+    out_dir_option(args.out)
     city = load_city(args.scenario, [parse_set(x) for x in args.overrides])
     res = run_city(city, int_option(args.replications, "--replications", 1),
                    int_option(args.seed, "--seed", 0),
@@ -108,6 +117,10 @@ def _run(args: argparse.Namespace) -> int:
 
     if os.path.isfile(args.scenario) and is_city_file(args.scenario):
         return _run_city(args)
+    if args.workers not in (None, "1"):
+        raise InputError("applies to city scenarios only (a scenario's replications run in this "
+                         "process; for many runs use sim sweep --executor processes)",
+                         field="--workers", allowed="a city file, or leave --workers out")
     kwargs = experiment_kwargs(args, [args.scenario])
     from sim.experiment import run
 

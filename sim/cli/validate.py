@@ -47,6 +47,16 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.write(f"error: {exc}\n")
             failed += 1
             continue
+        if s.targets:
+            from sim.errors import InputError
+            from sim.targets import check_names, scenario_metric_names
+
+            try:
+                check_names(s.targets, scenario_metric_names(s), file)
+            except InputError as exc:
+                sys.stderr.write(f"error: {exc}\n")
+                failed += 1
+                continue
         levers = ",".join(lv.name for lv in s.levers if lv.enabled)
         print(f"OK  {file}  name={s.name!r}  hash={s.hash}  tasks={len(s.tasks)} (enabled)  "
               f"levers=[{levers}]  days={s.scenario.days}  calendar={s.scenario.calendar}")
@@ -56,11 +66,14 @@ def run(args: argparse.Namespace) -> int:
 def _validate_city(file: str, overrides: dict) -> int:
     """Check a city file (and every community scenario it builds); 1 if invalid."""
     from sim.city import load_city
-    from sim.errors import ScenarioError
+    from sim.city.aggregate import known_metrics
+    from sim.errors import InputError, ScenarioError
+    from sim.targets import check_names
 
     try:
         c = load_city(file, overrides)
-    except ScenarioError as exc:
+        check_names(c.targets, known_metrics(c), file)
+    except (ScenarioError, InputError) as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 1
     print(f"OK  {file}  city={c.name!r}  hash={c.hash}  communities={len(c.communities)}  "

@@ -332,7 +332,12 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
             "end_hours": rec.seg_end,
             "overtime": rec.seg_ot,
         }
-    info = {"segments": float(rec.seg_task.size), "tasks_generated": float(w.n)}
+    # the denominators of the metrics that are means or shares (weights for adding up
+    # communities, sim.city.aggregate)
+    info = {"segments": float(rec.seg_task.size), "tasks_generated": float(w.n),
+            "n_waited": float(waited_all.sum()), "n_deadline": float(dl_all.sum()),
+            "n_opinion": float(op.sum()), "n_opinion_late": float(late.sum()),
+            "n_problems": float(pr.sum()), "n_problems_resolved": float(pr_done.sum())}
     return ReplicationResult(
         scenario=scenario.name, scenario_hash=scenario.hash, seed=seed, replication=replication,
         metrics=m, tasks=tasks, daily=daily, events=ev, work=work, info=info,

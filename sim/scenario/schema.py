@@ -184,6 +184,12 @@ def _task_post(t: dict[str, Any], path: str) -> None:
         t.update(id=task_id, name=task_id, **rest)
 
 
+def _target_post(t: dict[str, Any], path: str) -> None:
+    if isinstance(t["tolerance"], str) and t["value"] == 0:
+        raise Invalid(join(path, "tolerance"), "a percentage of a value of 0 is no band",
+                      "an absolute tolerance (a number) when value = 0")
+
+
 # ---- the schema ---------------------------------------------------------------------------
 
 _nonneg = V.number(0.0)
@@ -302,7 +308,7 @@ TARGET = Table({
     "side": Scalar(V.choice(TARGET_SIDES), "both"),
     "source": Scalar(V.string(nonempty=True, what="where the figure comes from"), REQUIRED),
     "reason": Scalar(V.string(nonempty=True, what="why this tolerance"), REQUIRED),
-}, source=False)
+}, source=False, post=lambda t, p: _target_post(t, p))
 """A ``[[targets]]`` entry: a figure to reproduce, with its tolerance and the reason for it."""
 
 LEVER = Table({
