@@ -516,3 +516,21 @@ def test_city_pickles_as_its_file_and_overrides(tmp_path):
     again = pickle.loads(pickle.dumps(city))
     assert again.hash == city.hash
     assert again.communities[0].scenario.volunteers.turnout == 0.2
+
+
+def test_describe_a_city_and_write_the_check_record(tmp_path):
+    body = _target("volunteer_teams", 2, "0%")
+    path = small_city(tmp_path, body)
+    out = sim("describe", str(path))
+    assert out.returncode == 0, out.stderr
+    city = load_city(path)
+    for c in city.communities:
+        assert f"{c.id} " in out.stdout and str(c.households) in out.stdout
+    assert "volunteer_teams" in out.stdout       # the targets table
+    record = tmp_path / "deep" / "check.json"
+    run = sim("check", str(path), "--replications", "1", "--out", str(record), "--no-progress")
+    assert run.returncode == 0, run.stderr
+    assert "(1 replication: no CI)" in run.stdout
+    assert json.loads(record.read_text(encoding="utf-8"))["passed"] is True
+    bad = sim("check", str(path), "--out", str(tmp_path))
+    assert bad.returncode == 2 and "not a directory" in bad.stderr

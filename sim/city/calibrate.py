@@ -153,9 +153,10 @@ def _fit_all(city: City, u: np.ndarray, ys: list[list[float]]):
     return (fits, used) if fits else None
 
 
-def _solve(fits, used, u: np.ndarray, d: int, least_squares):
+def _solve(fits, used, u: np.ndarray, d: int):
     """Bounded least squares of the emulated targets' distances to their band centres
     (in half-widths), from the best few design points."""
+    from scipy.optimize import least_squares
 
     def residuals(v: np.ndarray) -> np.ndarray:
         out = []
@@ -183,7 +184,6 @@ def calibrate(city: City, *, points: int = 16, rounds: int = 2, replications: in
     """Calibrate ``city``'s ``[[calibrate]]`` parameters to its targets (module docstring).
     ``progress`` gets a line per design point; ``on_point`` the design so far after each
     point (e.g. to keep it on disk, so an interrupted calibration loses no runs' record)."""
-    from scipy.optimize import least_squares
     from scipy.stats import qmc
 
     params = city.calibrate
@@ -261,7 +261,7 @@ def calibrate(city: City, *, points: int = 16, rounds: int = 2, replications: in
             lo, hi = prev_box
             break
         fits, used = fitted
-        best = _solve(fits, used, u, d, least_squares)
+        best = _solve(fits, used, u, d)
         prev_box = (lo, hi)
         x_star = lo + best.x * (hi - lo)
         say(f"round {rnd + 1} solution: " + ", ".join(f"{k}={v:.4g}" for k, v in values_at(x_star)))

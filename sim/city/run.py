@@ -157,8 +157,9 @@ class CityResult:
                 "seed": self.seed, "replications": self.replications, "version": __version__,
                 "metrics": metrics}
 
-    def write_csv(self, directory: str | os.PathLike[str]) -> list[str]:
-        """``summary.csv`` (city figures) and ``communities.csv`` (one row per community)."""
+    def write_csv(self, directory: str | os.PathLike[str], events: bool = False) -> list[str]:
+        """``summary.csv`` (city figures) and ``communities.csv`` (one row per community);
+        a city run keeps no event logs (``events`` is refused earlier, by ``sim run``)."""
         from pathlib import Path
 
         out = Path(directory)
@@ -229,8 +230,9 @@ def run_city(city: City, replications: int | None = None, seed: int | None = Non
 
 
 def _bar(city: City, total: int, progress: bool | None):
-    want = progress if progress is not None else bool(getattr(sys.stderr, "isatty", lambda: False)())
-    if not want:
+    from sim.experiment import _want_progress
+
+    if not _want_progress(progress):
         return None
     from tqdm.auto import tqdm
 

@@ -15,7 +15,7 @@ import json
 import os
 import sys
 
-from sim.cli.options import int_option
+from sim.cli.options import int_option, json_path_option, scenario_file_option
 from sim.errors import InputError
 
 
@@ -23,18 +23,12 @@ def _run(args: argparse.Namespace) -> int:
     from sim.city import is_city_file, load_city
     from sim.scenario import parse_set
 
-    path = args.scenario
-    if not os.path.isfile(path):
-        raise InputError("scenario file not found" if not os.path.isdir(path)
-                         else "is a directory, expected a city file (.toml)", file=path)
+    path = scenario_file_option(args.scenario)
     if not is_city_file(path):
         raise InputError("not a city scenario: sim calibrate needs a [city] file with "
                          "[[calibrate]] and [[targets]]", file=path, field="city",
                          allowed="a city file (docs/city.md)")
-    out = args.out
-    if out is not None and (out.endswith(("/", "\\")) or os.path.isdir(out)):
-        raise InputError("expected the path of a JSON file, not a directory", field="--out",
-                         allowed="a file path such as calibration/city.json")
+    out = json_path_option(args.out, "--out")
     city = load_city(path, [parse_set(x) for x in args.overrides])
     quiet = args.no_progress
 
@@ -53,8 +47,6 @@ def _run(args: argparse.Namespace) -> int:
                           ensure_ascii=False, allow_nan=False)
             os.replace(tmp, partial)
 
-    if out:
-        os.makedirs(os.path.dirname(os.path.abspath(out)) or ".", exist_ok=True)
     try:
         result = _calibrate(args, city, say, keep)
     except KeyboardInterrupt:

@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Any
 
-from sim.cli.options import int_option
+from sim.cli.options import int_option, json_path_option, scenario_file_option
 from sim.errors import InputError
 
 
@@ -24,9 +23,7 @@ def check_file(path: str, *, replications: int | None, seed: int | None, overrid
     from sim.city import is_city_file
     from sim.targets import check_names, evaluate, scenario_metric_names
 
-    if not os.path.isfile(path):
-        raise InputError("scenario file not found" if not os.path.isdir(path)
-                         else "is a directory, expected a scenario file (.toml)", file=path)
+    scenario_file_option(path)
     if is_city_file(path):
         from sim.city import load_city, run_city
 
@@ -60,16 +57,6 @@ def check_file(path: str, *, replications: int | None, seed: int | None, overrid
             "_results": results}
 
 
-def _writable_dir(out: str) -> None:
-    """Make the directory of ``out`` before anything runs (a bad path costs nothing)."""
-    parent = os.path.dirname(os.path.abspath(out))
-    try:
-        os.makedirs(parent, exist_ok=True)
-    except OSError as exc:
-        raise InputError(f"cannot create the directory {parent!r}: {exc.strerror or exc}",
-                         field="--out", allowed="a writable path") from None
-
-
 def _require_targets(targets, path: str) -> None:
     if not targets:
         raise InputError("has no [[targets]] to check", file=path, field="targets",
@@ -81,12 +68,7 @@ def _run(args: argparse.Namespace) -> int:
     from sim.targets import sources, table
 
     overrides = [parse_set(x) for x in args.overrides]
-    out = args.out
-    if out is not None and (out.endswith(("/", "\\")) or os.path.isdir(out)):
-        raise InputError("expected the path of a JSON file, not a directory", field="--out",
-                         allowed="a file path such as out/check.json")
-    if out is not None:
-        _writable_dir(out)
+    out = json_path_option(args.out, "--out")
     record = check_file(args.scenario, replications=int_option(args.replications, "--replications", 1),
                         seed=int_option(args.seed, "--seed", 0), overrides=overrides,
                         workers=int_option(args.workers, "--workers", 1) or 1,

@@ -35,6 +35,35 @@ def positive_float_option(value: str | None, flag: str) -> float | None:
     return x
 
 
+def scenario_file_option(path: str) -> str:
+    """``path`` must be an existing file (not a directory): checked before anything runs."""
+    import os
+
+    if not os.path.isfile(path):
+        raise InputError("scenario file not found" if not os.path.isdir(path)
+                         else "is a directory, expected a scenario file (.toml)", file=path)
+    return path
+
+
+def json_path_option(value: str | None, flag: str) -> str | None:
+    """``value`` as the path of a JSON file to write: not a directory, and its directory is
+    made now, before the runs, so that a bad path costs nothing (None stays None)."""
+    import os
+
+    if value is None:
+        return None
+    if value.endswith(("/", "\\")) or os.path.isdir(value):
+        raise InputError("expected the path of a JSON file, not a directory", field=flag,
+                         allowed="a file path such as out/check.json")
+    parent = os.path.dirname(os.path.abspath(value))
+    try:
+        os.makedirs(parent, exist_ok=True)
+    except OSError as exc:
+        raise InputError(f"cannot create the directory {parent!r}: {exc.strerror or exc}",
+                         field=flag, allowed="a writable path") from None
+    return value
+
+
 def html_path_option(value: str, flag: str) -> str:
     """``value`` as the path of an HTML file to write (not a directory), checked before the
     runs so that a typo costs nothing."""

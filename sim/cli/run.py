@@ -12,7 +12,7 @@ import os
 import sys
 from typing import Any
 
-from sim.cli.options import int_option, positive_float_option
+from sim.cli.options import int_option, positive_float_option, scenario_file_option
 from sim.errors import InputError
 
 
@@ -57,9 +57,7 @@ def experiment_kwargs(args: argparse.Namespace, files: list[str]) -> dict[str, A
     }
     out_dir_option(getattr(args, "out", None))
     for f in files:
-        if not os.path.isfile(f):
-            raise InputError("scenario file not found" if not os.path.isdir(f)
-                             else "is a directory, expected a scenario file (.toml)", file=f)
+        scenario_file_option(f)
     return kwargs
 
 
@@ -100,15 +98,7 @@ def _run_city(args: argparse.Namespace) -> int:
                    int_option(args.seed, "--seed", 0),
                    workers=int_option(args.workers, "--workers", 1) or 1,
                    progress=False if args.no_progress else None)
-    if args.out:
-        written = res.write_csv(args.out)
-        sys.stderr.write(f"wrote {len(written)} files to {args.out}\n")
-    if args.json:
-        import json
-
-        sys.stdout.write(json.dumps(res.to_json(), allow_nan=False) + "\n")
-    else:
-        sys.stdout.write(res.table(args.lang) + "\n")
+    emit(res, args)
     return 0
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.cli.options import int_option
+from sim.cli.options import int_option, scenario_file_option
 from sim.errors import InputError
 
 
@@ -63,10 +63,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.scenario import parse_set
     from sim.sweep import sweep
 
-    if not os.path.isfile(args.scenario):
-        raise InputError("scenario file not found" if not os.path.isdir(args.scenario)
-                         else "is a directory, expected a scenario file (.toml)",
-                         file=args.scenario)
+    scenario_file_option(args.scenario)
     if not args.params:
         raise InputError("no parameter to sweep", field="--param",
                          allowed="at least one --param KEY=VALUES, e.g. office.workers=4,6,8")
