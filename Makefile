@@ -6,26 +6,32 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 STAMP_LAB := $(VENV)/.installed-lab
+# Every install takes its versions from the lock file (one resolution of all extras, made by
+# uv from pyproject.toml; `make lock` refreshes it). pip applies it as a constraints file, so
+# each target installs only the extras it needs, at the tested versions.
+LOCK := requirements/lock.txt
+UV_VERSION := 0.13.9
+PIP_INSTALL := $(BIN)/python -m pip install -q -c $(LOCK)
 REPS ?= 20
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test bench validate lab lint clean browser
+.PHONY: run test bench validate lab lint clean browser lock
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMP_RUN): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e .
+$(STAMP_RUN): pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_INSTALL) -e .
 	touch $@
 
-$(STAMP_DEV): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[dev,notebook]'
+$(STAMP_DEV): pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_INSTALL) -e '.[dev,notebook]'
 	touch $@ $(STAMP_RUN)
 
-$(STAMP_LAB): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install -q -e '.[notebook,dask,sensitivity]'
+$(STAMP_LAB): pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_INSTALL) -e '.[notebook,dask,sensitivity]'
 	touch $@ $(STAMP_RUN)
 
 ## run: the before/after comparison of the Bozhou scenarios, with a report under out/
@@ -57,6 +63,13 @@ validate: $(STAMP_DEV)
 ## lab: JupyterLab on notebooks/ with the package importable
 lab: $(STAMP_LAB)
 	$(BIN)/python -m jupyter lab notebooks/
+
+## lock: re-resolve every extra of pyproject.toml into requirements/lock.txt (after changing a
+## dependency; commit the result). Universal: markers cover other platforms and Python >= 3.11.
+lock: | $(BIN)/python
+	$(BIN)/python -m pip install -q uv==$(UV_VERSION)
+	$(BIN)/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
+		--quiet -o $(LOCK)
 
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .

@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim import __version__
+from sim.provenance import versions
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -489,7 +490,8 @@ class RunResult:
         sc = self.scenario
         return {"scenario": {"name": sc.name, "path": str(sc.path), "hash": sc.hash},
                 "seed": int(self.seed), "replications": int(self.replications),
-                "version": self.version, "metrics": metrics, "tasks": tasks}
+                "version": self.version, "versions": versions(), "metrics": metrics,
+                "tasks": tasks}
 
     def write_csv(self, directory: str | os.PathLike[str], events: bool = True) -> list[Path]:
         """Write summary.csv, by_replication.csv, tasks.csv, tasks_by_replication.csv,

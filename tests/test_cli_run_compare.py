@@ -51,7 +51,8 @@ def test_run_json_is_one_object_on_stdout(scen):
     assert p.returncode == 0, p.stderr
     obj = json.loads(p.stdout)  # the whole of stdout is one JSON value
     assert isinstance(obj, dict)
-    assert set(obj) == {"scenario", "seed", "replications", "version", "metrics", "tasks"}
+    assert set(obj) == {"scenario", "seed", "replications", "version", "versions",
+                        "metrics", "tasks"}
     assert obj["replications"] == 2 and obj["seed"] == 1
     assert len(obj["metrics"]["utilization"]["values"]) == 2
     assert "Traceback" not in p.stderr

@@ -35,7 +35,8 @@ arrivals = { per_hour = 9.0 }
 effort_hours = { dist = "exponential", mean = 1.0 }
 """
 
-RUN_KEYS = {"scenario", "seed", "replications", "version", "metrics", "tasks"}
+# the contract's keys plus "versions" (python, numpy, simpy: the stack that computed it)
+RUN_KEYS = {"scenario", "seed", "replications", "version", "versions", "metrics", "tasks"}
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +72,7 @@ def test_t_interval_matches_hand_computation():
     t4 = 2.7764451051977987  # t_{0.975, 4}
     hw = t4 * math.sqrt(2.5) / math.sqrt(5)
     assert iv.n == 5 and iv.mean == 3.0
+    # sd of 1..5: a sum of 5 exact squares, one division and a sqrt: a few ulps from sqrt(2.5)
     assert iv.sd == pytest.approx(math.sqrt(2.5), rel=1e-12)
     assert iv.half_width == pytest.approx(hw, rel=1e-9)
     assert (iv.low, iv.high) == pytest.approx((3.0 - hw, 3.0 + hw), rel=1e-9)
@@ -122,6 +124,7 @@ def test_summary_is_the_t_interval_of_the_replications(mmc_run, mmc):
     t3 = 3.182446305284263  # t_{0.975, 3}
     hw = t3 * x.std(ddof=1) / 2.0
     row = r.summary.loc["utilization"]
+    # the same 4 positive values summed in possibly another order: |error| <= 4 eps ~ 1e-15
     assert row["mean"] == pytest.approx(x.mean(), rel=1e-12)
     assert row["half_width"] == pytest.approx(hw, rel=1e-9)
     assert row["ci_low"] == pytest.approx(x.mean() - hw, rel=1e-9)
@@ -158,6 +161,7 @@ def test_result_frames(mmc_run):
     assert list(r.tasks.index) == ["job"]
     assert {"name", "name_zh", "category", "origin", *TASK_FIELDS} <= set(r.tasks.columns)
     assert len(r.tasks_by_replication) == 4
+    # means of 4 integer counts (exact in binary up to the last division): equal to ~1 ulp
     assert r.tasks.loc["job", "arrived"] == pytest.approx(
         r.tasks_by_replication["arrived"].mean(), rel=1e-12)
     assert list(r.daily.columns[:3]) == ["replication", "day", "date"]
@@ -179,6 +183,8 @@ def test_run_json_has_exactly_the_contract_keys(mmc_run):
     assert j["metrics"]["opinion_on_time_rate"]["mean"] is None  # NaN -> null
     for tid, t in j["tasks"].items():
         assert set(t) == set(TASK_FIELDS), tid
+        # means over 4 replications of integer counts: k/4 is exact in binary, so the
+        # balance holds to the last bit; the tolerance only absorbs JSON's shortest repr
         assert t["arrived"] == pytest.approx(t["refused"] + t["completed"] + t["open_at_end"],
                                              rel=1e-12, abs=1e-9)
         assert t["arrived"] > 0
@@ -261,6 +267,8 @@ def test_compare_shares_random_numbers_and_judges_by_direction(pair):
     assert d.loc["wait_hours_mean", "verdict"] == "better"
     assert d.loc["utilization", "verdict"] == "better"
     row = d.loc["utilization"]
+    # mean of 8 differences vs difference of means of values <= 1: the two orders of
+    # summation differ by <= 16 eps ~ 4e-15 in absolute terms; abs 1e-12 is 250 times that
     assert row["scenario_mean"] - row["baseline_mean"] == pytest.approx(row["diff_mean"], abs=1e-12)
     assert row["relative"] == pytest.approx(row["diff_mean"] / row["baseline_mean"])
     assert math.isnan(d.loc["tasks_refused", "relative"])  # baseline mean 0
@@ -285,6 +293,7 @@ def test_paired_interval_is_narrower_than_unpaired(pair, name):
     assert 0 < paired_width < unpaired_width
     # the unpaired interval is around the same difference of means
     mid = (row["unpaired_ci_low"] + row["unpaired_ci_high"]) / 2
+    # (d - hw + d + hw) / 2 with |d|, hw <= 1: round-off <= 2 eps ~ 4e-16 absolute
     assert mid == pytest.approx(row["diff_mean"], rel=1e-9, abs=1e-12)
 
 
@@ -302,6 +311,8 @@ def test_compare_json_has_exactly_the_contract_keys(pair):
     u = d["metrics"]["utilization"]
     base = j["runs"][0]["metrics"]["utilization"]["values"]
     scen = j["runs"][1]["metrics"]["utilization"]["values"]
+    # JSON floats round-trip exactly (shortest repr); the mean of 8 same-signed differences
+    # in another summation order differs by <= 8 eps relative ~ 2e-15
     assert u["mean"] == pytest.approx(np.mean(np.subtract(scen, base)), rel=1e-12)
     assert d["metrics"]["tasks_refused"]["relative"] is None
 
@@ -329,6 +340,8 @@ def test_precision_rule_stops_when_intervals_are_narrow_enough(mmc):
         if x.size == 0 or not np.any(x != 0):
             continue  # skipped by the rule
         row = r.summary.loc[m]
+        # the rule's own inequality, recomputed here from the same floats: 1e-15 absorbs the
+        # one rounding of p * |mean| done in a possibly different order (|mean| <= 1)
         assert row["half_width"] <= p * abs(row["mean"]) + 1e-15, m
         checked += 1
     assert checked >= 2  # utilization and service_hours_share

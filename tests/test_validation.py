@@ -27,6 +27,8 @@ SERIAL = Runner(1)
 def test_erlang_c_closed_forms():
     assert theory.erlang_c(0.7, 1.0, 1) == pytest.approx(0.7)
     for lam, mu, c in [(9.0, 1.0, 10), (4.0, 1.0, 5), (2.7, 1.0, 3), (0.5, 2.0, 2)]:
+        # two closed forms of the same Erlang C sum (a few dozen terms of a well-conditioned
+        # recursion): they agree to a few ulps; rel 1e-12 leaves ~4,500 ulps of room
         assert theory.mmc_wait(lam, mu, c) == pytest.approx(erlang_c_wait(lam, mu, c), rel=1e-12)
     # M/M/2: P(wait) = 2 rho^2 / (1 + rho)
     rho = 0.6
@@ -59,7 +61,18 @@ def test_periodic_solver_reduces_to_mm1_when_always_open():
         assert one.L == pytest.approx(rho / (1 - rho), rel=1e-8)
         assert split.L == pytest.approx(rho / (1 - rho), rel=1e-8)
         assert one.W == pytest.approx(1 / (1 - rho), rel=1e-8)
-        assert one.max_full_probability < 1e-12
+        # Against the exact truncated geometric law p_n = (1 - rho) rho^n / (1 - rho^121).
+        # pi comes from expm(Q t) (error ~ eps ||Q t|| with ||Q t|| <= 43 here) fed to a linear
+        # solve with cond(P - I) ~ 6e2 (computed: 384 at rho 0.3, 588 at 0.8), so each entry
+        # carries ~ 2.2e-16 x 43 x 588 ~ 6e-12 of round-off at worst (1.3e-12 seen): 1e-10
+        # bounds that with room, whatever the BLAS, yet catches any modelling error. The old
+        # check (top-state probability < 1e-12) tested round-off, not the model: the exact
+        # value is 4.7e-13 at rho 0.8, within round-off of the bound.
+        n = np.arange(121)
+        exact = (1 - rho) * rho ** n / (1 - rho ** 121)
+        np.testing.assert_allclose(one.pi, exact, rtol=0, atol=1e-10)
+        # the truncation at 120 is negligible: the studies' own criterion (top state < 1e-9)
+        assert one.max_full_probability < 1e-9
     with pytest.raises(ValueError, match="unstable"):
         periodic.solve_periodic(0.3, 1.0, [periodic.Piece(7.0, True),
                                             periodic.Piece(17.0, False)])
@@ -104,7 +117,11 @@ def test_periodic_solver_closed_stretches_and_integral():
             vals.append(p @ n)
         area += piece.hours / k / 3 * (vals[0] + vals[-1] + 4 * sum(vals[1:-1:2])
                                        + 2 * sum(vals[2:-1:2]))
-    assert p == pytest.approx(sol.pi, abs=1e-10)          # pi is periodic
+    # pi is periodic: one period of products of expm sub-steps against the solver's pi.
+    # Round-off ~ eps x cond(P - I) x max ||Q t|| = 2.2e-16 x 281 (computed for this week at
+    # lam 0.15) x ~75 (the 65 h weekend) ~ 5e-12; 1e-10 bounds it 20-fold, while a wrong
+    # generator or schedule moves entries by orders of magnitude more
+    assert p == pytest.approx(sol.pi, abs=1e-10)
     assert area / 168.0 == pytest.approx(sol.L, rel=1e-5)
 
 

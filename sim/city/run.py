@@ -140,6 +140,7 @@ class CityResult:
         """One JSON object: the city, seed, replications and every city figure's mean, CI and
         per-replication values."""
         from sim import __version__
+        from sim.provenance import versions
         from sim.stats import t_interval
 
         def num(x: float) -> float | None:
@@ -155,7 +156,7 @@ class CityResult:
                          "communities": len(c.communities), "days": c.days,
                          "start_date": c.start_date.isoformat()},
                 "seed": self.seed, "replications": self.replications, "version": __version__,
-                "metrics": metrics}
+                "versions": versions(), "metrics": metrics}
 
     def write_csv(self, directory: str | os.PathLike[str], events: bool = False) -> list[str]:
         """``summary.csv`` (city figures) and ``communities.csv`` (one row per community);

@@ -172,6 +172,7 @@ def sweep(scenario_path: str | os.PathLike[str], params: Mapping[str, Any] | Seq
     raise: see ``SweepResult.failed``.
     """
     from sim import __version__
+    from sim.provenance import versions
     from sim.scenario import load_scenario
 
     if out is None:
@@ -247,6 +248,7 @@ def sweep(scenario_path: str | os.PathLike[str], params: Mapping[str, Any] | Seq
         "seed": seed,
         "replications": replications,
         "version": __version__,
+        "versions": versions(),
         "executor": executor,
         "workers": 1 if executor == "serial" else None if scheduler else workers,
         "scheduler": scheduler,
