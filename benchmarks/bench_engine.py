@@ -14,7 +14,7 @@ Sections (``--only NAME,...`` runs some of them; ``SECTIONS`` below lists them i
       (``inprocess.py``: the engine's ``run_replication`` on a loaded scenario, which
       generates the workload, simulates and summarises; each baseline's ``run()``, which
       draws its variates and simulates). The targets are judged on this measure (it is the
-      "sim time" of /work/shared/PERF_NOTES.md).
+      "sim time" of the performance targets, docs/performance.md).
     - *whole process*: ``sim run benchmarks/mmc_200k.toml --replications 1 --json`` against
       ``python <baseline>.py``, the way users run them: interpreter start-up and imports
       count.

@@ -2,7 +2,7 @@
 
 No simulation library at all: the practical limit of a general event loop written in
 Python (every event is a heap entry and a function call), the floor any Python engine that
-schedules one event per arrival and per departure can approach (PERF_NOTES.md).
+schedules one event per arrival and per departure can approach (docs/performance.md).
 
 Usage: python heapq_mmc.py LAMBDA MU C N_CUSTOMERS SEED
 Prints the mean wait in queue (hours) so the benchmark can check it against Erlang C.

@@ -1,6 +1,6 @@
 """Lean SimPy M/M/c baseline: ``Timeout`` events with callbacks, no per-customer processes.
 
-The style PERF_NOTES.md calls "SimPy with Timeout callbacks": SimPy is the clock and the
+The style docs/performance.md calls "lean SimPy (Timeout callbacks)": SimPy is the clock and the
 event queue, but no generator process or ``Resource`` request is created per customer. An
 arrival either starts service at once (a free server) or joins a FIFO ``deque`` of arrival
 times; a departure takes the next waiting customer or frees its server.

@@ -479,7 +479,7 @@ class RunResult:
         return self.scenario.name
 
     def to_json(self) -> dict[str, Any]:
-        """The ``sim run --json`` object of ``CONTRACT.md`` (NaN -> None)."""
+        """The ``sim run --json`` object (docs/experiments.md, "Output"; NaN -> None)."""
         metrics = {}
         for row in self._summary_rows:
             m = row["metric"]
@@ -557,7 +557,7 @@ class ComparisonResult:
         return self.runs[0]
 
     def to_json(self) -> dict[str, Any]:
-        """The ``sim compare --json`` object of ``CONTRACT.md`` (NaN -> None)."""
+        """The ``sim compare --json`` object (docs/experiments.md, "Output"; NaN -> None)."""
         diffs = []
         for k in range(1, len(self.runs)):
             part = self.differences[self.differences["run"] == k]

@@ -112,7 +112,7 @@ def test_describe_one_file_lists_values_and_sources():
     out = sim("describe", "tests/data/parent.toml")
     assert out.returncode == 0, out.stderr
     row = next(line for line in out.stdout.splitlines() if line.startswith("office.workers "))
-    assert row.split()[1] == "6" and "SOURCES.md" in row
+    assert row.split()[1] == "6" and "[tianchang2024]" in row
     assert re.search(r"^office\.dispatch\s+\"priority\"\s+estimate$", out.stdout, re.M)
     assert "tasks.opinion.deadline_working_days" in out.stdout
     assert "electronic_ledgers" in out.stdout and "halve the effort" in out.stdout

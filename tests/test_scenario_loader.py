@@ -469,7 +469,7 @@ def test_diff_of_a_scenario_with_itself_is_empty():
 
 def test_source_of_follows_the_lookup_order():
     s = load_scenario(CHILD)
-    assert source_of(s, "office.workers").startswith("SOURCES.md")         # [sources] entry
+    assert source_of(s, "office.workers").startswith("[tianchang2024]")     # [sources] entry
     assert source_of(s, "office.dispatch") == "estimate"                   # the table's note
     assert source_of(s, "tasks.opinion.priority") == "Bozhou article"      # the task's note
     assert source_of(s, "tasks.opinion.steps[0].effort_hours.low") == "Bozhou article"

@@ -1,6 +1,6 @@
 """``sim run SCENARIO.toml``: replications of one scenario with 95 % confidence intervals.
 
-Prints a table (or, with ``--json``, exactly one JSON object on stdout, see CONTRACT.md);
+Prints a table (or, with ``--json``, exactly one JSON object on stdout, see docs/experiments.md);
 ``--out DIR`` writes the CSVs. Heavy imports happen inside the functions, so ``sim --help``
 stays fast.
 """
