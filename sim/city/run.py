@@ -25,16 +25,20 @@ from sim.city.aggregate import aggregate
 from sim.city.model import City
 from sim.engine import run_replication
 from sim.errors import InputError
+from sim.metrics import METRICS
 from sim.rng import _name_words
 
 _PROGRESS_DELAY = 2.0
-# the community metrics kept per community and replication (the per-community table)
-COMMUNITY_COLUMNS = (
-    "admin_hours_share", "service_hours_share", "utilization", "overtime_hours_per_worker_year",
-    "problems_arrived", "problems_resolved", "problems_resolved_by_volunteers",
-    "problems_resolved_by_joint_meetings", "joint_meetings_held", "problem_resolution_days_mean",
-    "volunteer_utilization", "tasks_refused",
-)
+def community_columns() -> tuple[str, ...]:
+    """The community metrics kept per community and replication (the per-community table):
+    the registry's entries with a ``community_column``, in that order."""
+    chosen = sorted((m for m in METRICS.values() if m.community_column),
+                    key=lambda m: m.community_column)
+    return tuple(m.name for m in chosen)
+
+
+COMMUNITY_COLUMNS: tuple[str, ...] = community_columns()
+"""The per-community table's metrics of the registry as imported."""
 
 
 def community_seed(seed: int, community_id: str) -> int:
@@ -179,7 +183,7 @@ class CityResult:
                                    "workers": c.workers,
                                    "managed_estate_share": c.managed_estate_share,
                                    "volunteer_teams": c.volunteer_teams}
-            for m in COMMUNITY_COLUMNS:
+            for m in community_columns():
                 x = np.asarray([self.community_metrics[(r, k)].get(m, math.nan)
                                 for r in range(self.replications)], dtype=float)
                 row[m] = float(np.nanmean(x)) if np.isfinite(x).any() else math.nan
@@ -224,7 +228,8 @@ def run_city(city: City, replications: int | None = None, seed: int | None = Non
         per_rep.append(aggregate(results, staff, teams, city.days, city.inputs))
     names = list(dict.fromkeys(m for row in per_rep for m in row))
     values = {m: np.asarray([row.get(m, math.nan) for row in per_rep], dtype=float) for m in names}
-    community_metrics = {key: {m: v for m, v in got[key][0].items() if m in COMMUNITY_COLUMNS}
+    columns = community_columns()
+    community_metrics = {key: {m: v for m, v in got[key][0].items() if m in columns}
                          for key in got}
     return CityResult(city, seed, n, time.perf_counter() - t0, values, community_metrics)
 

@@ -14,23 +14,14 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
 
+# the category list lives in sim.categories; re-exported for the modules that read it here
+from sim.categories import ADMIN_CATEGORIES as ADMIN_CATEGORIES
+from sim.categories import CATEGORIES as CATEGORIES
+from sim.categories import ORIGINS as ORIGINS
+from sim.categories import SERVICE_CATEGORIES as SERVICE_CATEGORIES
+
 CalendarKind = Literal["always", "weekdays", "cn"]
 Dispatch = Literal["fifo", "priority", "edf"]
-Category = Literal[
-    "core", "assist", "unlisted", "assessment", "meeting", "ledger",
-    "certificate", "opinion", "problem", "activity", "upkeep", "other",
-]
-CATEGORIES: tuple[str, ...] = (
-    "core", "assist", "unlisted", "assessment", "meeting", "ledger",
-    "certificate", "opinion", "problem", "activity", "upkeep", "other",
-)
-ADMIN_CATEGORIES: frozenset[str] = frozenset(
-    {"assist", "unlisted", "assessment", "meeting", "ledger", "certificate", "opinion", "upkeep"}
-)
-"""Categories counted as administration (行政事务) in ``admin_hours_share``."""
-SERVICE_CATEGORIES: frozenset[str] = frozenset({"problem", "activity", "core"})
-"""Categories counted as serving residents in ``service_hours_share``."""
-ORIGINS: tuple[str, ...] = ("department", "resident", "office")
 ADMISSION_LISTS: tuple[str, ...] = ("statutory", "assisting", "unlisted", "none")
 PROBLEM_KINDS: tuple[str, ...] = (
     "repair", "cleaning", "housekeeping", "parking", "illegal_building", "dispute", "other",
