@@ -26,7 +26,7 @@ from sim.city.model import City
 from sim.engine import run_replication
 from sim.errors import InputError
 from sim.metrics import METRICS
-from sim.rng import _name_words
+from sim.rng import name_words
 
 _PROGRESS_DELAY = 2.0
 def community_columns() -> tuple[str, ...]:
@@ -43,7 +43,7 @@ COMMUNITY_COLUMNS: tuple[str, ...] = community_columns()
 
 def community_seed(seed: int, community_id: str) -> int:
     """The base seed of one community of a city run with ``seed``."""
-    ss = np.random.SeedSequence([int(seed), *_name_words(f"community:{community_id}")])
+    ss = np.random.SeedSequence([int(seed), *name_words(f"community:{community_id}")])
     return int(ss.generate_state(1, dtype=np.uint32)[0])
 
 
@@ -112,8 +112,7 @@ class CityResult:
     def table(self, lang: str = "en") -> str:
         """City figures: mean and 95 % CI over replications; headline metrics first, then the
         rest of the registry, then task counts and input figures are left to ``summary``."""
-        from sim.experiment import _align, _ci, _f
-        from sim.formatting import decimals
+        from sim.formatting import align, decimals, fixed, interval
         from sim.metrics import HEADLINE, METRICS, metric
         from sim.stats import t_interval
 
@@ -134,17 +133,17 @@ class CityResult:
             d = decimals(iv.mean, iv.half_width)
             meta = metric(m)
             rows.append([("* " if m in HEADLINE else "  ") + ((meta.label_zh if zh else meta.label) or m),
-                         _f(iv.mean, d), _ci(iv.low, iv.high, d), self._unit(m, lang)])
+                         fixed(iv.mean, d), interval(iv.low, iv.high, d), self._unit(m, lang)])
         note = ("* 主要指标; 计数与工时为期间合计, 占比与均值按社区加权 (docs/city.md)" if zh else
                 "* headline metric; counts and hours are city totals over the period, shares and "
                 "means weighted over communities (docs/city.md)")
-        return f"{title}\n{_align(rows, (False, True, False, False))}\n{note}"
+        return f"{title}\n{align(rows, (False, True, False, False))}\n{note}"
 
     def to_json(self) -> dict[str, Any]:
         """One JSON object: the city, seed, replications and every city figure's mean, CI and
         per-replication values."""
-        from sim import __version__
         from sim.stats import t_interval
+        from sim.version import __version__
 
         def num(x: float) -> float | None:
             return float(x) if math.isfinite(x) else None
