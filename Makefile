@@ -58,8 +58,10 @@ validate: $(STAMP_DEV)
 lab: $(STAMP_LAB)
 	$(BIN)/python -m jupyter lab notebooks/
 
+## lint: ruff, and the import layers of pyproject.toml [tool.importlinter] (docs/architecture.md)
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf out .pytest_cache
