@@ -88,3 +88,23 @@ def test_pickles_as_plain_data_without_loaders(kind):
     out = subprocess.run([sys.executable, "-c", UNPICKLE], input=data, capture_output=True,
                          check=True, cwd=ROOT)
     assert json.loads(out.stdout) == {"hash": obj.hash, "type": type(obj).__name__}
+
+
+# Private names still imported across modules, each in code another change is replacing:
+# the progress rule moves into the shared evaluator, the sweep store's JSON encoder with it.
+PENDING = {("sim/city/run.py", "sim.experiment", "_want_progress"),
+           ("sim/sweep/__init__.py", "sim.sweep.store", "_json_default")}
+
+
+def test_no_private_name_is_imported_across_modules():
+    import ast
+
+    found = set()
+    for path in sorted((ROOT / "sim").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("sim"):
+                for alias in node.names:
+                    if alias.name.startswith("_") and not alias.name.startswith("__"):
+                        found.add((path.relative_to(ROOT).as_posix(), node.module, alias.name))
+    assert found <= PENDING, sorted(found - PENDING)
