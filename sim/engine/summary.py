@@ -3,6 +3,8 @@
 Everything here is vectorised numpy over the per-task arrays and the list of work segments
 that :mod:`sim.engine.office` recorded. The warm-up period is cut out of all of it: tasks
 count if they arrived in [warm-up, horizon); hours count if they were worked in that window.
+The metrics are those of the registry (:mod:`sim.metrics`): this module reduces the records
+to a :class:`sim.metrics.Tally` and each registered metric computes itself from it.
 """
 
 from __future__ import annotations
