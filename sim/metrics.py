@@ -143,6 +143,12 @@ class Metric:
             object.__setattr__(self, "pool", _POOL_BY_UNIT.get(self.unit, MEAN))
         if self.kind not in (INPUT, EMERGENT):
             raise ValueError(f"metric {self.name}: kind must be {INPUT!r} or {EMERGENT!r}")
+        if self.direction not in (-1, 0, 1):
+            raise ValueError(f"metric {self.name}: direction must be -1, 0 or +1")
+        weights = pool_weights()
+        if self.pool.how == "weighted" and self.pool.weight not in weights:
+            raise ValueError(f"metric {self.name}: unknown weight {self.pool.weight!r} "
+                             f"(one of {', '.join(weights)})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,6 +230,12 @@ COUNTS: tuple[Count, ...] = (
     Count("n_problems_resolved", lambda t: float(t.resolution_days.size)),
 )
 """The counts that pooled means and shares are weighted by (``Pool.weight``)."""
+
+
+def pool_weights() -> tuple[str, ...]:
+    """What a pooled mean can be weighted by: a community's workers or volunteer teams, its
+    staff hours (the sum of ``hours_<category>``), or a count of :data:`COUNTS`."""
+    return ("workers", "volunteer_teams", "staff_hours", *(c.name for c in COUNTS))
 
 
 def _entries() -> list[Metric]:

@@ -43,6 +43,15 @@ def test_summarise_produces_exactly_the_registered_metrics_in_order():
     assert all(isinstance(v, float) for v in res.metrics.values())
 
 
+def test_an_entry_with_an_unknown_weight_or_kind_is_refused():
+    from sim.metrics import by
+
+    with pytest.raises(ValueError, match="unknown weight 'n_nothing'"):
+        Metric("x", "x", "x", "share", pool=by("n_nothing"))
+    with pytest.raises(ValueError, match="kind must be"):
+        Metric("x", "x", "x", "share", kind="guess")
+
+
 def test_every_entry_is_complete():
     weights = {"workers", "volunteer_teams", "staff_hours"} | {c.name for c in COUNTS}
     for m in METRICS.values():
