@@ -71,8 +71,10 @@ lock: | $(BIN)/python
 	$(BIN)/uv pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
 		--quiet -o $(LOCK)
 
+## lint: ruff, and the import layers of pyproject.toml [tool.importlinter] (docs/architecture.md)
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf out .pytest_cache

@@ -1,6 +1,12 @@
-"""Community office workload simulation (社区减负): scenarios, engine, experiments, reports."""
+"""Community office workload simulation (社区减负): scenarios, engine, experiments, reports.
 
-__version__ = "0.1.0"
+``import sim`` imports nothing else of the package: ``sim.load_scenario``, ``sim.run`` and
+``sim.compare`` are loaded on first use, and the sweep function is :func:`sim.sweep.sweep`.
+"""
+
+from sim.version import __version__
+
+__all__ = ["__version__", "compare", "load_scenario", "run"]
 
 
 def __getattr__(name: str):
@@ -14,10 +20,8 @@ def __getattr__(name: str):
 
         return getattr(sim.experiment, name)
     if name == "sweep":
-        # ``sim.sweep`` is also the package of the sweep code; once imported, Python binds
-        # that module to this name, so return the module: it is callable as
-        # ``sim.sweep(scenario_path, params, ...)`` (see sim/sweep/__init__.py).
-        import importlib
+        # the package sim.sweep (its function is sim.sweep.sweep)
+        import sim.sweep
 
-        return importlib.import_module("sim.sweep")
+        return sim.sweep
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

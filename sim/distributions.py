@@ -8,10 +8,12 @@ are parameterised by mean and standard deviation, as planners think of them.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.scenario.model import Dist
+if TYPE_CHECKING:   # (a type only: this module is below the scenario layer)
+    from sim.scenario.model import Dist
 
 
 def sample(dist: Dist, rng: np.random.Generator, size: int) -> np.ndarray:

@@ -33,7 +33,6 @@ import math
 import os
 import sys
 import time
-import unicodedata
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -43,14 +42,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim import __version__
 from sim.provenance import versions
+from sim.version import __version__
 
 if TYPE_CHECKING:
     import pandas as pd
 from sim.engine import TASK_FIELDS, ReplicationResult, run_replication
 from sim.errors import InputError
+from sim.formatting import align as _align
 from sim.formatting import decimals
+from sim.formatting import fixed as _f
+from sim.formatting import interval as _ci
 from sim.metrics import HEADLINE, metric
 from sim.scenario.model import Scenario
 from sim.stats import paired, relative_half_width, t_interval, welch_interval, welch_moving_average
@@ -303,38 +305,6 @@ def _write_frames(directory, frames: dict[str, pd.DataFrame | None], index: set[
             df.to_parquet(path, index=keep_index)
             written.append(path)
     return written
-
-
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    fill = " " * max(0, width - _width(text))
-    return fill + text if right else text + fill
-
-
-def _align(rows: list[list[str]], right: Sequence[bool]) -> str:
-    widths = [max(_width(row[j]) for row in rows) for j in range(len(rows[0]))]
-    lines = []
-    for i, row in enumerate(rows):
-        lines.append("  ".join(_pad(c, w, r) for c, w, r in zip(row, widths, right, strict=True)).rstrip())
-        if i == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def _f(x: float | None, d: int, sign: bool = False) -> str:
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    x = round(x, d) + 0.0  # no "-0"
-    return f"{x:+,.{d}f}" if sign else f"{x:,.{d}f}"
-
-
-def _ci(lo: float, hi: float, d: int, sign: bool = False) -> str:
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return "n/a"
-    return f"[{_f(lo, d, sign)}, {_f(hi, d, sign)}]"
 
 
 def _nil(x: float) -> bool:

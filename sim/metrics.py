@@ -1,23 +1,126 @@
-"""The metric registry: every metric's name, labels (English and Chinese), unit and direction.
+"""The metric registry: every metric of a replication, defined in one entry.
 
-``direction`` says which way is better for the community office: +1 higher is better,
--1 lower is better, 0 no judgement (e.g. refused tasks: intended by the reform, but not a
-good in itself). Comparisons use it to turn a confidence interval into a verdict.
-Counts and hours are per year (annualised over the measured period after warm-up).
-Each metric also has an absolute ``tolerance`` for the ``--precision`` stop rule: a
-confidence interval narrower than it is precise enough even when the mean is near zero
-(e.g. overtime after a reform that all but removes it).
+An entry (:class:`Metric`, after EMA Workbench's ``ScalarOutcome``) holds everything the
+package knows about a metric: its name, English and Chinese label, unit, ``direction``
+(+1 higher is better, -1 lower is better, 0 no judgement, e.g. refused tasks: intended by
+the reform, but not a good in itself), ``tolerance`` (an absolute half-width that is precise
+enough whatever the mean, for the ``--precision`` stop rule and for calling a difference
+"unclear"), ``kind`` (``"input arithmetic"``: follows from the inputs without any queueing,
+e.g. hours by category; ``"emergent"``: comes out of the queueing, e.g. waits, overtime,
+deadlines met), ``compute`` (the function of the replication's :class:`Tally` that gives its
+value) and ``pool`` (how a city adds up its communities' values, :class:`Pool`).
+
+:func:`sim.engine.summary.summarise` computes exactly the registered metrics, in registry
+order; :mod:`sim.city.aggregate` pools them by their ``pool``; the tables, the report and
+the figures read the labels from here. Adding a metric is one entry in ``_entries`` below
+(or, for a study of its own, one :func:`registered` block). Counts and hours are per year
+(annualised over the measured period after warm-up).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import contextlib
+import math
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
 
-from sim.scenario.model import CATEGORIES, ORIGINS
+import numpy as np
+
+from sim.categories import (
+    ADMIN_CATEGORIES,
+    CATEGORIES,
+    CATEGORY_LABELS_ZH,
+    ORIGIN_LABELS_ZH,
+    ORIGINS,
+    SERVICE_CATEGORIES,
+)
+
+__all__ = ["CATEGORY_LABELS_ZH", "COUNTS", "EMERGENT", "HEADLINE", "INPUT", "METRICS",
+           "ORIGIN_LABELS_ZH", "Metric", "Pool", "Tally", "label", "metric", "registered"]
+
+INPUT = "input arithmetic"
+EMERGENT = "emergent"
+HIGHER_IS_BETTER, LOWER_IS_BETTER, NEUTRAL = +1, -1, 0
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """What one replication's metrics are computed from: the engine's record reduced to the
+    measured window (after warm-up, before the horizon). Filled by
+    :func:`sim.engine.summary.summarise`; plain numbers and numpy arrays.
+
+    Hours are clock hours in the window (not yet per year); counts are of tasks that arrived
+    in the window. ``waits``: hours from admission to the first start of work, one per task
+    worked by staff; ``deadline_on_time`` / ``opinion_on_time``: one flag per task with a
+    deadline (opinion request) that is judged (done, or open past its deadline);
+    ``opinion_late_days``: working days late, one per late reply; ``resolution_days``:
+    calendar days from arrival to resolution, one per resolved problem.
+    """
+
+    per_year: float
+    workers: int
+    secretary: bool
+    office_hours: float                 # one person's office hours in the window
+    hours_by_category: np.ndarray       # staff (worker + secretary) hours, CATEGORIES order
+    hours_by_origin: np.ndarray         # staff hours, ORIGINS order
+    staff_hours: float                  # their total
+    worker_office_hours: float
+    worker_overtime_hours: float
+    secretary_office_hours: float
+    volunteer_hours: float
+    volunteer_available_hours: float
+    arrived: int
+    refused: int
+    completed: int
+    open_at_end: int
+    waits: np.ndarray
+    deadline_on_time: np.ndarray
+    opinion_on_time: np.ndarray
+    opinion_late_days: np.ndarray
+    opinion_requests: int
+    problems_arrived: int
+    problems_resolved_by: Mapping[str, int]   # volunteers, workers, property, joint_meetings
+    problems_fallback: int
+    resolution_days: np.ndarray
+    resolution_target_days: float
+    meetings_held: int
+
+
+@dataclass(frozen=True, slots=True)
+class Pool:
+    """How a city adds up one metric over its communities (:mod:`sim.city.aggregate`):
+    ``"total"`` sum of the per-year values x days / 365 (a total over the city's period),
+    ``"sum"``, ``"mean"`` (plain mean), ``"weighted"`` (mean weighted by ``weight``: a
+    community input ``workers`` or ``volunteer_teams``, ``staff_hours``, or a count of
+    :data:`COUNTS`, the number the community's figure is a mean over), or ``"none"``
+    (left out: medians and percentiles do not add up from summaries)."""
+
+    how: Literal["total", "sum", "mean", "weighted", "none"]
+    weight: str = ""
+
+
+TOTAL, SUM, MEAN, LEFT_OUT = Pool("total"), Pool("sum"), Pool("mean"), Pool("none")
+
+
+def by(weight: str) -> Pool:
+    return Pool("weighted", weight)
+
+
+_TOLERANCE_BY_UNIT = {"share": 0.005, "hours/year": 2.0, "per year": 2.0, "days": 0.1,
+                      "hours": 0.1, "working days": 0.1, "count": 1.0}
+_POOL_BY_UNIT = {"per year": TOTAL, "hours/year": TOTAL, "count": SUM}
+
+
+def _nan(_t: Tally) -> float:
+    return math.nan
 
 
 @dataclass(frozen=True, slots=True)
 class Metric:
+    """One metric (see the module docstring). ``tolerance`` and ``pool`` default from the
+    unit when left out (``None``)."""
+
     name: str
     label: str
     label_zh: str
@@ -25,87 +128,247 @@ class Metric:
     direction: int = 0
     headline: bool = False
     description: str = ""
-    tolerance: float = 0.0
+    tolerance: float | None = None
     """Absolute half-width that is precise enough whatever the mean (``--precision``)."""
+    kind: str = EMERGENT
+    compute: Callable[[Tally], float] = field(default=_nan, repr=False, compare=False)
+    pool: Pool | None = None
+    community_column: int = 0
+    """Its column in a city's per-community table (1, 2, ...); 0: not in that table."""
+
+    def __post_init__(self) -> None:
+        if self.tolerance is None:
+            object.__setattr__(self, "tolerance", _TOLERANCE_BY_UNIT.get(self.unit, 0.0))
+        if self.pool is None:
+            object.__setattr__(self, "pool", _POOL_BY_UNIT.get(self.unit, MEAN))
+        if self.kind not in (INPUT, EMERGENT):
+            raise ValueError(f"metric {self.name}: kind must be {INPUT!r} or {EMERGENT!r}")
+        if self.direction not in (-1, 0, 1):
+            raise ValueError(f"metric {self.name}: direction must be -1, 0 or +1")
+        weights = pool_weights()
+        if self.pool.how == "weighted" and self.pool.weight not in weights:
+            raise ValueError(f"metric {self.name}: unknown weight {self.pool.weight!r} "
+                             f"(one of {', '.join(weights)})")
 
 
-_CAT_ZH = {
-    "core": "依法履职(核心)", "assist": "协助政府", "unlisted": "清单外事项", "assessment": "考核评比",
-    "meeting": "会议", "ledger": "台账报表", "certificate": "印章证明", "opinion": "征求意见",
-    "problem": "群众诉求", "activity": "共驻共建活动", "upkeep": "牌子维护", "other": "其他",
-}
-_ORIGIN_ZH = {"department": "职能部门", "resident": "居民", "office": "社区自身"}
-CATEGORY_LABELS_ZH = dict(_CAT_ZH)
-ORIGIN_LABELS_ZH = dict(_ORIGIN_ZH)
+@dataclass(frozen=True, slots=True)
+class Count:
+    """A count that a metric of one replication is a mean or share over, kept with the
+    replication's results (``ReplicationResult.info``) to weight it when communities are
+    pooled."""
 
-_BASE = [
-    Metric("admin_hours_share", "Share of staff hours on administration", "行政事务工时占比", "share", -1, True,
-           "Worker and secretary hours on assist, unlisted, assessment, meeting, ledger, certificate, opinion and upkeep work, over all their worked hours."),
-    Metric("service_hours_share", "Share of staff hours serving residents", "服务居民工时占比", "share", +1, True,
-           "Worker and secretary hours on core (statutory self-governance), residents' problems and joint activities, over all their worked hours."),
-    Metric("utilization", "Worker utilisation", "社工忙碌率", "share", -1, True,
-           "Hours workers spent working in office hours over their office hours."),
-    Metric("secretary_utilization", "Secretary utilisation", "书记忙碌率", "share", -1, False,
-           "Hours the secretary spent working in office hours over office hours."),
-    Metric("volunteer_utilization", "Volunteer utilisation", "志愿者忙碌率", "share", 0, False,
-           "Volunteer hours worked over the hours volunteers turned out for."),
-    Metric("overtime_hours_per_worker_year", "Overtime per worker", "人均加班时长", "hours/year", -1, True,
-           "Hours worked after closing time, per worker and year."),
-    Metric("hours_worked_per_worker_year", "Hours worked per worker", "人均工作时长", "hours/year", -1, False,
-           "All hours workers worked (office hours and overtime), per worker and year."),
-    Metric("tasks_arrived", "Tasks arrived", "到达事项数", "per year", 0, False, "Task instances that arrived."),
-    Metric("tasks_refused", "Tasks refused", "拒绝事项数", "per year", 0, True,
-           "Unlisted tasks refused under the admission list (counted, not worked)."),
-    Metric("tasks_completed", "Tasks completed", "完成事项数", "per year", 0, False,
-           "Tasks finished by the office or a property service (refused tasks never count)."),
-    Metric("tasks_open_at_end", "Tasks open at the end", "期末未完成事项", "count", -1, False,
-           "Tasks that arrived after warm-up and were neither refused nor completed by the end."),
-    Metric("wait_hours_mean", "Mean wait for staff", "平均等待时长", "hours", -1, False,
-           "Clock hours from admission to the first start of work, over tasks worked by staff."),
-    Metric("deadline_on_time_rate", "Deadlines met", "按期完成率", "share", +1, False,
-           "Share of tasks with a deadline done by it (tasks still open after their deadline count as late)."),
-    Metric("opinion_on_time_rate", "Opinion replies on time", "征求意见按期反馈率", "share", +1, True,
-           "Share of opinion requests answered within their deadline in working days."),
-    Metric("opinion_late_working_days_mean", "Lateness of late opinion replies", "逾期反馈平均逾期工作日", "working days", -1, False, ""),
-    Metric("opinion_requests", "Opinion requests", "征求意见事项", "per year", 0, False, ""),
-    Metric("problems_arrived", "Residents' problems arrived", "群众诉求数", "per year", 0, False, ""),
-    Metric("problems_resolved", "Residents' problems resolved", "解决群众诉求数", "per year", +1, True, ""),
-    Metric("problems_resolved_by_volunteers", "Problems resolved by volunteers", "志愿队解决诉求数", "per year", +1, True, ""),
-    Metric("problems_resolved_by_workers", "Problems resolved by workers", "社工解决诉求数", "per year", 0, False, ""),
-    Metric("problems_resolved_by_property", "Problems resolved by property services", "物业解决诉求数", "per year", 0, False,
-           "By property companies of managed estates and red property services."),
-    Metric("problems_resolved_by_joint_meetings", "Problems resolved at joint meetings", "联席会议解决诉求数", "per year", +1, False, ""),
-    Metric("problems_fallback_to_workers", "Problems passed back from volunteers", "志愿队转回社工诉求数", "per year", -1, False, ""),
-    Metric("problem_resolution_days_mean", "Mean days to resolve a problem", "诉求平均解决天数", "days", -1, True,
-           "Calendar days from a problem's arrival to its resolution, over resolved problems."),
-    Metric("problem_resolution_days_median", "Median days to resolve a problem", "诉求解决天数中位数", "days", -1, False, ""),
-    Metric("problem_resolution_days_p90", "90th percentile of days to resolve", "诉求解决天数90分位", "days", -1, False, ""),
-    Metric("problems_within_target_share", "Problems resolved within target", "目标期限内解决诉求占比", "share", +1, False,
-           "Share of arrived problems resolved within problems.resolution_target_days."),
-    Metric("joint_meetings_held", "Joint meetings held", "联席会议次数", "per year", 0, False, ""),
-]
+    name: str
+    compute: Callable[[Tally], float]
 
-for _cat in CATEGORIES:
-    _BASE.append(Metric(f"hours_{_cat}", f"Staff hours: {_cat}", f"工时: {_CAT_ZH[_cat]}", "hours/year", 0, False,
-                        f"Worker and secretary hours on category '{_cat}'."))
-    _BASE.append(Metric(f"hours_share_{_cat}", f"Share of staff hours: {_cat}", f"工时占比: {_CAT_ZH[_cat]}", "share", 0, False, ""))
-for _org in ORIGINS:
-    _BASE.append(Metric(f"hours_from_{_org}", f"Staff hours on work from: {_org}", f"工时(来源: {_ORIGIN_ZH[_org]})", "hours/year", 0, False, ""))
-_BASE.append(Metric("volunteer_hours", "Volunteer hours worked", "志愿服务工时", "hours/year", 0, False, ""))
 
-_TOLERANCE_BY_UNIT = {"share": 0.005, "hours/year": 2.0, "per year": 2.0, "days": 0.1,
-                      "hours": 0.1, "working days": 0.1, "count": 1.0}
-_BASE = [replace(m, tolerance=_TOLERANCE_BY_UNIT.get(m.unit, 0.0)) for m in _BASE]
-METRICS: dict[str, Metric] = {m.name: m for m in _BASE}
-HEADLINE: tuple[str, ...] = tuple(m.name for m in _BASE if m.headline)
+# ------------------------------------------------------------------- how metrics compute
+def _mean(x: np.ndarray) -> float:
+    return float(x.mean()) if x.size else math.nan
+
+
+def _share(t: Tally, cats: frozenset[str]) -> float:
+    # sum in the fixed CATEGORIES order: iterating the frozenset would follow string hashing,
+    # which differs between processes, and change the last digit of the sums
+    part = sum(t.hours_by_category[k] for k, c in enumerate(CATEGORIES) if c in cats)
+    return part / t.staff_hours if t.staff_hours > 0 else math.nan
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den > 0 else math.nan
+
+
+def _per_year(count: Callable[[Tally], float]) -> Callable[[Tally], float]:
+    return lambda t: float(count(t)) * t.per_year
+
+
+def _on_time(flags: np.ndarray) -> float:
+    return _mean(flags.astype(float))
+
+
+def _late_days(t: Tally) -> float:
+    # no late reply: lateness undefined
+    return float(np.mean(t.opinion_late_days)) if t.opinion_late_days.size else math.nan
+
+
+def _resolved_by(route: str) -> Callable[[Tally], float]:
+    return _per_year(lambda t: t.problems_resolved_by[route])
+
+
+def _percentile(q: float) -> Callable[[Tally], float]:
+    def f(t: Tally) -> float:
+        d = t.resolution_days
+        if not d.size:
+            return math.nan
+        return float(np.median(d)) if q == 50 else float(np.percentile(d, q))
+    return f
+
+
+def _within_target(t: Tally) -> float:
+    if not t.problems_arrived:
+        return math.nan
+    return float((t.resolution_days <= t.resolution_target_days).sum()) / float(t.problems_arrived)
+
+
+def _category_hours(k: int) -> Callable[[Tally], float]:
+    return lambda t: float(t.hours_by_category[k]) * t.per_year
+
+
+def _category_share(k: int) -> Callable[[Tally], float]:
+    return lambda t: float(t.hours_by_category[k]) / t.staff_hours if t.staff_hours > 0 else math.nan
+
+
+def _origin_hours(k: int) -> Callable[[Tally], float]:
+    return lambda t: float(t.hours_by_origin[k]) * t.per_year
+
+
+COUNTS: tuple[Count, ...] = (
+    Count("n_waited", lambda t: float(t.waits.size)),
+    Count("n_deadline", lambda t: float(t.deadline_on_time.size)),
+    Count("n_opinion", lambda t: float(t.opinion_on_time.size)),
+    Count("n_opinion_late", lambda t: float(t.opinion_late_days.size)),
+    Count("n_problems", lambda t: float(t.problems_arrived)),
+    Count("n_problems_resolved", lambda t: float(t.resolution_days.size)),
+)
+"""The counts that pooled means and shares are weighted by (``Pool.weight``)."""
+
+
+def pool_weights() -> tuple[str, ...]:
+    """What a pooled mean can be weighted by: a community's workers or volunteer teams, its
+    staff hours (the sum of ``hours_<category>``), or a count of :data:`COUNTS`."""
+    return ("workers", "volunteer_teams", "staff_hours", *(c.name for c in COUNTS))
+
+
+def _entries() -> list[Metric]:
+    M = Metric
+    out = [
+        M("admin_hours_share", "Share of staff hours on administration", "行政事务工时占比", "share", -1, True,
+          "Worker and secretary hours on assist, unlisted, assessment, meeting, ledger, certificate, opinion and upkeep work, over all their worked hours.",
+          kind=INPUT, compute=lambda t: _share(t, ADMIN_CATEGORIES), pool=by("staff_hours"), community_column=1),
+        M("service_hours_share", "Share of staff hours serving residents", "服务居民工时占比", "share", +1, True,
+          "Worker and secretary hours on core (statutory self-governance), residents' problems and joint activities, over all their worked hours.",
+          kind=INPUT, compute=lambda t: _share(t, SERVICE_CATEGORIES), pool=by("staff_hours"), community_column=2),
+        M("utilization", "Worker utilisation", "社工忙碌率", "share", -1, True,
+          "Hours workers spent working in office hours over their office hours.",
+          compute=lambda t: _ratio(t.worker_office_hours, t.workers * t.office_hours) if t.office_hours > 0 else math.nan,
+          pool=by("workers"), community_column=3),
+        M("secretary_utilization", "Secretary utilisation", "书记忙碌率", "share", -1, False,
+          "Hours the secretary spent working in office hours over office hours.",
+          compute=lambda t: t.secretary_office_hours / t.office_hours if t.secretary and t.office_hours > 0 else math.nan),
+        M("volunteer_utilization", "Volunteer utilisation", "志愿者忙碌率", "share", 0, False,
+          "Volunteer hours worked over the hours volunteers turned out for.",
+          compute=lambda t: _ratio(t.volunteer_hours, t.volunteer_available_hours),
+          pool=by("volunteer_teams"), community_column=11),
+        M("overtime_hours_per_worker_year", "Overtime per worker", "人均加班时长", "hours/year", -1, True,
+          "Hours worked after closing time, per worker and year.",
+          compute=lambda t: t.worker_overtime_hours / t.workers * t.per_year, pool=by("workers"),
+          community_column=4),
+        M("hours_worked_per_worker_year", "Hours worked per worker", "人均工作时长", "hours/year", -1, False,
+          "All hours workers worked (office hours and overtime), per worker and year.",
+          compute=lambda t: (t.worker_office_hours + t.worker_overtime_hours) / t.workers * t.per_year,
+          pool=by("workers")),
+        M("tasks_arrived", "Tasks arrived", "到达事项数", "per year", 0, False, "Task instances that arrived.",
+          kind=INPUT, compute=_per_year(lambda t: t.arrived)),
+        M("tasks_refused", "Tasks refused", "拒绝事项数", "per year", 0, True,
+          "Unlisted tasks refused under the admission list (counted, not worked).",
+          kind=INPUT, compute=_per_year(lambda t: t.refused), community_column=12),
+        M("tasks_completed", "Tasks completed", "完成事项数", "per year", 0, False,
+          "Tasks finished by the office or a property service (refused tasks never count).",
+          compute=_per_year(lambda t: t.completed)),
+        M("tasks_open_at_end", "Tasks open at the end", "期末未完成事项", "count", -1, False,
+          "Tasks that arrived after warm-up and were neither refused nor completed by the end.",
+          compute=lambda t: float(t.open_at_end)),
+        M("wait_hours_mean", "Mean wait for staff", "平均等待时长", "hours", -1, False,
+          "Clock hours from admission to the first start of work, over tasks worked by staff.",
+          compute=lambda t: _mean(t.waits), pool=by("n_waited")),
+        M("deadline_on_time_rate", "Deadlines met", "按期完成率", "share", +1, False,
+          "Share of tasks with a deadline done by it (tasks still open after their deadline count as late).",
+          compute=lambda t: _on_time(t.deadline_on_time), pool=by("n_deadline")),
+        M("opinion_on_time_rate", "Opinion replies on time", "征求意见按期反馈率", "share", +1, True,
+          "Share of opinion requests answered within their deadline in working days.",
+          compute=lambda t: _on_time(t.opinion_on_time), pool=by("n_opinion")),
+        M("opinion_late_working_days_mean", "Lateness of late opinion replies", "逾期反馈平均逾期工作日", "working days", -1, False, "",
+          compute=_late_days, pool=by("n_opinion_late")),
+        M("opinion_requests", "Opinion requests", "征求意见事项", "per year", 0, False, "",
+          kind=INPUT, compute=_per_year(lambda t: t.opinion_requests)),
+        M("problems_arrived", "Residents' problems arrived", "群众诉求数", "per year", 0, False, "",
+          kind=INPUT, compute=_per_year(lambda t: t.problems_arrived), community_column=5),
+        M("problems_resolved", "Residents' problems resolved", "解决群众诉求数", "per year", +1, True, "",
+          compute=_per_year(lambda t: t.resolution_days.size), community_column=6),
+        M("problems_resolved_by_volunteers", "Problems resolved by volunteers", "志愿队解决诉求数", "per year", +1, True, "",
+          compute=_resolved_by("volunteers"), community_column=7),
+        M("problems_resolved_by_workers", "Problems resolved by workers", "社工解决诉求数", "per year", 0, False, "",
+          compute=_resolved_by("workers")),
+        M("problems_resolved_by_property", "Problems resolved by property services", "物业解决诉求数", "per year", 0, False,
+          "By property companies of managed estates and red property services.",
+          compute=_resolved_by("property")),
+        M("problems_resolved_by_joint_meetings", "Problems resolved at joint meetings", "联席会议解决诉求数", "per year", +1, False, "",
+          compute=_resolved_by("joint_meetings"), community_column=8),
+        M("problems_fallback_to_workers", "Problems passed back from volunteers", "志愿队转回社工诉求数", "per year", -1, False, "",
+          compute=_per_year(lambda t: t.problems_fallback)),
+        M("problem_resolution_days_mean", "Mean days to resolve a problem", "诉求平均解决天数", "days", -1, True,
+          "Calendar days from a problem's arrival to its resolution, over resolved problems.",
+          compute=lambda t: _mean(t.resolution_days), pool=by("n_problems_resolved"), community_column=10),
+        M("problem_resolution_days_median", "Median days to resolve a problem", "诉求解决天数中位数", "days", -1, False, "",
+          compute=_percentile(50), pool=LEFT_OUT),
+        M("problem_resolution_days_p90", "90th percentile of days to resolve", "诉求解决天数90分位", "days", -1, False, "",
+          compute=_percentile(90), pool=LEFT_OUT),
+        M("problems_within_target_share", "Problems resolved within target", "目标期限内解决诉求占比", "share", +1, False,
+          "Share of arrived problems resolved within problems.resolution_target_days.",
+          compute=_within_target, pool=by("n_problems")),
+        M("joint_meetings_held", "Joint meetings held", "联席会议次数", "per year", 0, False, "",
+          compute=_per_year(lambda t: t.meetings_held), community_column=9),
+    ]
+    for k, c in enumerate(CATEGORIES):
+        out.append(M(f"hours_{c}", f"Staff hours: {c}", f"工时: {CATEGORY_LABELS_ZH[c]}", "hours/year", 0, False,
+                     f"Worker and secretary hours on category '{c}'.", kind=INPUT, compute=_category_hours(k)))
+        out.append(M(f"hours_share_{c}", f"Share of staff hours: {c}", f"工时占比: {CATEGORY_LABELS_ZH[c]}", "share", 0, False, "",
+                     kind=INPUT, compute=_category_share(k), pool=by("staff_hours")))
+    for k, o in enumerate(ORIGINS):
+        out.append(M(f"hours_from_{o}", f"Staff hours on work from: {o}", f"工时(来源: {ORIGIN_LABELS_ZH[o]})", "hours/year", 0, False, "",
+                     kind=INPUT, compute=_origin_hours(k)))
+    out.append(M("volunteer_hours", "Volunteer hours worked", "志愿服务工时", "hours/year", 0, False, "",
+                 compute=lambda t: t.volunteer_hours * t.per_year))
+    return out
+
+
+METRICS: dict[str, Metric] = {m.name: m for m in _entries()}
+"""The registry: metric name -> entry, in the order results list them."""
+HEADLINE: tuple[str, ...] = tuple(m.name for m in METRICS.values() if m.headline)
 
 
 def metric(name: str) -> Metric:
     """The registry entry for ``name``; unknown names get a neutral entry."""
     found = METRICS.get(name)
-    return found if found is not None else Metric(name, name, name, "", 0, False, "")
+    return found if found is not None else Metric(name, name, name, "", 0, False, "", tolerance=0.0)
 
 
 def label(name: str, lang: str = "en") -> str:
     m = metric(name)
     return m.label_zh if lang == "zh" else m.label
+
+
+def compute_all(t: Tally) -> tuple[dict[str, float], dict[str, float]]:
+    """Every registered metric of one replication, in registry order, and the counts its
+    pooled means are weighted by."""
+    return ({m.name: m.compute(t) for m in METRICS.values()},
+            {c.name: c.compute(t) for c in COUNTS})
+
+
+@contextlib.contextmanager
+def registered(*extra: Metric) -> Iterator[dict[str, Metric]]:
+    """Add ``extra`` metrics to the registry inside a ``with`` block (a study's own metrics;
+    tests): ``summarise``, city aggregation and the tables see them, in this process; the
+    registry is as before when the block ends, whatever happens in it."""
+    clash = [m.name for m in extra if m.name in METRICS]
+    if clash:
+        raise ValueError(f"metric(s) already registered: {', '.join(clash)}")
+    if any(m.headline for m in extra):
+        raise ValueError("a metric added with registered() cannot be a headline metric")
+    for m in extra:
+        METRICS[m.name] = m
+    try:
+        yield METRICS
+    finally:
+        for m in extra:
+            METRICS.pop(m.name, None)
+

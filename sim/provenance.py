@@ -15,7 +15,7 @@ RESULT_PACKAGES = ("numpy", "simpy")
 
 def versions() -> dict[str, str]:
     """``{"sim": ..., "python": ..., "numpy": ..., "simpy": ...}`` of the running process."""
-    from sim import __version__
+    from sim.version import __version__
 
     out = {"sim": __version__, "python": platform.python_version()}
     for dist in RESULT_PACKAGES:

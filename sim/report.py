@@ -30,10 +30,10 @@ from importlib import metadata as _metadata
 from pathlib import Path
 from typing import Any
 
-from sim import __version__
 from sim.errors import InputError
 from sim.formatting import decimals, finite
 from sim.metrics import HEADLINE, metric
+from sim.version import __version__
 
 __all__ = ["build_report", "write_report"]
 

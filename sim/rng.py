@@ -15,7 +15,8 @@ import hashlib
 import numpy as np
 
 
-def _name_words(name: str) -> list[int]:
+def name_words(name: str) -> list[int]:
+    """Four 32-bit words of the SHA-256 of ``name``: the part of a seed that names a stream."""
     digest = hashlib.sha256(name.encode("utf-8")).digest()
     return [int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4)]
 
@@ -36,7 +37,7 @@ class Streams:
         """The generator for source ``name`` (the same object on repeated calls)."""
         gen = self._cache.get(name)
         if gen is None:
-            ss = np.random.SeedSequence([self.seed, self.replication, *_name_words(name)])
+            ss = np.random.SeedSequence([self.seed, self.replication, *name_words(name)])
             gen = np.random.Generator(np.random.PCG64(ss))
             self._cache[name] = gen
         return gen

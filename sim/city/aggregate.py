@@ -3,7 +3,8 @@
 Community metrics are per year (annualised over the measured period); a city's figures are
 **totals over the city's period** for counts and hours (the way cities report "this year
 so far"), and for shares, means and per-worker figures the communities' values **weighted**
-by what they average over:
+by what they average over. Each metric's registry entry says which (``pool`` of
+:class:`sim.metrics.Metric`); for the registered metrics that gives:
 
 =====================================================  ===========================================
 metric                                                 city figure
@@ -36,27 +37,16 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
+from sim.categories import CATEGORIES
 from sim.engine.summary import TASK_FIELDS, ReplicationResult
-from sim.metrics import metric
-from sim.scenario.model import CATEGORIES
+from sim.metrics import COUNTS, METRICS, metric
 
-_WEIGHT_BY = {
-    "utilization": "workers",
-    "secretary_utilization": None,
-    "admin_hours_share": "staff_hours",
-    "service_hours_share": "staff_hours",
-    "volunteer_utilization": "volunteer_teams",
-    # means and shares: weighted by the count each community's figure is the mean over
-    # (ReplicationResult.info), so the city figure is the pooled one
-    "opinion_on_time_rate": "n_opinion",
-    "opinion_late_working_days_mean": "n_opinion_late",
-    "problem_resolution_days_mean": "n_problems_resolved",
-    "problems_within_target_share": "n_problems",
-    "wait_hours_mean": "n_waited",
-    "deadline_on_time_rate": "n_deadline",
-}
-LEFT_OUT = ("problem_resolution_days_median", "problem_resolution_days_p90")
 _TASK_COUNTS = ("arrived", "refused", "completed", "open_at_end")
+
+
+def left_out() -> tuple[str, ...]:
+    """The registered metrics a city leaves out (medians and percentiles)."""
+    return tuple(m.name for m in METRICS.values() if m.pool is not None and m.pool.how == "none")
 
 
 def _weighted(values: np.ndarray, weights: np.ndarray) -> float:
@@ -66,14 +56,16 @@ def _weighted(values: np.ndarray, weights: np.ndarray) -> float:
     return float(np.average(values[ok], weights=weights[ok]))
 
 
+def _plain_mean(x: np.ndarray) -> float:
+    return float(np.nanmean(x)) if np.isfinite(x).any() else math.nan
+
+
 def aggregate(results: Sequence[ReplicationResult], workers: Sequence[int],
               teams: Sequence[int], days: int, inputs: Mapping[str, float]) -> dict[str, float]:
-    """The city's figures from one replication of every community (in community order)."""
+    """The city's figures from one replication of every community (in community order):
+    each metric pooled as its registry entry says (:class:`sim.metrics.Pool`)."""
     names = list(dict.fromkeys(m for r in results for m in r.metrics))
     col = {m: np.asarray([r.metrics.get(m, math.nan) for r in results], dtype=float) for m in names}
-    for k in ("n_waited", "n_deadline", "n_opinion", "n_opinion_late", "n_problems",
-              "n_problems_resolved"):
-        col[k] = np.asarray([r.info.get(k, math.nan) for r in results], dtype=float)
     period = days / 365.0
     staff_hours = sum((col.get(f"hours_{c}", 0.0) for c in CATEGORIES), np.zeros(len(results)))
     weights = {
@@ -81,28 +73,23 @@ def aggregate(results: Sequence[ReplicationResult], workers: Sequence[int],
         "volunteer_teams": np.asarray(teams, dtype=float),
         "staff_hours": np.asarray(staff_hours, dtype=float),
     }
+    for c in COUNTS:
+        weights[c.name] = np.asarray([r.info.get(c.name, math.nan) for r in results], dtype=float)
     out: dict[str, float] = {}
     for m in names:
         x = col[m]
-        unit = metric(m).unit
-        if m in LEFT_OUT:
+        pool = metric(m).pool
+        assert pool is not None
+        if pool.how == "none":
             continue
-        if m.endswith("_per_worker_year"):
-            out[m] = _weighted(x, weights["workers"])
-        elif m in _WEIGHT_BY:
-            w = _WEIGHT_BY[m]
-            if w is None:
-                out[m] = float(np.nanmean(x)) if np.isfinite(x).any() else math.nan
-            else:
-                out[m] = _weighted(x, weights[w] if w in weights else col.get(w, np.zeros_like(x)))
-        elif m.startswith("hours_share_"):
-            out[m] = _weighted(x, weights["staff_hours"])
-        elif unit in ("per year", "hours/year"):
+        if pool.how == "weighted":
+            out[m] = _weighted(x, weights[pool.weight])
+        elif pool.how == "total":
             out[m] = float(np.nansum(x)) * period
-        elif unit == "count":
+        elif pool.how == "sum":
             out[m] = float(np.nansum(x))
         else:
-            out[m] = float(np.nanmean(x)) if np.isfinite(x).any() else math.nan
+            out[m] = _plain_mean(x)
     tids = list(dict.fromkeys(t for r in results for t in r.tasks))
     for tid in tids:
         rows = [r.tasks.get(tid, {}) for r in results]
@@ -119,4 +106,5 @@ def known_metrics(city) -> list[str]:
     of the community scenario's task types, and the city's input figures."""
     from sim.targets import scenario_metric_names
 
-    return [m for m in scenario_metric_names(city.base) if m not in LEFT_OUT] + list(city.inputs)
+    out = left_out()
+    return [m for m in scenario_metric_names(city.base) if m not in out] + list(city.inputs)

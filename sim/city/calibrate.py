@@ -6,6 +6,8 @@ The method (``docs/city.md`` explains it for readers):
    within their stated ranges (``scipy.stats.qmc``, fixed seed).
 2. **Runs.** The city at every point, ``replications`` each, all with the same seed: common
    random numbers, so differences between points are the parameters' doing, not noise.
+   Each point's city is made in memory from the one given (:func:`sim.city.loader.vary`),
+   so a city held in memory, made without any file, calibrates as well as one from a file.
 3. **Emulator.** For each target whose metric moves across the design, a quadratic response
    surface in the (scaled) parameters, fitted by least squares; its R^2 is reported.
 4. **Solve.** The parameters that bring every emulated target to the middle of its band,
@@ -36,7 +38,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.city.loader import load_city
+from sim.city.loader import vary
 from sim.city.model import City
 from sim.city.run import run_city
 from sim.errors import InputError
@@ -220,7 +222,7 @@ def calibrate(city: City, *, points: int = 16, rounds: int = 2, replications: in
         return [(p.key, int(v) if p.integer else float(v)) for p, v in zip(params, snap(x), strict=True)]
 
     def run_at(x: np.ndarray, reps: int, run_seed: int):
-        variant = load_city(city.path, [*city.overrides, *values_at(x)])
+        variant = vary(city, values_at(x))   # made in memory: no file is read again
         return run_city(variant, reps, run_seed, workers=workers, progress=False)
 
     design: list[dict[str, Any]] = []

@@ -41,8 +41,8 @@ from sim.scenario import values as V
 from sim.scenario.build import target
 from sim.scenario.content import content_hash
 from sim.scenario.files import read_toml
-from sim.scenario.loader import _pairs
-from sim.scenario.merge import freeze
+from sim.scenario.loader import override_pairs
+from sim.scenario.merge import copy, freeze
 from sim.scenario.model import Arrivals, Scenario, TaskType
 from sim.scenario.schema import (
     ABSENT,
@@ -168,7 +168,41 @@ def load_city(path: str | os.PathLike[str], overrides: Any = None) -> City:
     if not is_city_data(data):
         raise ScenarioError("not a city scenario: it has no [city] table", file=file,
                             field="city", allowed="a city file (docs/city.md)")
-    pairs = _pairs(overrides)
+    return _make(data, file, overrides, None, None)
+
+
+def city_from_data(data: Mapping[str, Any], community: Scenario, before: Scenario | None = None,
+                   overrides: Any = None, path: str = "<memory>") -> City:
+    """The city of already parsed city data (a ``[city]`` file's tables) whose community
+    scenario (and ``before`` scenario) are held in memory: no file is read. ``city.community``
+    and ``city.before`` of the data only name them."""
+    if not is_city_data(data):
+        raise ScenarioError("not a city scenario: it has no [city] table", file=path,
+                            field="city", allowed="a city file (docs/city.md)")
+    return _make(copy(data), path, overrides, community, before)
+
+
+def vary(city: City, overrides: Any) -> City:
+    """``city`` with more ``overrides`` (after its own), made again in memory from what it
+    was made from (``City.source`` and its scenarios): what a calibration or a study of
+    many variants of one city does, without reading any file again."""
+    if city.community_scenario is None:
+        raise ValueError("this City does not hold what it was made from; make it with "
+                         "load_city or city_from_data")
+    pairs = override_pairs(overrides)
+    for key, _ in pairs:
+        if key in ("city.community", "city.before"):
+            raise ScenarioError("cannot change the community or before scenario of a city "
+                                "held in memory", file=city.path, field=key,
+                                allowed="load the city again from its file")
+    return _make(copy(city.source), city.path, (*city.overrides, *pairs),
+                 city.community_scenario, city.before_scenario)
+
+
+def _make(data: dict[str, Any], file: str, overrides: Any, community: Scenario | None,
+          before: Scenario | None) -> City:
+    source = freeze(data)   # (a new structure: data is changed by the city overrides below)
+    pairs = override_pairs(overrides)
     community_sets: list[tuple[str, Any]] = []
     for key, value in pairs:
         if key.startswith(_CITY_OVERRIDES):
@@ -179,7 +213,8 @@ def load_city(path: str | os.PathLike[str], overrides: Any = None) -> City:
         resolved = check_node(CITY_ROOT, data, "")
     except Invalid as exc:
         raise ScenarioError(exc.message, file=file, field=exc.path, allowed=exc.allowed) from None
-    return replace(_build(resolved, file, tuple(community_sets)), overrides=pairs)
+    city = _build(resolved, file, tuple(community_sets), community, before)
+    return replace(city, overrides=pairs, source=source)
 
 
 def _set_city(data: dict[str, Any], key: str, value: Any, file: str) -> None:
@@ -210,16 +245,23 @@ def _community_error(exc: ScenarioError, city_file: str, where: str) -> Scenario
                          allowed=exc.allowed)
 
 
-def _build(r: dict[str, Any], file: str, extra_sets: tuple[tuple[str, Any], ...]) -> City:
+def _build(r: dict[str, Any], file: str, extra_sets: tuple[tuple[str, Any], ...],
+           community: Scenario | None, before_source: Scenario | None) -> City:
+    """The city of checked data ``r``; ``community`` / ``before_source``: the scenarios as
+    loaded, or None to load them from the files the data names (relative to ``file``)."""
     c = r["city"]
     com = r["communities"]
     period = {"scenario.start_date": c["start_date"], "scenario.days": c["days"],
               "scenario.warmup_days": 0, "scenario.seed": c["seed"]}
-    community_path = _rel(file, c["community"])
-    if not os.path.isfile(community_path):
-        raise ScenarioError(f"community scenario {c['community']!r} not found", file=file,
-                            field="city.community", allowed="a scenario file, relative to this one")
-    base = load_scenario(community_path, period)
+    if community is None:
+        community_path = _rel(file, c["community"])
+        if not os.path.isfile(community_path):
+            raise ScenarioError(f"community scenario {c['community']!r} not found", file=file,
+                                field="city.community",
+                                allowed="a scenario file, relative to this one")
+        community = load_scenario(community_path)
+    community_path = community.path
+    base = apply_overrides(community, period)
     groups = [("set", list(r["set"].items())), ("--set", list(extra_sets)),
               ("communities.without_team", list(com["without_team"].items()))]
     groups += [(f"communities.list.{x['id']}.set", list(x["set"].items()))
@@ -244,14 +286,15 @@ def _build(r: dict[str, Any], file: str, extra_sets: tuple[tuple[str, Any], ...]
     communities = []
     for row in rows:
         communities.append(_community(row, base, scaled, com, file))
-    before_path = ""
-    if "before" in c:
+    if "before" in c and before_source is None:
         before_path = _rel(file, c["before"])
         if not os.path.isfile(before_path):
             raise ScenarioError(f"before scenario {c['before']!r} not found", file=file,
                                 field="city.before", allowed="a scenario file, relative to this one")
+        before_source = load_scenario(before_path)
+    before_path = before_source.path if before_source is not None else ""
     # the before scenario as written (with the city's period): what items_cancelled.* compare with
-    before = load_scenario(before_path, period) if before_path else None
+    before = apply_overrides(before_source, period) if before_source is not None else None
     targets = tuple(target(t) for t in r["targets"])
     calibrate = tuple(CalibrationParameter(p["key"], p["low"], p["high"], p["integer"], p["source"])
                       for p in r["calibrate"])
@@ -268,7 +311,8 @@ def _build(r: dict[str, Any], file: str, extra_sets: tuple[tuple[str, Any], ...]
         start_date=c["start_date"], days=c["days"], seed=c["seed"],
         replications=c["replications"], communities=tuple(communities), base=base,
         community_path=community_path, before_path=before_path, targets=targets,
-        calibrate=calibrate, resolved=freeze(r),
+        calibrate=calibrate, resolved=freeze(r), community_scenario=community,
+        before_scenario=before_source,
         hash=content_hash({"city": r, "base": base.hash, "before": before.hash if before else "",
                            "set": [list(p) for p in extra_sets]}),
     )
@@ -316,9 +360,9 @@ def _scaled_tasks(base: Scenario, patterns: Sequence[str], file: str) -> tuple[T
 
 def _draw(dist: Mapping[str, Any], rng: np.random.Generator, n: int) -> np.ndarray:
     from sim.distributions import sample
-    from sim.scenario.build import _dist
+    from sim.scenario.build import dist as build_dist
 
-    return sample(_dist(dist), rng, n)
+    return sample(build_dist(dist), rng, n)
 
 
 def _community_rows(com: dict[str, Any], base: Scenario, file: str) -> list[dict[str, Any]]:

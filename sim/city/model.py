@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from sim.scenario.model import Scenario, Target
+from sim.scenario.model import Scenario, Target, plain_reduce
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +45,10 @@ class City:
     communities, households, workers, volunteer teams and members, items cancelled against
     the ``before`` scenario); they are checked like simulated figures so that the file cannot
     drift from the reported inputs unnoticed. ``overrides`` are the ``--set`` pairs it was
-    loaded with (``load_city(path, overrides)`` makes it again).
+    loaded with (``load_city(path, overrides)`` makes it again). What it was made from is
+    kept, so that a variant can be made in memory (:func:`sim.city.loader.vary`): ``source``,
+    the city data as written; ``community_scenario`` and ``before_scenario``, the community
+    and before scenarios as loaded (before the city's period and ``[set]``).
     """
 
     name: str
@@ -66,13 +69,13 @@ class City:
     overrides: tuple[tuple[str, Any], ...] = ()
     resolved: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     hash: str = ""
+    source: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    community_scenario: Scenario | None = field(default=None, repr=False)
+    before_scenario: Scenario | None = field(default=None, repr=False)
 
     def __reduce__(self):
-        """Pickled as its file and overrides (it holds read-only mappings, which do not
-        pickle), rebuilt by :func:`sim.city.load_city` on the other side."""
-        from sim.city.loader import load_city
-
-        return (load_city, (self.path, self.overrides))
+        """Pickled as plain data (its read-only mappings as dicts) and made again from it."""
+        return plain_reduce(self)
 
     @property
     def workers(self) -> int:

@@ -25,21 +25,25 @@ from sim.city.aggregate import aggregate
 from sim.city.model import City
 from sim.engine import run_replication
 from sim.errors import InputError
-from sim.rng import _name_words
+from sim.metrics import METRICS
+from sim.rng import name_words
 
 _PROGRESS_DELAY = 2.0
-# the community metrics kept per community and replication (the per-community table)
-COMMUNITY_COLUMNS = (
-    "admin_hours_share", "service_hours_share", "utilization", "overtime_hours_per_worker_year",
-    "problems_arrived", "problems_resolved", "problems_resolved_by_volunteers",
-    "problems_resolved_by_joint_meetings", "joint_meetings_held", "problem_resolution_days_mean",
-    "volunteer_utilization", "tasks_refused",
-)
+def community_columns() -> tuple[str, ...]:
+    """The community metrics kept per community and replication (the per-community table):
+    the registry's entries with a ``community_column``, in that order."""
+    chosen = sorted((m for m in METRICS.values() if m.community_column),
+                    key=lambda m: m.community_column)
+    return tuple(m.name for m in chosen)
+
+
+COMMUNITY_COLUMNS: tuple[str, ...] = community_columns()
+"""The per-community table's metrics of the registry as imported."""
 
 
 def community_seed(seed: int, community_id: str) -> int:
     """The base seed of one community of a city run with ``seed``."""
-    ss = np.random.SeedSequence([int(seed), *_name_words(f"community:{community_id}")])
+    ss = np.random.SeedSequence([int(seed), *name_words(f"community:{community_id}")])
     return int(ss.generate_state(1, dtype=np.uint32)[0])
 
 
@@ -108,8 +112,7 @@ class CityResult:
     def table(self, lang: str = "en") -> str:
         """City figures: mean and 95 % CI over replications; headline metrics first, then the
         rest of the registry, then task counts and input figures are left to ``summary``."""
-        from sim.experiment import _align, _ci, _f
-        from sim.formatting import decimals
+        from sim.formatting import align, decimals, fixed, interval
         from sim.metrics import HEADLINE, METRICS, metric
         from sim.stats import t_interval
 
@@ -130,18 +133,18 @@ class CityResult:
             d = decimals(iv.mean, iv.half_width)
             meta = metric(m)
             rows.append([("* " if m in HEADLINE else "  ") + ((meta.label_zh if zh else meta.label) or m),
-                         _f(iv.mean, d), _ci(iv.low, iv.high, d), self._unit(m, lang)])
+                         fixed(iv.mean, d), interval(iv.low, iv.high, d), self._unit(m, lang)])
         note = ("* 主要指标; 计数与工时为期间合计, 占比与均值按社区加权 (docs/city.md)" if zh else
                 "* headline metric; counts and hours are city totals over the period, shares and "
                 "means weighted over communities (docs/city.md)")
-        return f"{title}\n{_align(rows, (False, True, False, False))}\n{note}"
+        return f"{title}\n{align(rows, (False, True, False, False))}\n{note}"
 
     def to_json(self) -> dict[str, Any]:
         """One JSON object: the city, seed, replications and every city figure's mean, CI and
         per-replication values."""
-        from sim import __version__
         from sim.provenance import versions
         from sim.stats import t_interval
+        from sim.version import __version__
 
         def num(x: float) -> float | None:
             return float(x) if math.isfinite(x) else None
@@ -180,7 +183,7 @@ class CityResult:
                                    "workers": c.workers,
                                    "managed_estate_share": c.managed_estate_share,
                                    "volunteer_teams": c.volunteer_teams}
-            for m in COMMUNITY_COLUMNS:
+            for m in community_columns():
                 x = np.asarray([self.community_metrics[(r, k)].get(m, math.nan)
                                 for r in range(self.replications)], dtype=float)
                 row[m] = float(np.nanmean(x)) if np.isfinite(x).any() else math.nan
@@ -225,7 +228,8 @@ def run_city(city: City, replications: int | None = None, seed: int | None = Non
         per_rep.append(aggregate(results, staff, teams, city.days, city.inputs))
     names = list(dict.fromkeys(m for row in per_rep for m in row))
     values = {m: np.asarray([row.get(m, math.nan) for row in per_rep], dtype=float) for m in names}
-    community_metrics = {key: {m: v for m, v in got[key][0].items() if m in COMMUNITY_COLUMNS}
+    columns = community_columns()
+    community_metrics = {key: {m: v for m, v in got[key][0].items() if m in columns}
                          for key in got}
     return CityResult(city, seed, n, time.perf_counter() - t0, values, community_metrics)
 

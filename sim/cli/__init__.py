@@ -13,8 +13,8 @@ import importlib
 import sys
 import warnings
 
-from sim import __version__
 from sim.errors import InputError
+from sim.version import __version__
 
 SUBCOMMANDS = ("run", "compare", "sweep", "check", "calibrate", "validate", "describe", "report")
 

@@ -3,6 +3,8 @@
 Everything here is vectorised numpy over the per-task arrays and the list of work segments
 that :mod:`sim.engine.office` recorded. The warm-up period is cut out of all of it: tasks
 count if they arrived in [warm-up, horizon); hours count if they were worked in that window.
+The metrics are those of the registry (:mod:`sim.metrics`): this module reduces the records
+to a :class:`sim.metrics.Tally` and each registered metric computes itself from it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from sim.calendar import WorkCalendar
+from sim.categories import CATEGORIES, ORIGINS
 from sim.engine.office import SECRETARY, VOLUNTEER, WORKER, OfficeRecord
 from sim.engine.workload import (
     ROUTE_MEETING,
@@ -23,7 +26,8 @@ from sim.engine.workload import (
     ROUTE_VOLUNTEERS,
     Workload,
 )
-from sim.scenario.model import ADMIN_CATEGORIES, CATEGORIES, ORIGINS, SERVICE_CATEGORIES, Scenario
+from sim.metrics import Tally, compute_all
+from sim.scenario.model import Scenario
 
 TASK_FIELDS = ("arrived", "refused", "completed", "open_at_end", "wait_hours_mean",
                "time_in_system_hours_mean", "on_time_rate")
@@ -182,68 +186,45 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     del hours, worker_seg
     vol_avail = sum(sh.hours_between(W, T) for sh in rec.volunteer_shifts)
 
-    m: dict[str, float] = {}
-    # sum in the fixed CATEGORIES order: iterating the frozensets would follow string hashing,
-    # which differs between processes, and change the last digit of the sums
-    admin = sum(by_cat[cat_index[c]] for c in CATEGORIES if c in ADMIN_CATEGORIES)
-    service = sum(by_cat[cat_index[c]] for c in CATEGORIES if c in SERVICE_CATEGORIES)
-    m["admin_hours_share"] = admin / staff_total if staff_total > 0 else math.nan
-    m["service_hours_share"] = service / staff_total if staff_total > 0 else math.nan
-    m["utilization"] = worker_office / (n_workers * office_hours_each) if office_hours_each > 0 else math.nan
-    m["secretary_utilization"] = (sec_hours / office_hours_each
-                                  if scenario.office.secretary and office_hours_each > 0 else math.nan)
-    m["volunteer_utilization"] = vol_hours / vol_avail if vol_avail > 0 else math.nan
-    m["overtime_hours_per_worker_year"] = worker_ot / n_workers * per_year
-    m["hours_worked_per_worker_year"] = (worker_office + worker_ot) / n_workers * per_year
-    m["tasks_arrived"] = float(cohort.sum()) * per_year
-    m["tasks_refused"] = float(refused.sum()) * per_year
-    m["tasks_completed"] = float(completed.sum()) * per_year
-    m["tasks_open_at_end"] = float(open_end.sum())
     waited_all = cohort & started & staff_worked & ~w.refused
-    m["wait_hours_mean"] = _mean(rec.first_start[waited_all] - w.entry[waited_all])
     dl_all = cohort & has_deadline & late_known
-    m["deadline_on_time_rate"] = _mean(on_time[dl_all].astype(float))
     opinion_type = np.asarray([t.category == "opinion" for t in types])
     is_op = opinion_type[ti] if ti.size else np.zeros(0, dtype=bool)
     op = dl_all & is_op
-    m["opinion_on_time_rate"] = _mean(on_time[op].astype(float))
     late = op & ~on_time
-    if late.any():
-        ends = np.where(done[late] <= T, done[late], T)
-        m["opinion_late_working_days_mean"] = float(np.mean(
-            [cal.working_days_late(d, e) for d, e in zip(w.deadline[late], ends, strict=True)]))
-    else:
-        m["opinion_late_working_days_mean"] = math.nan  # no late reply: lateness undefined
-    m["opinion_requests"] = float((cohort & is_op).sum()) * per_year
-
+    ends = np.where(done[late] <= T, done[late], T)
+    late_days = np.asarray([cal.working_days_late(d, e)
+                            for d, e in zip(w.deadline[late], ends, strict=True)])
     problem_type = np.asarray([t.category == "problem" for t in types])
     is_pr = problem_type[ti] if ti.size else np.zeros(0, dtype=bool)
     pr = cohort & is_pr
     pr_done = completed & is_pr
     route = rec.route
-    m["problems_arrived"] = float(pr.sum()) * per_year
-    m["problems_resolved"] = float(pr_done.sum()) * per_year
-    m["problems_resolved_by_volunteers"] = float((pr_done & (route == ROUTE_VOLUNTEERS)).sum()) * per_year
-    m["problems_resolved_by_workers"] = float((pr_done & (route == ROUTE_STAFF)).sum()) * per_year
-    m["problems_resolved_by_property"] = float(
-        (pr_done & ((route == ROUTE_PROPERTY) | (route == ROUTE_RED_PROPERTY))).sum()) * per_year
-    m["problems_resolved_by_joint_meetings"] = float((pr_done & (route == ROUTE_MEETING)).sum()) * per_year
-    m["problems_fallback_to_workers"] = float((pr & rec.fallback).sum()) * per_year
-    res_days = (done[pr_done] - w.arrival[pr_done]) / 24.0
-    m["problem_resolution_days_mean"] = _mean(res_days)
-    m["problem_resolution_days_median"] = float(np.median(res_days)) if res_days.size else math.nan
-    m["problem_resolution_days_p90"] = float(np.percentile(res_days, 90)) if res_days.size else math.nan
-    target = scenario.problems.resolution_target_days
-    m["problems_within_target_share"] = (float((res_days <= target).sum()) / float(pr.sum())
-                                         if pr.any() else math.nan)
     held = rec.meetings_held
-    m["joint_meetings_held"] = float(((held >= W) & (held < T)).sum()) * per_year
-    for c, k in cat_index.items():
-        m[f"hours_{c}"] = float(by_cat[k]) * per_year
-        m[f"hours_share_{c}"] = float(by_cat[k]) / staff_total if staff_total > 0 else math.nan
-    for o, k in org_index.items():
-        m[f"hours_from_{o}"] = float(by_org[k]) * per_year
-    m["volunteer_hours"] = vol_hours * per_year
+    tally = Tally(
+        per_year=per_year, workers=n_workers, secretary=scenario.office.secretary,
+        office_hours=office_hours_each, hours_by_category=by_cat, hours_by_origin=by_org,
+        staff_hours=staff_total, worker_office_hours=worker_office, worker_overtime_hours=worker_ot,
+        secretary_office_hours=sec_hours, volunteer_hours=vol_hours,
+        volunteer_available_hours=vol_avail,
+        arrived=int(cohort.sum()), refused=int(refused.sum()), completed=int(completed.sum()),
+        open_at_end=int(open_end.sum()),
+        waits=rec.first_start[waited_all] - w.entry[waited_all],
+        deadline_on_time=on_time[dl_all], opinion_on_time=on_time[op], opinion_late_days=late_days,
+        opinion_requests=int((cohort & is_op).sum()), problems_arrived=int(pr.sum()),
+        problems_resolved_by={
+            "volunteers": int((pr_done & (route == ROUTE_VOLUNTEERS)).sum()),
+            "workers": int((pr_done & (route == ROUTE_STAFF)).sum()),
+            "property": int((pr_done & ((route == ROUTE_PROPERTY) | (route == ROUTE_RED_PROPERTY))).sum()),
+            "joint_meetings": int((pr_done & (route == ROUTE_MEETING)).sum())},
+        problems_fallback=int((pr & rec.fallback).sum()),
+        resolution_days=(done[pr_done] - w.arrival[pr_done]) / 24.0,
+        resolution_target_days=scenario.problems.resolution_target_days,
+        meetings_held=int(((held >= W) & (held < T)).sum()),
+    )
+    # the registered metrics, and the counts their pooled means are weighted by (the
+    # denominators for adding up communities, sim.city.aggregate)
+    m, counts = compute_all(tally)
 
     # ---------------------------------------------------------------- daily series
     d0 = meta.warmup_days
@@ -332,12 +313,7 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
             "end_hours": rec.seg_end,
             "overtime": rec.seg_ot,
         }
-    # the denominators of the metrics that are means or shares (weights for adding up
-    # communities, sim.city.aggregate)
-    info = {"segments": float(rec.seg_task.size), "tasks_generated": float(w.n),
-            "n_waited": float(waited_all.sum()), "n_deadline": float(dl_all.sum()),
-            "n_opinion": float(op.sum()), "n_opinion_late": float(late.sum()),
-            "n_problems": float(pr.sum()), "n_problems_resolved": float(pr_done.sum())}
+    info = {"segments": float(rec.seg_task.size), "tasks_generated": float(w.n), **counts}
     return ReplicationResult(
         scenario=scenario.name, scenario_hash=scenario.hash, seed=seed, replication=replication,
         metrics=m, tasks=tasks, daily=daily, events=ev, work=work, info=info,

@@ -45,7 +45,8 @@ def target(t: Mapping[str, Any]) -> Target:
                   relative=relative, side=t["side"], source=t["source"], reason=t["reason"])
 
 
-def _dist(d: Mapping[str, Any]) -> Dist:
+def dist(d: Mapping[str, Any]) -> Dist:
+    """The :class:`Dist` of a validated distribution table (``{ dist = "...", ... }``)."""
     return Dist(d["dist"], MappingProxyType({k: v for k, v in d.items()
                                              if k not in ("dist", "source")}))
 
@@ -78,9 +79,9 @@ def _arrivals(a: Mapping[str, Any]) -> Arrivals:
 
 def _task(t: Mapping[str, Any]) -> TaskType:
     if "steps" in t:
-        steps = tuple(Step(s["role"], _dist(s["effort_hours"])) for s in t["steps"])
+        steps = tuple(Step(s["role"], dist(s["effort_hours"])) for s in t["steps"])
     else:
-        steps = (Step("worker", _dist(t["effort_hours"])),)
+        steps = (Step("worker", dist(t["effort_hours"])),)
     return TaskType(
         id=t["id"], category=t["category"], arrivals=_arrivals(t["arrivals"]), steps=steps,
         name=t["name"], name_zh=t["name_zh"], enabled=t["enabled"], origin=t["origin"],
@@ -120,7 +121,7 @@ def build(resolved: Mapping[str, Any], frozen: Mapping[str, Any], *, path: str, 
         problems=_plain(pr, ProblemRouting,
                         volunteer_kinds=tuple(pr["volunteer_kinds"]),
                         joint_meeting_kinds=tuple(pr["joint_meeting_kinds"]),
-                        property_company_days=_dist(pr["property_company_days"])),
+                        property_company_days=dist(pr["property_company_days"])),
         volunteers=_plain(vol, Volunteers,
                           windows=tuple(VolunteerWindow(*V.parse_window(w))
                                         for w in vol["windows"])),

@@ -55,7 +55,8 @@ def parse_set(text: str) -> tuple[str, Any]:
     return key, (parsed["v"] if list(parsed) == ["v"] else raw)
 
 
-def _pairs(overrides: Overrides) -> tuple[tuple[str, Any], ...]:
+def override_pairs(overrides: Overrides) -> tuple[tuple[str, Any], ...]:
+    """``overrides`` in any accepted form as (dotted key, value) pairs, in order."""
     if overrides is None:
         return ()
     if isinstance(overrides, str):
@@ -77,7 +78,7 @@ def load_scenario(path: str | os.PathLike[str], overrides: Overrides = None) -> 
         raise ScenarioError("is a city scenario ([city]), not a community scenario", file=file,
                             field="city", allowed="a community scenario here; for a city use "
                             "sim run, sim check, sim calibrate, sim validate or sim describe (docs/city.md)")
-    return _resolve(base, _pairs(overrides), file, origins)
+    return _resolve(base, override_pairs(overrides), file, origins)
 
 
 def scenario_from_dict(data: Mapping[str, Any], path: str = "<dict>") -> Scenario:
@@ -93,7 +94,7 @@ def apply_overrides(scenario: Scenario, overrides: Overrides) -> Scenario:
     ``"KEY=VALUE"`` strings), resolved and validated again from the merged data the scenario
     was made from (``Scenario.base``), after the scenario's own overrides; so overriding
     ``levers.NAME.enabled`` switches a lever on or off."""
-    pairs = scenario.overrides + _pairs(overrides)
+    pairs = scenario.overrides + override_pairs(overrides)
     return _resolve(copy(scenario.base), pairs, scenario.path, Origins())
 
 

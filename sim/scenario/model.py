@@ -10,27 +10,18 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Literal
 
+# the category list lives in sim.categories; re-exported for the modules that read it here
+from sim.categories import ADMIN_CATEGORIES as ADMIN_CATEGORIES
+from sim.categories import CATEGORIES as CATEGORIES
+from sim.categories import ORIGINS as ORIGINS
+from sim.categories import SERVICE_CATEGORIES as SERVICE_CATEGORIES
+
 CalendarKind = Literal["always", "weekdays", "cn"]
 Dispatch = Literal["fifo", "priority", "edf"]
-Category = Literal[
-    "core", "assist", "unlisted", "assessment", "meeting", "ledger",
-    "certificate", "opinion", "problem", "activity", "upkeep", "other",
-]
-CATEGORIES: tuple[str, ...] = (
-    "core", "assist", "unlisted", "assessment", "meeting", "ledger",
-    "certificate", "opinion", "problem", "activity", "upkeep", "other",
-)
-ADMIN_CATEGORIES: frozenset[str] = frozenset(
-    {"assist", "unlisted", "assessment", "meeting", "ledger", "certificate", "opinion", "upkeep"}
-)
-"""Categories counted as administration (行政事务) in ``admin_hours_share``."""
-SERVICE_CATEGORIES: frozenset[str] = frozenset({"problem", "activity", "core"})
-"""Categories counted as serving residents in ``service_hours_share``."""
-ORIGINS: tuple[str, ...] = ("department", "resident", "office")
 ADMISSION_LISTS: tuple[str, ...] = ("statutory", "assisting", "unlisted", "none")
 PROBLEM_KINDS: tuple[str, ...] = (
     "repair", "cleaning", "housekeeping", "parking", "illegal_building", "dispute", "other",
@@ -47,12 +38,50 @@ DIST_PARAMS: Mapping[str, tuple[str, ...]] = MappingProxyType({
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
+
+# --------------------------------------------------------------------------- pickling
+# Scenarios travel to worker processes and Dask workers. Read-only mappings
+# (MappingProxyType) do not pickle, so an object that holds some pickles as its class and
+# its field values with those mappings as plain dicts, and is made again from them: no
+# loading or validation on the other side, and the same object (same hash) arrives.
+def _thaw(value: Any) -> Any:
+    if isinstance(value, Mapping):
+        return {k: _thaw(v) for k, v in value.items()}
+    if isinstance(value, tuple):
+        return tuple(_thaw(v) for v in value)
+    return value
+
+
+def _readonly(value: Any) -> Any:
+    if isinstance(value, dict):
+        return MappingProxyType({k: _readonly(v) for k, v in value.items()})
+    if isinstance(value, tuple):
+        return tuple(_readonly(v) for v in value)
+    return value
+
+
+def plain_reduce(obj: Any) -> tuple[Any, ...]:
+    """``__reduce__`` of a frozen dataclass with read-only mapping fields: its class and
+    field values, those mappings thawed to dicts (inside them too)."""
+    values = [getattr(obj, f.name) for f in fields(obj)]
+    frozen = tuple(i for i, v in enumerate(values) if isinstance(v, MappingProxyType))
+    plain = tuple(_thaw(v) if i in frozen else v for i, v in enumerate(values))
+    return (from_plain, (type(obj), plain, frozen))
+
+
+def from_plain(cls: type, values: tuple[Any, ...], frozen: tuple[int, ...]) -> Any:
+    """The object :func:`plain_reduce` described (read-only mappings made read-only again)."""
+    return cls(*(_readonly(v) if i in frozen else v for i, v in enumerate(values)))
+
 @dataclass(frozen=True, slots=True)
 class Dist:
     """A probability distribution: ``kind`` is a key of DIST_PARAMS, ``params`` its values."""
 
     kind: str
     params: Mapping[str, float]
+
+    def __reduce__(self):
+        return plain_reduce(self)
 
     @property
     def mean(self) -> float:
@@ -252,6 +281,9 @@ class Lever:
     description_zh: str = ""
     enabled: bool = True
 
+    def __reduce__(self):
+        return plain_reduce(self)
+
 
 @dataclass(frozen=True, slots=True)
 class Scenario:
@@ -286,12 +318,7 @@ class Scenario:
         return self.scenario.name
 
     def __reduce__(self):
-        """Pickle as (merged data, overrides, path) and rebuild on load: scenarios travel to
-        worker processes and Dask workers, and arrive validated and identical (same hash)."""
-        from sim.scenario.loader import rebuild
-        from sim.scenario.merge import copy
-
-        return (rebuild, (copy(self.base), self.overrides, self.path))
+        return plain_reduce(self)
 
     def task(self, task_id: str) -> TaskType:
         for t in self.tasks:

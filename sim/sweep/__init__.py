@@ -1,6 +1,6 @@
 """Parameter sweeps: many points of one scenario, each replicated, on any executor, resumable.
 
->>> from sim.sweep import sweep
+>>> from sim.sweep import sweep                     # (or sim.sweep.sweep after import sim)
 >>> res = sweep("scenarios/bozhou_before.toml", ["office.workers=4:8:2"], replications=10,
 ...             out="out/sweep-workers")                                    # doctest: +SKIP
 >>> res.summary[["office.workers", "utilization_mean"]]                     # doctest: +SKIP
@@ -36,7 +36,6 @@ import os
 import shlex
 import sys
 import time
-import types
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -171,9 +170,9 @@ def sweep(scenario_path: str | os.PathLike[str], params: Mapping[str, Any] | Seq
     is a terminal). Bad input raises :class:`~sim.errors.InputError`; failed jobs do not
     raise: see ``SweepResult.failed``.
     """
-    from sim import __version__
     from sim.provenance import versions
     from sim.scenario import load_scenario
+    from sim.version import __version__
 
     if out is None:
         raise InputError("an output directory is required", field="--out", allowed="a directory")
@@ -445,12 +444,3 @@ def job_file(out: str | os.PathLike[str], point: int, replication: int) -> Path:
     """The result file of one job in sweep directory ``out``."""
     return Path(out) / "jobs" / f"{job_name(point, replication)}.json"
 
-
-class _CallableModule(types.ModuleType):
-    """``sim.sweep`` is this package, and calling it runs :func:`sweep`."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> SweepResult:
-        return sweep(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule
