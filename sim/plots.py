@@ -395,6 +395,13 @@ def _fmt(x: float, sign: bool = False) -> str:
     return out.replace("-", "\u2212") if out.startswith("-") else out
 
 
+def _legend(ax: Any, **kwargs: Any) -> None:
+    """A legend of the artists of ``ax`` that have labels; none (and no matplotlib warning
+    "No artists with labels") when nothing drawn has one, e.g. no problems to plot."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**kwargs)
+
+
 def _colour(i: int) -> str:
     return PALETTE[i % len(PALETTE)]
 
@@ -605,7 +612,8 @@ def forest(comparison: Any, metrics: Sequence[str] | None = None, lang: str = "e
             handles += [Line2D([], [], marker=markers[j % len(markers)], linestyle="",
                                color="#404040", label=scenario_label(runs[k], lang))
                         for j, k in enumerate(ks)]
-        fig.legend(handles=handles, loc="outside lower left", ncols=min(len(handles), 6))
+        if handles:
+            fig.legend(handles=handles, loc="outside lower left", ncols=min(len(handles), 6))
         fig.suptitle(_t("forest_title", lang), x=0.01, ha="left")
     return fig
 
@@ -695,7 +703,7 @@ def workload_over_time(results: Any, columns: Sequence[str] = ("open_workload_ho
             ax.set_ylabel(unit)
             ax.set_ylim(bottom=0)
             _date_axis(ax, lang)
-        axes[0].legend(loc="upper left", ncols=min(len(runs), 4))
+        _legend(axes[0], loc="upper left", ncols=min(len(runs), 4))
         axes[-1].set_xlabel(_t("date", lang))
         fig.suptitle(_t("workload_title", lang, n=nrep, band=_band_name(nrep, lang)), x=0.01, ha="left")
     return fig
@@ -744,7 +752,7 @@ def resolution_ecdf(results: Any, lang: str = "en") -> Figure:
         ax.set_xlabel(_t("ecdf_x", lang))
         ax.set_ylabel(_t("ecdf_y", lang))
         ax.set_title(_t("ecdf_title", lang))
-        ax.legend(loc="lower right")
+        _legend(ax, loc="lower right")
     return fig
 
 
@@ -912,7 +920,7 @@ def sweep_line(results_df: Any, param: str, metric: str, hue: str | None = None,
         ax.set_title(_wrap(_t("sweep_title", lang, metric=_metric_label(metric, lang),
                               param=_param_label(param, lang)), 70, lang))
         if hue is not None:
-            ax.legend(title=_param_label(hue, lang))
+            _legend(ax, title=_param_label(hue, lang))
     return fig
 
 
@@ -1001,7 +1009,7 @@ def welch_plot(daily_or_result: Any, column: str = "open_workload_hours", window
         ax.set_ylabel(f"{label} ({unit})" if unit else label)
         ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
         ax.set_title(_t("welch_title", lang, column=label))
-        ax.legend(loc="upper left", bbox_to_anchor=(0.06, 1.0))
+        _legend(ax, loc="upper left", bbox_to_anchor=(0.06, 1.0))
     return fig
 
 
@@ -1075,7 +1083,7 @@ def community_scatter(city_result: Any, x: str = "households", y: str = "admin_h
         city = city_result.city
         ax.set_title(_t("community_title", lang, city=(city.name_zh or city.name) if lang == "zh"
                         else city.name), fontsize=10)
-        ax.legend(loc="best")
+        _legend(ax, loc="best")
     return fig
 
 
@@ -1105,5 +1113,5 @@ def calibration_design(record: Any, param: str, metric: str, lang: str = "en") -
                        label=(f"calibrated {value:g}" if lang == "en" else f"校准值 {value:g}"))
         ax.set_xlabel(param)
         ax.set_ylabel(_metric_label(metric, lang) if metric in METRICS else metric)
-        ax.legend(loc="best")
+        _legend(ax, loc="best")
     return fig

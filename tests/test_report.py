@@ -384,3 +384,41 @@ def test_compare_report_to_a_directory_is_refused_before_running(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "--report" in lines[0] and "Traceback" not in proc.stderr
     assert proc.stdout == ""                         # nothing ran
+
+
+# --------------------------------------------------------------------------- warnings
+def _build_with_warnings_as_errors(comp, lang: str) -> str:
+    """The report built with every warning an error: a warning that is the package's own
+    fault (e.g. matplotlib's "No artists with labels found to put in legend") fails. Only
+    the documented no-CJK-font fallback may warn, and only where no CJK font is installed."""
+    import warnings
+
+    from sim.plots import cjk_font
+    from sim.report import build_report
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        if lang == "zh" and cjk_font() is None:
+            warnings.filterwarnings("ignore", message="no CJK font found", category=RuntimeWarning)
+        return build_report(comp, lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_builds_without_warnings(tiny, lang):
+    _, comp = tiny
+    assert "<svg" in _build_with_warnings_as_errors(comp, lang)
+
+
+def test_report_without_problems_or_opinions_builds_without_warnings(tmp_path):
+    """No residents' problems and no opinion requests: the figures for them have nothing
+    with a label, and must not ask matplotlib for a legend (it warned for every such report)."""
+    from sim.experiment import compare
+
+    text = TINY.split("[[tasks]]\nid = \"repair\"")[0]
+    paths = []
+    for name in ("Plain A", "Plain B"):
+        path = tmp_path / f"{name[-1]}.toml"
+        path.write_text(text.format(name=name, name_zh=name, teams=0), encoding="utf-8")
+        paths.append(path)
+    comp = compare(paths, replications=1, events=True, progress=False)
+    assert "Plain A" in _build_with_warnings_as_errors(comp, "en")
