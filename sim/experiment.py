@@ -50,6 +50,8 @@ if TYPE_CHECKING:
 from sim.engine import TASK_FIELDS, ReplicationResult, run_replication
 from sim.errors import InputError
 from sim.formatting import decimals
+from sim.formatting import interval as _ci
+from sim.formatting import number as _f
 from sim.metrics import HEADLINE, metric
 from sim.scenario.model import Scenario
 from sim.stats import paired, relative_half_width, t_interval, welch_interval, welch_moving_average
@@ -321,19 +323,6 @@ def _align(rows: list[list[str]], right: Sequence[bool]) -> str:
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
-
-
-def _f(x: float | None, d: int, sign: bool = False) -> str:
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    x = round(x, d) + 0.0  # no "-0"
-    return f"{x:+,.{d}f}" if sign else f"{x:,.{d}f}"
-
-
-def _ci(lo: float, hi: float, d: int, sign: bool = False) -> str:
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return "n/a"
-    return f"[{_f(lo, d, sign)}, {_f(hi, d, sign)}]"
 
 
 def _nil(x: float) -> bool:

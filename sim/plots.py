@@ -45,6 +45,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
+from sim.formatting import significant
 from sim.metrics import CATEGORY_LABELS_ZH, HEADLINE, METRICS, ORIGIN_LABELS_ZH, metric
 from sim.scenario.model import ADMIN_CATEGORIES, CATEGORIES, ORIGINS, SERVICE_CATEGORIES
 
@@ -377,24 +378,6 @@ def _figure(figsize: tuple[float, float]) -> Figure:
     return _Figure(figsize=figsize, layout="constrained")
 
 
-def _fmt(x: float, sign: bool = False) -> str:
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    a = abs(x)
-    s = "+" if sign else ""
-    if a >= 1000:
-        out = f"{x:{s},.0f}"
-    elif a >= 100:
-        out = f"{x:{s}.0f}"
-    elif a >= 10:
-        out = f"{x:{s}.1f}"
-    elif a >= 1 or a == 0:
-        out = f"{x:{s}.2f}"
-    else:
-        out = f"{x:{s}.3g}"
-    return out.replace("-", "\u2212") if out.startswith("-") else out
-
-
 def _legend(ax: Any, **kwargs: Any) -> None:
     """A legend of the artists of ``ax`` that have labels; none (and no matplotlib warning
     "No artists with labels") when nothing drawn has one, e.g. no problems to plot."""
@@ -506,7 +489,7 @@ def headline_bars(comparison: Any, metrics: Sequence[str] | None = None,
                 if ok and math.isfinite(lo) and math.isfinite(hi):
                     ax.errorbar(i, mean, yerr=[[mean - lo], [hi - mean]], fmt="none",
                                 ecolor="#262626", elinewidth=1.2, capsize=4)
-                ax.annotate(_fmt(mean) if ok else _t("na", lang), (i, max(hi, mean) if ok else 0.0),
+                ax.annotate(significant(mean) if ok else _t("na", lang), (i, max(hi, mean) if ok else 0.0),
                             xytext=(0, 3), textcoords="offset points", ha="center",
                             va="bottom", fontsize=8, color="#404040")
             ax.set_title(_wrap(_metric_label(name, lang), 34, lang), fontsize=10)
@@ -569,9 +552,9 @@ def forest(comparison: Any, metrics: Sequence[str] | None = None, lang: str = "e
                 col = VERDICT_COLOURS.get(verdict, "#8c8c8c")
                 scale, unit = _metric_axis(name, lang)
                 unit_txt = ("pp" if lang == "en" else "个百分点") if unit == "%" else unit
-                text = _fmt(d * scale, sign=True)
+                text = significant(d * scale, sign=True)
                 if math.isfinite(lo) and math.isfinite(hi):
-                    text += f" [{_fmt(lo * scale, sign=True)}, {_fmt(hi * scale, sign=True)}]"
+                    text += f" [{significant(lo * scale, sign=True)}, {significant(hi * scale, sign=True)}]"
                 text += f" {unit_txt}"
                 if math.isfinite(bm) and bm != 0.0 and math.isfinite(d):
                     r, rlo, rhi = (100.0 * v / abs(bm) for v in (d, lo, hi))
@@ -947,7 +930,7 @@ def sweep_heatmap(results_df: Any, x: str, y: str, metric: str, lang: str = "en"
         vmin, vmax = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
         for (r, c), v in np.ndenumerate(values):
             light = not math.isfinite(v) or (vmax > vmin and (v - vmin) / (vmax - vmin) > 0.6)
-            ax.text(c, r, _fmt(v), ha="center", va="center", fontsize=8.5,
+            ax.text(c, r, significant(v), ha="center", va="center", fontsize=8.5,
                     color="#1a1a1a" if light else "white")
         def fmt(v: Any) -> str:
             return f"{v:g}" if isinstance(v, (int, float, np.number)) else str(v)

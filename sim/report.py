@@ -32,7 +32,7 @@ from typing import Any
 
 from sim import __version__
 from sim.errors import InputError
-from sim.formatting import decimals, finite
+from sim.formatting import MINUS, decimals, finite, interval, number
 from sim.metrics import HEADLINE, metric
 
 __all__ = ["build_report", "write_report"]
@@ -182,17 +182,11 @@ _UNIT_ZH = {"share": "占比", "hours/year": "小时/年", "per year": "件/年"
 
 
 def _num(x: Any, d: int, sign: bool = False, lang: str = "en") -> str:
-    if not finite(x):
-        return _t("na", lang)
-    x = round(float(x), d) + 0.0
-    s = f"{x:+,.{d}f}" if sign else f"{x:,.{d}f}"
-    return s.replace("-", "−")
+    return number(x, d, sign, na=_t("na", lang), minus=MINUS)
 
 
 def _ci(lo: Any, hi: Any, d: int, sign: bool = False, lang: str = "en") -> str:
-    if not (finite(lo) and finite(hi)):
-        return ""
-    return f"[{_num(lo, d, sign, lang)}, {_num(hi, d, sign, lang)}]"
+    return interval(lo, hi, d, sign, na="", minus=MINUS)
 
 
 def _unit(unit: str, lang: str) -> str:
