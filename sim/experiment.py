@@ -55,13 +55,12 @@ from sim.formatting import number as _f
 from sim.metrics import HEADLINE, metric
 from sim.scenario.model import Scenario
 from sim.stats import paired, relative_half_width, t_interval, welch_interval, welch_moving_average
+from sim.text import unit as _unit
+from sim.text import verdict as verdict_label
 
 __all__ = ["ComparisonResult", "RunResult", "compare", "run", "welch"]
 
 BETTER, WORSE, UNCLEAR, HIGHER, LOWER = "better", "worse", "no clear difference", "higher", "lower"
-_VERDICT_ZH = {BETTER: "更好", WORSE: "更差", UNCLEAR: "无明显差异", HIGHER: "更高", LOWER: "更低"}
-_UNIT_ZH = {"share": "占比", "hours/year": "小时/年", "per year": "件/年", "hours": "小时",
-            "days": "天", "count": "件", "working days": "工作日"}
 _TASK_INFO = ("name", "name_zh", "category", "origin")
 _PROGRESS_DELAY = 0.5  # seconds before an automatic progress bar appears
 
@@ -327,10 +326,6 @@ def _align(rows: list[list[str]], right: Sequence[bool]) -> str:
 
 def _nil(x: float) -> bool:
     return x is None or math.isnan(x) or x == 0.0
-
-
-def _unit(unit: str, lang: str) -> str:
-    return _UNIT_ZH.get(unit, unit) if lang == "zh" else unit
 
 
 def _ordered(frame: pd.DataFrame, key: str = "headline") -> pd.DataFrame:
@@ -610,7 +605,7 @@ class ComparisonResult:
                              _f(row["baseline_mean"], d), _f(row["scenario_mean"], d),
                              f"{diff} {ci}" if ci != "n/a" else diff,
                              "n/a" if not math.isfinite(rel) else f"{round(100 * rel, 1) + 0.0:+.1f}%",
-                             _VERDICT_ZH[row["verdict"]] if zh else row["verdict"],
+                             verdict_label(row["verdict"], lang),
                              _unit(row["unit"], lang)])
             block = f"{title}\n{_align(rows, (False, True, True, True, True, False, False))}"
             if hidden:

@@ -42,12 +42,11 @@ def build_report(comparison: Any, lang: str = "en") -> str:
                          "(sim.experiment.compare)")
     zh = lang == "zh"
     names = [run_name(r, lang) for r in runs]
-    title = t("report.title", lang, names=(" 对比 " if zh else " vs ").join(names[1:] + names[:1])
-               if len(names) == 2 else ("、" if zh else ", ").join(names))
+    title = t("report.title", lang, names=t("report.pair_vs", lang).join(names[1:] + names[:1])
+               if len(names) == 2 else t("list_sep", lang).join(names))
     meta0 = runs[0].scenario.scenario
-    days = (f"{meta0.days} 天(自 {meta0.start_date.isoformat()} 起)" if zh else
-            f"{meta0.days} days from {meta0.start_date.isoformat()}")
-    others = ("、" if zh else ", ").join(f"<b>{esc(n)}</b>" for n in names[1:])
+    days = t("report.question_days", lang, days=meta0.days, start=meta0.start_date.isoformat())
+    others = t("list_sep", lang).join(f"<b>{esc(n)}</b>" for n in names[1:])
 
     sections = [
         ("question", t("report.s_question", lang),
