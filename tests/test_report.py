@@ -422,3 +422,24 @@ def test_report_without_problems_or_opinions_builds_without_warnings(tmp_path):
         paths.append(path)
     comp = compare(paths, replications=1, events=True, progress=False)
     assert "Plain A" in _build_with_warnings_as_errors(comp, "en")
+
+
+# --------------------------------------------------------------------------- one source for the words
+def test_stress_section_shows_the_model_description_shared_with_the_docs(tiny):
+    """The model in brief (purpose, flow, logic, assumptions, execution) comes from the one
+    catalogue that docs/model.md is generated from, in the report's language."""
+    import html
+
+    from sim.report import build_report
+    from sim.text import catalogue, t
+
+    _, comp = tiny
+    keys = [k for k in catalogue() if k.startswith("model_description.")
+            and not k.startswith("model_description.secretary_general")]
+    assert len(keys) > 30
+    for lang in ("en", "zh"):
+        page = build_report(comp, lang)
+        stress = page[page.index('<section id="stress">'):]
+        for key in keys:
+            words = t(key, lang, general="") if key.endswith(".secretary") else t(key, lang)
+            assert html.escape(words) in stress, (lang, key)

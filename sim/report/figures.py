@@ -72,8 +72,11 @@ def figure_caption(fid: str, lang: str) -> str:
     return t(f"report.figures.{fid}.caption", lang)
 
 
-def figure_block(n: int, fid: str, title: str, caption: str, fig: Any, lang: str) -> str:
-    svg = inline_svg(fig, f"f{n}", lang)
-    head = f"{t('report.figure', lang)} {n}"
+def figure_block(label: int | str, fid: str, title: str, caption: str, fig: Any, lang: str,
+                 prefix: str | None = None) -> str:
+    """A numbered figure (``label``: 1, 2, ... or "A1") with its caption; the SVG's ids get
+    ``prefix`` (default ``f`` + label) so that they are unique in the page."""
+    svg = inline_svg(fig, prefix or f"f{label}", lang)
+    head = f"{t('report.figure', lang)} {label}"
     return (f'<figure id="{fid}"><div class="fig">{svg}</div>'
             f"<figcaption><b>{esc(head)}. {esc(title)}.</b> {esc(caption)}</figcaption></figure>")
