@@ -342,12 +342,16 @@ def test_write_report(tiny, tmp_path):
     files, comp = tiny
     out = write_report(tmp_path / "a" / "b.html", comp)
     assert out.is_file() and out.read_text(encoding="utf-8").count("<svg") >= 6
-    again = write_report(tmp_path / "c.html", files, "zh", replications=1)
+    again = write_report(tmp_path / "c.html", comp, "zh")
     assert "小 B" in again.read_text(encoding="utf-8")
     with pytest.raises(InputError, match="directory"):
         write_report(tmp_path, comp)
-    with pytest.raises(InputError, match="two scenarios"):
-        write_report(tmp_path / "d.html", files[:1])
+    with pytest.raises(InputError, match="lang"):
+        write_report(tmp_path / "d.html", comp, "fr")
+    # the report only draws: scenario files are the caller's to run
+    with pytest.raises(InputError, match="already run"):
+        write_report(tmp_path / "d.html", files)
+    assert not (tmp_path / "d.html").exists()
 
 
 def test_compare_with_report_writes_tables_and_report_from_one_run(tmp_path):

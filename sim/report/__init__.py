@@ -23,6 +23,6 @@ file). Every word comes from the text catalogue (:mod:`sim.text`).
 
 from __future__ import annotations
 
-from sim.report.page import build_report, write_report
+from sim.report.page import build_report, check_output, write_report
 
-__all__ = ["build_report", "write_report"]
+__all__ = ["build_report", "check_output", "write_report"]

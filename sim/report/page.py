@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Mapping, Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -91,33 +90,29 @@ def build_report(comparison: Any, lang: str = "en") -> str:
         "</main>\n</body>\n</html>\n")
 
 
-def write_report(path: str | os.PathLike[str], results: Any, lang: str = "en", *,
-                 replications: int | None = None, seed: int | None = None,
-                 overrides: Mapping[str, Any] | Sequence[str] | None = None,
-                 precision: float | None = None, max_replications: int = 200,
-                 progress: bool | None = None) -> Path:
-    """Write the report to ``path`` and return it. ``results`` is a ComparisonResult, or a
-    list of scenarios (paths or Scenario objects, the baseline first), which are then run
-    with :func:`sim.experiment.compare` (with event logs; the other keyword arguments are
-    passed on). Bad input (a missing file, a directory as ``path``, an unknown language, a
-    single scenario) raises :class:`~sim.errors.InputError`."""
+def check_output(path: str | os.PathLike[str], lang: str = "en") -> Path:
+    """The report's path and language checked before any work (callers run experiments
+    after this): an unknown language or a directory as ``path`` raises InputError."""
     if lang not in LANGS:
         raise InputError(f"unknown language {lang!r}", field="--lang", allowed="en, zh")
     out = Path(path)
     if out.is_dir():
         raise InputError("is a directory, expected the path of an HTML file", file=str(out))
-    if hasattr(results, "runs") and hasattr(results, "differences"):
-        comp = results
-    else:
-        if isinstance(results, (str, os.PathLike)) or not isinstance(results, Sequence):
-            results = [results]
-        if len(results) < 2:
-            raise InputError("a report needs at least two scenarios (the first is the baseline)")
-        from sim.experiment import compare
+    return out
 
-        comp = compare(list(results), replications, seed, overrides=overrides, precision=precision,
-                       max_replications=max_replications, events=True, progress=progress)
-    text = build_report(comp, lang)
+
+def write_report(path: str | os.PathLike[str], results: Any, lang: str = "en") -> Path:
+    """Write the report of ``results``, a comparison already run
+    (:func:`sim.experiment.compare`, with ``events=True`` for the figures that need event
+    logs), to ``path`` and return it. The report only draws: running the experiment is the
+    caller's (``sim report`` and ``sim compare --report`` do it). Bad input (a directory as
+    ``path``, an unknown language, anything but a comparison) raises
+    :class:`~sim.errors.InputError`."""
+    out = check_output(path, lang)
+    if not (hasattr(results, "runs") and hasattr(results, "differences")):
+        raise InputError("a report draws a comparison already run: pass the result of "
+                         f"sim.experiment.compare([...], events=True), not {type(results).__name__}")
+    text = build_report(results, lang)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(out.name + ".part")

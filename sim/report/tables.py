@@ -11,6 +11,8 @@ from sim.formatting import decimals, finite
 from sim.metrics import HEADLINE, metric
 from sim.metrics import label as metric_label
 from sim.report.common import ci_text, esc, num, run_name, slug
+from sim.text import category as category_label
+from sim.text import origin as origin_label
 from sim.text import t
 from sim.text import unit as unit_label
 from sim.text import verdict as verdict_label
@@ -144,8 +146,6 @@ def task_table(comp: Any, lang: str) -> str:
     for r in runs:
         for tid in r.tasks.index:
             ids[tid] = None
-    from sim.metrics import CATEGORY_LABELS_ZH, ORIGIN_LABELS_ZH
-
     fields = ("arrived", "refused", "completed", "wait_hours_mean", "on_time_rate")
     heads = ("arrived", "refused", "completed", "wait", "on_time")
     top = "".join(f'<th colspan="{len(fields)}">{esc(run_name(r, lang))}</th>' for r in runs)
@@ -156,8 +156,8 @@ def task_table(comp: Any, lang: str) -> str:
         name = (info["name_zh"] or info["name"]) if lang == "zh" else (info["name"] or tid)
         cat = str(info["category"])
         org = str(info["origin"])
-        if lang == "zh":
-            cat, org = CATEGORY_LABELS_ZH.get(cat, cat), ORIGIN_LABELS_ZH.get(org, org)
+        if lang == "zh":  # English tables show the codes
+            cat, org = category_label(cat, lang), origin_label(org, lang)
         tds = [f'<th scope="row">{esc(str(name))} <span class="id">{esc(tid)}</span></th>',
                f"<td>{esc(cat)}</td><td>{esc(org)}</td>"]
         for r in runs:
