@@ -5,8 +5,8 @@ The words are data: the TOML catalogues next to this module (``common.toml``: un
 verdicts, kinds of work, parameters; ``plots.toml``: the figures; ``report.toml``: the HTML
 report; ``stress.toml``: the STRESS-DES model documentation) hold one entry per key with an
 ``en`` and a ``zh`` string, which may contain :meth:`str.format` fields. A key is the file
-name and the entry's dotted name: ``t("unit.hours", "zh")``, ``t("report.title", lang,
-names=...)``. ``model_description.md`` holds the model description that the report's
+name and the entry's dotted name, without the file name for ``common.toml``:
+``t("report.title", lang, names=...)``, ``t("unit.hours", "zh")``. ``model_description.toml`` holds the model description that the report's
 STRESS-DES section and ``docs/model.md`` share (see :mod:`sim.text.sync_docs`).
 
 Metric labels live in the metric registry (:func:`sim.metrics.label`), not here.
