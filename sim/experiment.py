@@ -51,18 +51,17 @@ from sim.engine import TASK_FIELDS, ReplicationResult, run_replication
 from sim.errors import InputError
 from sim.formatting import align as _align
 from sim.formatting import decimals
-from sim.formatting import fixed as _f
 from sim.formatting import interval as _ci
+from sim.formatting import number as _f
 from sim.metrics import HEADLINE, metric
 from sim.scenario.model import Scenario
 from sim.stats import paired, relative_half_width, t_interval, welch_interval, welch_moving_average
+from sim.text import unit as _unit
+from sim.text import verdict as verdict_label
 
 __all__ = ["ComparisonResult", "RunResult", "compare", "run", "welch"]
 
 BETTER, WORSE, UNCLEAR, HIGHER, LOWER = "better", "worse", "no clear difference", "higher", "lower"
-_VERDICT_ZH = {BETTER: "更好", WORSE: "更差", UNCLEAR: "无明显差异", HIGHER: "更高", LOWER: "更低"}
-_UNIT_ZH = {"share": "占比", "hours/year": "小时/年", "per year": "件/年", "hours": "小时",
-            "days": "天", "count": "件", "working days": "工作日"}
 _TASK_INFO = ("name", "name_zh", "category", "origin")
 _PROGRESS_DELAY = 0.5  # seconds before an automatic progress bar appears
 
@@ -309,10 +308,6 @@ def _write_frames(directory, frames: dict[str, pd.DataFrame | None], index: set[
 
 def _nil(x: float) -> bool:
     return x is None or math.isnan(x) or x == 0.0
-
-
-def _unit(unit: str, lang: str) -> str:
-    return _UNIT_ZH.get(unit, unit) if lang == "zh" else unit
 
 
 def _ordered(frame: pd.DataFrame, key: str = "headline") -> pd.DataFrame:
@@ -593,7 +588,7 @@ class ComparisonResult:
                              _f(row["baseline_mean"], d), _f(row["scenario_mean"], d),
                              f"{diff} {ci}" if ci != "n/a" else diff,
                              "n/a" if not math.isfinite(rel) else f"{round(100 * rel, 1) + 0.0:+.1f}%",
-                             _VERDICT_ZH[row["verdict"]] if zh else row["verdict"],
+                             verdict_label(row["verdict"], lang),
                              _unit(row["unit"], lang)])
             block = f"{title}\n{_align(rows, (False, True, True, True, True, False, False))}"
             if hidden:

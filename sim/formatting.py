@@ -29,20 +29,49 @@ def decimals(*xs: Any) -> int:
     return min(6, 2 - math.floor(math.log10(ref)))
 
 
-def fixed(x: float | None, d: int, sign: bool = False) -> str:
-    """``x`` with ``d`` decimals and thousands separators (``sign``: always a sign); "n/a"
-    for None, NaN and inf."""
-    if x is None or not math.isfinite(x):
-        return "n/a"
-    x = round(x, d) + 0.0  # no "-0"
-    return f"{x:+,.{d}f}" if sign else f"{x:,.{d}f}"
+MINUS = "\u2212"
+"""The typographic minus sign the report and the figures print (tables print ASCII '-')."""
 
 
-def interval(lo: float, hi: float, d: int, sign: bool = False) -> str:
-    """``[lo, hi]`` formatted as :func:`fixed`; "n/a" unless both ends are finite."""
-    if not (math.isfinite(lo) and math.isfinite(hi)):
-        return "n/a"
-    return f"[{fixed(lo, d, sign)}, {fixed(hi, d, sign)}]"
+def number(x: Any, d: int, sign: bool = False, *, na: str = "n/a", minus: str = "-") -> str:
+    """``x`` with ``d`` decimals and thousands separators (``sign``: always a sign); ``na``
+    for None, NaN and infinities; never "-0"; ``minus`` for the minus sign."""
+    if not finite(x):
+        return na
+    x = round(float(x), d) + 0.0  # no "-0"
+    s = f"{x:+,.{d}f}" if sign else f"{x:,.{d}f}"
+    return s.replace("-", minus) if minus != "-" else s
+
+
+def interval(lo: Any, hi: Any, d: int, sign: bool = False, *, na: str = "n/a",
+             minus: str = "-") -> str:
+    """A confidence interval as ``[lo, hi]`` (both with :func:`number`), or ``na`` when
+    either end is not finite."""
+    if not (finite(lo) and finite(hi)):
+        return na
+    return f"[{number(lo, d, sign, minus=minus)}, {number(hi, d, sign, minus=minus)}]"
+
+
+def significant(x: Any, sign: bool = False, *, na: str = "n/a", minus: str = MINUS,
+                pad: bool = True) -> str:
+    """About three significant digits, for labels in figures and short tables: no decimals
+    from 100 (thousands separated), one from 10, then two (``pad``; also for 0) or three
+    significant digits (not ``pad``); ``na`` for None, NaN and infinities."""
+    if not finite(x):
+        return na
+    x = float(x) + 0.0  # no "-0.00"
+    a = abs(x)
+    s = "+" if sign else ""
+    if a >= 100:
+        out = f"{x:{s},.0f}"
+    elif a >= 10:
+        out = f"{x:{s}.1f}"
+    elif pad and (a >= 1 or a == 0):
+        out = f"{x:{s}.2f}"
+    else:
+        out = f"{x:{s}.3g}"
+    return out.replace("-", minus) if out.startswith("-") else out
+
 
 
 def text_width(text: str) -> int:

@@ -15,6 +15,7 @@ open_at_end and the other ``TASK_FIELDS``), and for city scenarios the city's ow
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ import numpy as np
 
 from sim.engine.summary import TASK_FIELDS, ReplicationResult
 from sim.errors import InputError
+from sim.formatting import significant
 from sim.scenario.model import Target
 from sim.stats import t_interval
 
@@ -124,14 +126,7 @@ def evaluate(targets: Sequence[Target], values: Mapping[str, np.ndarray]) -> lis
     return out
 
 
-def _fmt(x: float) -> str:
-    if not math.isfinite(x):
-        return "-"
-    if abs(x) >= 100:
-        return f"{x:,.0f}"
-    if abs(x) >= 10:
-        return f"{x:.1f}"
-    return f"{x:.3g}"
+_fmt = functools.partial(significant, na="-", minus="-", pad=False)
 
 
 def table(results: Sequence[TargetResult]) -> str:

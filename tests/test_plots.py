@@ -274,8 +274,10 @@ def test_welch_plot(cmp, lang):
 
 # --------------------------------------------------------------------------- language, style
 def test_no_cjk_font_falls_back_to_english_with_one_warning(cmp, monkeypatch):
-    monkeypatch.setattr(plots, "cjk_font", lambda: None)
-    monkeypatch.setattr(plots, "_WARNED", False)
+    from sim.plots import base
+
+    monkeypatch.setattr(base, "cjk_font", lambda: None)
+    monkeypatch.setattr(base, "_WARNED", False)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         f1 = plots.hours_by_category(cmp, lang="zh")

@@ -342,12 +342,16 @@ def test_write_report(tiny, tmp_path):
     files, comp = tiny
     out = write_report(tmp_path / "a" / "b.html", comp)
     assert out.is_file() and out.read_text(encoding="utf-8").count("<svg") >= 6
-    again = write_report(tmp_path / "c.html", files, "zh", replications=1)
+    again = write_report(tmp_path / "c.html", comp, "zh")
     assert "小 B" in again.read_text(encoding="utf-8")
     with pytest.raises(InputError, match="directory"):
         write_report(tmp_path, comp)
-    with pytest.raises(InputError, match="two scenarios"):
-        write_report(tmp_path / "d.html", files[:1])
+    with pytest.raises(InputError, match="lang"):
+        write_report(tmp_path / "d.html", comp, "fr")
+    # the report only draws: scenario files are the caller's to run
+    with pytest.raises(InputError, match="already run"):
+        write_report(tmp_path / "d.html", files)
+    assert not (tmp_path / "d.html").exists()
 
 
 def test_compare_with_report_writes_tables_and_report_from_one_run(tmp_path):
@@ -384,3 +388,62 @@ def test_compare_report_to_a_directory_is_refused_before_running(tmp_path):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "--report" in lines[0] and "Traceback" not in proc.stderr
     assert proc.stdout == ""                         # nothing ran
+
+
+# --------------------------------------------------------------------------- warnings
+def _build_with_warnings_as_errors(comp, lang: str) -> str:
+    """The report built with every warning an error: a warning that is the package's own
+    fault (e.g. matplotlib's "No artists with labels found to put in legend") fails. Only
+    the documented no-CJK-font fallback may warn, and only where no CJK font is installed."""
+    import warnings
+
+    from sim.plots import cjk_font
+    from sim.report import build_report
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        if lang == "zh" and cjk_font() is None:
+            warnings.filterwarnings("ignore", message="no CJK font found", category=RuntimeWarning)
+        return build_report(comp, lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_builds_without_warnings(tiny, lang):
+    _, comp = tiny
+    assert "<svg" in _build_with_warnings_as_errors(comp, lang)
+
+
+def test_report_without_problems_or_opinions_builds_without_warnings(tmp_path):
+    """No residents' problems and no opinion requests: the figures for them have nothing
+    with a label, and must not ask matplotlib for a legend (it warned for every such report)."""
+    from sim.experiment import compare
+
+    text = TINY.split("[[tasks]]\nid = \"repair\"")[0]
+    paths = []
+    for name in ("Plain A", "Plain B"):
+        path = tmp_path / f"{name[-1]}.toml"
+        path.write_text(text.format(name=name, name_zh=name, teams=0), encoding="utf-8")
+        paths.append(path)
+    comp = compare(paths, replications=1, events=True, progress=False)
+    assert "Plain A" in _build_with_warnings_as_errors(comp, "en")
+
+
+# --------------------------------------------------------------------------- one source for the words
+def test_stress_section_shows_the_model_description_shared_with_the_docs(tiny):
+    """The model in brief (purpose, flow, logic, assumptions, execution) comes from the one
+    catalogue that docs/model.md is generated from, in the report's language."""
+    import html
+
+    from sim.report import build_report
+    from sim.text import catalogue, t
+
+    _, comp = tiny
+    keys = [k for k in catalogue() if k.startswith("model_description.")
+            and not k.startswith("model_description.secretary_general")]
+    assert len(keys) > 30
+    for lang in ("en", "zh"):
+        page = build_report(comp, lang)
+        stress = page[page.index('<section id="stress">'):]
+        for key in keys:
+            words = t(key, lang, general="") if key.endswith(".secretary") else t(key, lang)
+            assert html.escape(words) in stress, (lang, key)

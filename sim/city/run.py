@@ -112,7 +112,7 @@ class CityResult:
     def table(self, lang: str = "en") -> str:
         """City figures: mean and 95 % CI over replications; headline metrics first, then the
         rest of the registry, then task counts and input figures are left to ``summary``."""
-        from sim.formatting import align, decimals, fixed, interval
+        from sim.formatting import align, decimals, interval, number
         from sim.metrics import HEADLINE, METRICS, metric
         from sim.stats import t_interval
 
@@ -133,7 +133,7 @@ class CityResult:
             d = decimals(iv.mean, iv.half_width)
             meta = metric(m)
             rows.append([("* " if m in HEADLINE else "  ") + ((meta.label_zh if zh else meta.label) or m),
-                         fixed(iv.mean, d), interval(iv.low, iv.high, d), self._unit(m, lang)])
+                         number(iv.mean, d), interval(iv.low, iv.high, d), self._unit(m, lang)])
         note = ("* 主要指标; 计数与工时为期间合计, 占比与均值按社区加权 (docs/city.md)" if zh else
                 "* headline metric; counts and hours are city totals over the period, shares and "
                 "means weighted over communities (docs/city.md)")

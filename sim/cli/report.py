@@ -1,7 +1,8 @@
 """``sim report A.toml B.toml [...] -o report.html``: one self-contained HTML report.
 
 Runs the comparison (as ``sim compare``, with the per-task event logs the figures need),
-then writes the page of :func:`sim.report.build_report` and prints its path on stdout.
+then writes the page of :func:`sim.report.write_report` (which only draws) and prints its
+path on stdout.
 """
 
 from __future__ import annotations
@@ -18,14 +19,15 @@ def _report(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise InputError("needs at least two scenario files (the first is the baseline)",
                          field="sim report")
-    kwargs = experiment_kwargs(args, args.scenarios)
+    kwargs = experiment_kwargs(args, args.scenarios)   # events=True: the figures need them
     html_path_option(args.output, "-o")
-    from sim.report import write_report
+    from sim.report import check_output, write_report
 
-    path = write_report(args.output, args.scenarios, args.lang,
-                        replications=kwargs["replications"], seed=kwargs["seed"],
-                        overrides=kwargs["overrides"], precision=kwargs["precision"],
-                        max_replications=kwargs["max_replications"], progress=kwargs["progress"])
+    check_output(args.output, args.lang)              # before the runs
+    from sim.experiment import compare
+
+    result = compare(args.scenarios, **kwargs)
+    path = write_report(args.output, result, args.lang)
     sys.stdout.write(f"{path}\n")
     sys.stdout.flush()
     return 0
