@@ -15,6 +15,7 @@ import warnings
 
 from sim import __version__
 from sim.errors import InputError
+from sim.evaluate import ExecutorLost, Interrupted
 
 SUBCOMMANDS = ("run", "compare", "sweep", "check", "calibrate", "validate", "describe", "report")
 
@@ -57,6 +58,12 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
+    except Interrupted as exc:
+        sys.stderr.write(f"interrupted by {exc.signal_name}\n")
+        return exc.exit_code
+    except ExecutorLost as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
