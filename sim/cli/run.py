@@ -102,6 +102,11 @@ def run_experiment(args: argparse.Namespace, kind: str, files: list[str], call) 
             result, code = call(files, **kwargs), 0
         except ExperimentInterrupted as exc:
             result, code = exc.result, exc.exit_code
+        except BaseException:
+            if exp is not None:   # e.g. the dask scheduler was lost: --resume continues it
+                exp.manifest["status"] = "failed"
+                exp.write()
+            raise
         if exp is not None:
             exp.finish(result, "complete" if code == 0 else "interrupted")
     finally:

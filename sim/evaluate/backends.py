@@ -227,14 +227,21 @@ class DaskBackend(Backend):
         self.scheduler = scheduler
         self.cluster = None
         self.client = None
-        self._levels = {name: logging.getLogger(name).level for name in _QUIET}
-        for name in _QUIET:
-            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+        self._levels: dict[str, int] = {}
+        self._quiet()
         try:
             self._connect()
         except BaseException:
             self.close()
             raise
+        self._quiet()   # loggers that the connection created
+
+    def _quiet(self) -> None:
+        names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in _QUIET]
+        for name in {*_QUIET, *names}:
+            logger = logging.getLogger(name)
+            self._levels.setdefault(name, logger.level)
+            logger.setLevel(logging.CRITICAL + 1)
 
     def _connect(self) -> None:
         try:
@@ -265,7 +272,8 @@ class DaskBackend(Backend):
     def _lost(self, exc: BaseException) -> ExecutorLost:
         where = self.scheduler or "the local cluster"
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return ExecutorLost(f"lost the dask scheduler ({where}): {reason}")
+        return ExecutorLost(f"lost the dask scheduler at {where} ({type(exc).__name__}: "
+                            f"{reason})")
 
     def run(self, chunks, jobset):
         from distributed import as_completed
@@ -288,9 +296,9 @@ class DaskBackend(Backend):
                 try:
                     results = fut.result()
                 except Exception as exc:
+                    kind = type(exc).__name__
                     if self.client.status not in ("running", "connecting") or \
-                            type(exc).__name__ in ("CancelledError", "FuturesCancelledError",
-                                                   "CommClosedError"):
+                            "Cancelled" in kind or "CommClosed" in kind:
                         raise self._lost(exc) from None
                     err = JobFailed(f"{type(exc).__name__}: {exc}", "", "(a dask worker)")
                     results = [err] * len(chunks[c])
