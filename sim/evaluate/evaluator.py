@@ -11,9 +11,9 @@ One progress bar (tqdm on stderr: shown on a terminal, after half a second, unle
 ``progress=False``), one cache (``store``: an object with ``get(job)`` and
 ``put(job, result)``; a job whose result is in the store is not run again), results in job
 order, and one interruption rule: inside ``with Evaluator(...)`` (in the main thread) SIGINT
-and SIGTERM stop the scheduling of new jobs, running jobs are abandoned (pool workers are
-killed), and :meth:`Evaluator.map` raises :class:`Interrupted` holding every result that had
-finished (already in the store, if there is one). The caller writes what it has and exits
+and SIGTERM raise :class:`Interrupted`; during :meth:`Evaluator.map` they stop the scheduling
+of new jobs, running jobs are abandoned (pool workers are killed), and the exception holds
+every result that had finished (already in the store, if there is one). The caller writes what it has and exits
 with :attr:`Interrupted.exit_code` (130 for SIGINT, 143 for SIGTERM).
 """
 
@@ -40,10 +40,6 @@ PROGRESS_DELAY = 0.5   # seconds before an automatic progress bar appears
 class Store(Protocol):
     def get(self, job: Job) -> Any | None: ...
     def put(self, job: Job, result: Any) -> None: ...
-
-
-class _Terminated(BaseException):
-    """Raised in the main thread by the SIGTERM handler."""
 
 
 class Interrupted(BaseException):
@@ -121,10 +117,14 @@ class Evaluator:
     # -- context: signals, backend, bar ------------------------------------------------------
     def __enter__(self) -> Evaluator:
         if threading.current_thread() is threading.main_thread():
-            def on_term(signum, frame):
-                raise _Terminated()
-            with contextlib.suppress(ValueError, OSError):
-                self._old[signal.SIGTERM] = signal.signal(signal.SIGTERM, on_term)
+            def stop(signum, frame):
+                raise Interrupted(signum)
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                # a signal ignored on purpose (nohup, a background job) stays ignored
+                if signal.getsignal(signum) in (signal.SIG_IGN, None):
+                    continue
+                with contextlib.suppress(ValueError, OSError):
+                    self._old[signum] = signal.signal(signum, stop)
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -203,10 +203,10 @@ class Evaluator:
                         bar.update(len(chunk))
                         if failed:
                             bar.set_postfix(failed=failed, refresh=False)
+        except Interrupted as exc:
+            self.close(kill=True)
+            raise Interrupted(exc.signum, results) from None
         except KeyboardInterrupt:
             self.close(kill=True)
             raise Interrupted(signal.SIGINT, results) from None
-        except _Terminated:
-            self.close(kill=True)
-            raise Interrupted(signal.SIGTERM, results) from None
         return results

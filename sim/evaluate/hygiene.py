@@ -34,9 +34,11 @@ _POLL_S = 0.2
 
 
 def die_with_parent(parent: int) -> None:
-    """Make this (worker) process end when ``parent`` ends; ignore SIGINT."""
+    """Make this (worker) process end when ``parent`` ends; ignore SIGINT; SIGTERM ends it
+    quietly (not the parent's handler, which a forked worker would otherwise inherit)."""
     with contextlib.suppress(ValueError, OSError):   # not the main thread / no signals
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
