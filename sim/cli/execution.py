@@ -74,9 +74,15 @@ class ExperimentDir:
             raise InputError("holds no run to resume (no manifest.json)", file=str(self.dir),
                              field="--resume", allowed=f"the --out directory of an earlier sim "
                                                        f"{kind}")
+        if self.old is not None and self.old.get("kind") != kind:
+            raise InputError(f"holds the output of something else "
+                             f"({self.old.get('kind') or 'not sim run/compare'}), not a sim {kind}",
+                             file=str(self.manifest_path), field="--resume" if resume else "--out",
+                             allowed="a new directory, or the directory of an earlier sim "
+                                     f"{kind}")
         if resume and self.old is not None:
             paths = [s.get("path") for s in self.old.get("scenarios", [])]
-            if self.old.get("kind") != kind or paths != list(scenarios):
+            if paths != list(scenarios):
                 raise InputError(f"holds a sim {self.old.get('kind')} of {', '.join(map(str, paths))}",
                                  file=str(self.manifest_path), field="--resume",
                                  allowed=f"the same command with the same scenario files "

@@ -85,8 +85,8 @@ def _unpack(data: Any) -> ReplicationResult:
 
 class ReplicationStore:
     """The :class:`~sim.evaluate.evaluator.Store` of finished replications under
-    ``DIR/replications``. A job with event logs is also served from... only its own file
-    (``-ev``); a job without may use a file with event logs (they are dropped)."""
+    ``DIR/replications``. A job that needs event logs is served only from a file that has
+    them (``-ev``); a job that does not may also use such a file (the logs are dropped)."""
 
     def __init__(self, out: str | os.PathLike[str]) -> None:
         self.dir = Path(out) / "replications"
