@@ -43,7 +43,7 @@ def test_results_come_back_in_job_order_whatever_the_completion_order():
         jobs.add(small, r, 7, events=r == 3)
     order: list[int] = []
     with Evaluator("processes", workers=2, chunk_size=1, progress=False) as ev:
-        got = ev.map(jobs, on_result=lambda i, _res: order.append(i))
+        got = ev.map(jobs, on_result=lambda i, _res, _worker: order.append(i))
     assert sorted(order) == list(range(len(jobs))) and order != sorted(order)
     with Evaluator("serial", progress=False) as ev:
         ref = ev.map(jobs)
@@ -63,7 +63,7 @@ def test_a_lost_worker_is_replaced_and_only_its_job_runs_again():
     calls: list[int] = []
     killed: list[int] = []
     with Evaluator("processes", workers=2, chunk_size=1, progress=False) as ev:
-        def on_result(i, _res):
+        def on_result(i, _res, _worker):
             calls.append(i)
             if not killed:
                 busy = [w for w in ev.backend.pool if w.chunk is not None]
@@ -126,3 +126,36 @@ def test_bad_executor_options_are_one_line(args, words):
     p = subprocess.run([sys.executable, "-m", "sim", "compare", str(BEFORE), str(AFTER), *args],
                        capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert p.returncode == 2 and words in p.stderr and "Traceback" not in p.stderr
+
+
+def test_what_travels_to_a_worker_is_plain_data():
+    """Jobs and scenario sources hold only plain values (no Scenario, no read-only mapping):
+    what a pool or Dask worker unpickles needs no loader and reads no file."""
+    import dataclasses
+    import datetime as dt
+
+    jobs = JobSet()
+    sweep_base = load_scenario(AFTER)
+    jobs.add(sweep_base, 0, 1, extra=(("office.workers", 9),),
+             expected=load_scenario(AFTER, {"office.workers": 9}).hash)
+    jobs.add(load_scenario(BEFORE, {"volunteers.teams": 1}), 1, 1)
+    plain = (dict, list, tuple, str, int, float, bool, type(None), dt.date, dt.time)
+
+    def walk(x, where):
+        if dataclasses.is_dataclass(x):
+            for f in dataclasses.fields(x):
+                walk(getattr(x, f.name), f"{where}.{f.name}")
+            return
+        assert isinstance(x, plain), f"{where}: {type(x).__name__}"
+        if isinstance(x, dict):
+            for k, v in x.items():
+                walk(v, f"{where}.{k}")
+        elif isinstance(x, list | tuple):
+            for k, v in enumerate(x):
+                walk(v, f"{where}[{k}]")
+
+    for j in jobs.jobs:
+        walk(j, "job")
+    for s in jobs.sources.values():
+        walk(s, "source")
+    assert len(jobs.sources) == 2     # one per file: the sweep point shares its base's data

@@ -244,7 +244,7 @@ def test_run_job_records_an_exception():
     assert "utilization" in ok.metrics
     bad = run_job(src, jobs.jobs[1])
     assert isinstance(bad, JobFailed) and "RuntimeError" in bad.error and "Traceback" in bad.traceback
-    chunk = run_chunk({}, [jobs.jobs[0], replace(jobs.jobs[0], replication=1)])
+    _, chunk = run_chunk({}, [jobs.jobs[0], replace(jobs.jobs[0], replication=1)])
     assert [isinstance(r, JobFailed) for r in chunk] == [True, True]
 
 

@@ -1,7 +1,8 @@
 """Where jobs run: this process, a pool of worker processes, or a Dask cluster.
 
 Every backend takes *chunks* (lists of job indices of a :class:`~sim.evaluate.jobs.JobSet`)
-and yields ``(chunk, results)`` pairs in completion order; the evaluator puts results back
+and yields ``(chunk, worker, results)`` in completion order (``worker``: ``host:pid`` of the
+process that ran the chunk); the evaluator puts results back
 in job order. Job outcomes never depend on the backend: workers rebuild each scenario from
 plain data and check its content hash (:mod:`sim.evaluate.jobs`).
 
@@ -28,7 +29,7 @@ from multiprocessing.connection import wait
 from typing import Any
 
 from sim.errors import InputError
-from sim.evaluate.jobs import JobFailed, JobSet, run_chunk, run_job
+from sim.evaluate.jobs import JobFailed, JobSet, run_chunk, run_job, worker_name
 
 EXECUTORS = ("serial", "processes", "dask")
 CONNECT_TIMEOUT = 10.0
@@ -47,7 +48,7 @@ class Backend:
     workers = 1
 
     def run(self, chunks: Sequence[Sequence[int]], jobset: JobSet
-            ) -> Iterator[tuple[Sequence[int], Results]]:
+            ) -> Iterator[tuple[Sequence[int], str, Results]]:
         raise NotImplementedError
 
     def close(self, kill: bool = False) -> None:
@@ -61,7 +62,8 @@ class SerialBackend(Backend):
         for chunk in chunks:
             for i in chunk:
                 job = jobset.jobs[i]
-                yield [i], [run_job(jobset.sources.get(job.source), job, jobset.local)]
+                yield [i], worker_name(), [run_job(jobset.sources.get(job.source), job,
+                                                   jobset.local)]
 
 
 # -- processes ----------------------------------------------------------------------------------
@@ -122,6 +124,10 @@ class ProcessBackend(Backend):
     def run(self, chunks, jobset):
         pending = deque(range(len(chunks)))
         attempts = [0] * len(chunks)
+        for k, w in enumerate(self.pool):   # still busy with an abandoned run: replace it
+            if w.chunk is not None:
+                w.stop(kill=True)
+                self.pool[k] = _Worker(self.ctx)
         while len(self.pool) < min(self.workers, len(chunks)):
             self.pool.append(_Worker(self.ctx))
         busy: dict[int, _Worker] = {}     # chunk -> worker
@@ -146,13 +152,13 @@ class ProcessBackend(Backend):
             for w in waiting:
                 if w.conn in ready:
                     try:
-                        cid, results = w.conn.recv()
+                        cid, (name, results) = w.conn.recv()
                     except (EOFError, OSError):
                         pass          # died while sending: handled as a dead worker below
                     else:
                         busy.pop(cid, None)
                         w.chunk = None
-                        yield chunks[cid], results
+                        yield chunks[cid], name, results
                         continue
                 if w.proc.sentinel in ready or w.conn in ready:
                     yield from self._dead(w, chunks, busy, pending, attempts)
@@ -173,7 +179,7 @@ class ProcessBackend(Backend):
             return
         err = JobFailed(f"WorkerDied: the worker process running this job died {attempts[c]} "
                         f"times (last exit code {code})", "", "(a pool worker)")
-        yield chunks[c], [err] * len(chunks[c])
+        yield chunks[c], err.worker, [err] * len(chunks[c])
 
     def close(self, kill: bool = False) -> None:
         for w in self.pool:
@@ -294,17 +300,17 @@ class DaskBackend(Backend):
             for fut in as_completed(futures, loop=self.client.loop):
                 c = owner[fut.key]
                 try:
-                    results = fut.result()
+                    name, results = fut.result()
                 except Exception as exc:
                     kind = type(exc).__name__
                     if self.client.status not in ("running", "connecting") or \
                             "Cancelled" in kind or "CommClosed" in kind:
                         raise self._lost(exc) from None
-                    err = JobFailed(f"{type(exc).__name__}: {exc}", "", "(a dask worker)")
-                    results = [err] * len(chunks[c])
+                    name = "(a dask worker)"
+                    results = [JobFailed(f"{type(exc).__name__}: {exc}", "", name)] * len(chunks[c])
                 finally:
                     fut.release()
-                yield chunks[c], results
+                yield chunks[c], name, results
         except ExecutorLost:
             raise
         except Exception as exc:

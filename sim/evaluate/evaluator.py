@@ -166,12 +166,12 @@ class Evaluator:
 
     # -- the work ----------------------------------------------------------------------------
     def map(self, jobset: JobSet, store: Store | None = None,
-            on_result: Callable[[int, Any], None] | None = None,
+            on_result: Callable[[int, Any, str], None] | None = None,
             indices: Sequence[int] | None = None, done_before: int = 0) -> list[Any]:
         """Run the jobs of ``jobset`` (or only ``indices`` of them); one result per job in
         job order (a :class:`JobFailed` where a job raised; None for jobs not in
-        ``indices``). ``on_result(index, result)`` is called as each job finishes (in
-        completion order); finished results go to ``store``. ``done_before``: jobs of the
+        ``indices``). ``on_result(index, result, worker)`` is called as each job finishes (in
+        completion order; ``worker`` is the ``host:pid`` that ran it); finished results go to ``store``. ``done_before``: jobs of the
         same study finished earlier (they count as done on the progress bar)."""
         chosen = range(len(jobset)) if indices is None else list(indices)
         results: list[Any] = [None] * len(jobset)
@@ -190,7 +190,7 @@ class Evaluator:
                 size = 1 if self.executor == "serial" else (
                     self.chunk_size or chunk_size_for(len(todo), backend.workers))
                 chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
-                for chunk, outs in backend.run(chunks, jobset):
+                for chunk, worker, outs in backend.run(chunks, jobset):
                     for i, res in zip(chunk, outs, strict=True):
                         results[i] = res
                         if isinstance(res, JobFailed):
@@ -198,7 +198,7 @@ class Evaluator:
                         elif store is not None:
                             store.put(jobset.jobs[i], res)
                         if on_result is not None:
-                            on_result(i, res)
+                            on_result(i, res, worker)
                     if bar is not None:
                         bar.update(len(chunk))
                         if failed:

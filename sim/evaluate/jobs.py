@@ -156,9 +156,10 @@ def run_job(source: ScenarioSource | None, job: Job,
 
 
 def run_chunk(sources: Mapping[str, ScenarioSource], jobs: Sequence[Job]
-              ) -> list[ReplicationResult | JobFailed]:
-    """Run jobs in order (what a pool or Dask worker is sent)."""
-    return [run_job(sources.get(job.source), job) for job in jobs]
+              ) -> tuple[str, list[ReplicationResult | JobFailed]]:
+    """Run jobs in order (what a pool or Dask worker is sent); the worker's name
+    (``host:pid``) and one result per job."""
+    return worker_name(), [run_job(sources.get(job.source), job) for job in jobs]
 
 
 def worker_name() -> str:

@@ -283,7 +283,7 @@ def _sweep(scenario_path: str | os.PathLike[str], params: Mapping[str, Any] | Se
     status = "interrupted"
     last = time.monotonic()
 
-    def on_result(_i: int, res: Any) -> None:
+    def on_result(_i: int, res: Any, worker: str) -> None:
         nonlocal ran, failed_now, last
         job = jobset.jobs[_i]
         p, r = job.tag
@@ -295,7 +295,7 @@ def _sweep(scenario_path: str | os.PathLike[str], params: Mapping[str, Any] | Se
         else:
             rec.update(scenario_hash=res.scenario_hash,
                        metrics={str(k): float(v) for k, v in res.metrics.items()},
-                       run_seconds=float(res.run_seconds))
+                       run_seconds=float(res.run_seconds), worker=worker)
             counts["done"] += 1
         store.write_job(rec)
         ran += 1
