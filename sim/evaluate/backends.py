@@ -118,7 +118,9 @@ class ProcessBackend(Backend):
         methods = mp.get_all_start_methods()
         self.ctx = mp.get_context("fork" if "fork" in methods and sys.platform != "darwin"
                                   else None)
-        self.pool: list[_Worker] = []
+        # all workers now, before the evaluator starts a progress-bar thread (fork copies
+        # only the forking thread; a lock held by another thread would stay held)
+        self.pool: list[_Worker] = [_Worker(self.ctx) for _ in range(self.workers)]
         self.replaced = 0     # workers that died and were replaced
 
     def run(self, chunks, jobset):

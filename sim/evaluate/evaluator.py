@@ -182,11 +182,13 @@ class Evaluator:
                 todo.append(i)
             else:
                 results[i] = got
-        bar = self._progress(len(todo), len(chosen) - len(todo) + done_before)
         failed = 0
+        bar = None
         try:
             if todo:
+                # workers are forked before the progress bar's thread exists
                 backend = self.start()
+                bar = self._progress(len(todo), len(chosen) - len(todo) + done_before)
                 size = 1 if self.executor == "serial" else (
                     self.chunk_size or chunk_size_for(len(todo), backend.workers))
                 chunks = [todo[k:k + size] for k in range(0, len(todo), size)]
