@@ -88,6 +88,7 @@ def run_experiment(args: argparse.Namespace, kind: str, files: list[str], call) 
     the ``--out``/``--resume`` directory (lock, manifest, replication cache) and the
     interruption rule: on SIGINT/SIGTERM the finished replications are written, marked
     partial, with one line on stderr. Returns the result and the exit code (0, 130, 143)."""
+    from sim.evaluate import Interrupted
     from sim.experiment import ExperimentInterrupted
 
     resolve_out(args)
@@ -102,9 +103,10 @@ def run_experiment(args: argparse.Namespace, kind: str, files: list[str], call) 
             result, code = call(files, **kwargs), 0
         except ExperimentInterrupted as exc:
             result, code = exc.result, exc.exit_code
-        except BaseException:
+        except BaseException as exc:
             if exp is not None:   # e.g. the dask scheduler was lost: --resume continues it
-                exp.manifest["status"] = "failed"
+                stopped = isinstance(exc, KeyboardInterrupt | Interrupted)
+                exp.manifest["status"] = "interrupted" if stopped else "failed"
                 exp.write()
             raise
         if exp is not None:
