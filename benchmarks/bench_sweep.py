@@ -84,8 +84,8 @@ def main() -> int:
 
     from distributed import Client, LocalCluster
 
+    from sim.evaluate import NO_DASHBOARD
     from sim.sweep import sweep
-    from sim.sweep.executors import NO_DASHBOARD
 
     n_jobs = 4 * args.replications
     capacity = [parallel_capacity()]

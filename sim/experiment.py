@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import math
 import os
-import sys
 import time
 import warnings
 from collections.abc import Mapping, Sequence
@@ -47,8 +46,10 @@ from sim.version import __version__
 
 if TYPE_CHECKING:
     import pandas as pd
-from sim.engine import TASK_FIELDS, ReplicationResult, run_replication
+from sim.engine import TASK_FIELDS, ReplicationResult
 from sim.errors import InputError
+from sim.evaluate import Evaluator, Interrupted, JobFailed, JobSet
+from sim.evaluate.store import ReplicationStore
 from sim.formatting import align as _align
 from sim.formatting import decimals
 from sim.formatting import interval as _ci
@@ -59,11 +60,10 @@ from sim.stats import paired, relative_half_width, t_interval, welch_interval, w
 from sim.text import unit as _unit
 from sim.text import verdict as verdict_label
 
-__all__ = ["ComparisonResult", "RunResult", "compare", "run", "welch"]
+__all__ = ["ComparisonResult", "ExperimentInterrupted", "RunResult", "compare", "run", "welch"]
 
 BETTER, WORSE, UNCLEAR, HIGHER, LOWER = "better", "worse", "no clear difference", "higher", "lower"
 _TASK_INFO = ("name", "name_zh", "category", "origin")
-_PROGRESS_DELAY = 0.5  # seconds before an automatic progress bar appears
 
 
 # --------------------------------------------------------------------------- helpers
@@ -110,55 +110,68 @@ def _trivial(x: np.ndarray) -> bool:
     return x.size == 0 or not np.any(x != 0.0)
 
 
-def _want_progress(progress: bool | None) -> bool:
-    if progress is not None:
-        return bool(progress)
-    try:
-        return sys.stderr is not None and sys.stderr.isatty()
-    except (AttributeError, ValueError):
-        return False
+class ExperimentInterrupted(Interrupted):
+    """:func:`run` or :func:`compare` was interrupted (SIGINT/SIGTERM): ``result`` holds
+    every replication that had finished for all scenarios, marked partial
+    (``result.partial``); the CLI writes it and exits with ``exit_code``."""
+
+    def __init__(self, signum: int, result: RunResult | ComparisonResult) -> None:
+        super().__init__(signum)
+        self.result = result
 
 
-# --------------------------------------------------------------------------- replications
 class _Runner:
-    """Runs replications of several scenarios in lockstep, with one progress bar."""
+    """Replications of several scenarios in lockstep, submitted to the evaluator: replication
+    r of every scenario, then r + 1 (so an interruption leaves mostly complete pairs)."""
 
-    def __init__(self, scenarios: list[Scenario], seed: int, events: bool, progress: bool | None):
+    def __init__(self, scenarios: list[Scenario], seed: int, events: bool, evaluator: Evaluator,
+                 store: ReplicationStore | None):
         self.scenarios = scenarios
         self.seed = seed
         self.events = events
+        self.evaluator = evaluator
+        self.store = store
+        self.jobs = JobSet()
         self.results: list[list[ReplicationResult]] = [[] for _ in scenarios]
-        self._progress = progress
-        self._bar = None
+        self.requested = 0
 
     @property
     def n(self) -> int:
         return len(self.results[0])
 
     def extend(self, n: int) -> None:
-        """Run replications ``self.n .. n-1`` of every scenario."""
+        """Run replications ``self.n .. n-1`` of every scenario (finished ones that the store
+        holds are read back, not run)."""
         start = self.n
         if n <= start:
             return
-        if self._bar is None and _want_progress(self._progress):
-            from tqdm.auto import tqdm
-
-            label = self.scenarios[0].name if len(self.scenarios) == 1 else f"{len(self.scenarios)} scenarios"
-            self._bar = tqdm(total=n * len(self.scenarios), desc=label, unit="rep", leave=False,
-                             delay=_PROGRESS_DELAY if self._progress is None else 0.0)
-        elif self._bar is not None:  # a precision run grows
-            self._bar.total = n * len(self.scenarios)
-            self._bar.refresh()
+        self.requested = n
+        first = len(self.jobs)
         for r in range(start, n):
-            for k, sc in enumerate(self.scenarios):
-                self.results[k].append(run_replication(sc, r, self.seed, events=self.events))
-                if self._bar is not None:
-                    self._bar.update(1)
+            for sc in self.scenarios:
+                self.jobs.add(sc, r, self.seed, events=self.events)
+        new = range(first, len(self.jobs))
+        try:
+            got = self.evaluator.map(self.jobs, self.store, indices=new)
+        except Interrupted as exc:
+            got = exc.results
+            self._keep(got, new, complete_only=True)
+            raise
+        self._keep(got, new, complete_only=False)
 
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
-            self._bar = None
+    def _keep(self, got: list[Any], new: range, complete_only: bool) -> None:
+        k_n = len(self.scenarios)
+        for base in range(new.start, new.stop, k_n):
+            row = got[base:base + k_n]
+            if complete_only and any(x is None or isinstance(x, JobFailed) for x in row):
+                continue
+            for k, res in enumerate(row):
+                if isinstance(res, JobFailed):
+                    job = self.jobs.jobs[base + k]
+                    raise RuntimeError(f"replication {job.replication} of "
+                                       f"{self.scenarios[k].name} failed on {res.worker}: "
+                                       f"{res.error}\n{res.traceback}")
+                self.results[k].append(res)
 
     def values(self, k: int) -> dict[str, np.ndarray]:
         reps = self.results[k]
@@ -210,8 +223,9 @@ def _next_n(n: int, worst: float, p: float, max_n: int) -> int:
 
 
 def _experiment(scenarios: list[Scenario], replications, seed, precision, max_replications,
-                min_replications, events, progress, compare_pairs: bool):
-    """Shared core of :func:`run` and :func:`compare`: returns the runner and precision info."""
+                min_replications, events, progress, compare_pairs: bool, execution: dict[str, Any]):
+    """Shared core of :func:`run` and :func:`compare`: returns the runner, the seed, the
+    precision info and the :class:`Interrupted` exception if a signal stopped it."""
     p = _check_precision(precision)
     max_n = _check_int(max_replications, "max_replications")
     min_n = _check_int(min_replications, "min_replications")
@@ -222,32 +236,57 @@ def _experiment(scenarios: list[Scenario], replications, seed, precision, max_re
         n = replications if replications is not None else scenarios[0].scenario.replications
     else:
         n = min(replications if replications is not None else min_n, max_n)
-    runner = _Runner(scenarios, seed, events, progress)
+    store_dir = execution.get("store")
+    store = None
+    if store_dir is not None:
+        store = ReplicationStore(store_dir)
+        store.prepare()
+    label = scenarios[0].name if len(scenarios) == 1 else f"{len(scenarios)} scenarios"
+    evaluator = Evaluator(execution.get("executor") or "serial", execution.get("workers"),
+                          execution.get("scheduler"), progress=progress, label=label)
+    runner = _Runner(scenarios, seed, events, evaluator, store)
     history = [n]
-    run_rel: list[dict[str, float]] = []
-    diff_rel: dict[int, dict[str, float]] = {}
-    try:
-        runner.extend(n)
-        while p is not None:
-            vals = [runner.values(k) for k in range(len(scenarios))]
-            run_rel = [_run_precision(v, p) for v in vals]
-            diff_rel = ({k: _diff_precision(vals[0], vals[k], p) for k in range(1, len(vals))}
-                        if compare_pairs else {})
-            ratios = [v for rel in (*run_rel, *diff_rel.values()) for m, v in rel.items()
-                      if m in _missed(rel, p)]
-            if not ratios or runner.n >= max_n:
-                break
-            worst = max(ratios, key=lambda v: math.inf if math.isnan(v) else v)
-            n = _next_n(runner.n, worst, p, max_n)
-            runner.extend(n)
-            history.append(n)
-    finally:
-        runner.close()
-    if p is None:
-        base_info: dict[str, Any] = {"precision": None, "converged": None, "history": history,
+    interrupted = None
+    with evaluator:
+        try:
+            _grow(runner, n, p, max_n, compare_pairs, history)
+        except Interrupted as exc:
+            interrupted = exc
+    if interrupted is not None or p is None:
+        base_info: dict[str, Any] = {"precision": p, "converged": None, "history": history,
                                      "max_replications": max_n}
         return runner, seed, [dict(base_info, relative_half_widths={}, missed=[])
-                              for _ in scenarios], dict(base_info, relative_half_widths={}, missed=[])
+                              for _ in scenarios], dict(base_info, relative_half_widths={},
+                                                        missed=[]), interrupted
+    vals = [runner.values(k) for k in range(len(scenarios))]
+    run_rel = [_run_precision(v, p) for v in vals]
+    diff_rel = ({k: _diff_precision(vals[0], vals[k], p) for k in range(1, len(vals))}
+                if compare_pairs else {})
+    return (runner, seed, *_precision_info(scenarios, p, run_rel, diff_rel, history, max_n,
+                                           runner.n), None)
+
+
+def _grow(runner: _Runner, n: int, p: float | None, max_n: int, compare_pairs: bool,
+          history: list[int]) -> None:
+    """Run ``n`` replications, then (with precision ``p``) more until the rule is met."""
+    runner.extend(n)
+    while p is not None:
+        vals = [runner.values(k) for k in range(len(runner.scenarios))]
+        run_rel = [_run_precision(v, p) for v in vals]
+        diff_rel = ({k: _diff_precision(vals[0], vals[k], p) for k in range(1, len(vals))}
+                    if compare_pairs else {})
+        ratios = [v for rel in (*run_rel, *diff_rel.values()) for m, v in rel.items()
+                  if m in _missed(rel, p)]
+        if not ratios or runner.n >= max_n:
+            return
+        worst = max(ratios, key=lambda v: math.inf if math.isnan(v) else v)
+        n = _next_n(runner.n, worst, p, max_n)
+        history.append(n)
+        runner.extend(n)
+
+
+def _precision_info(scenarios, p, run_rel, diff_rel, history, max_n, n_done):
+    """Per-scenario and overall precision records; warns about the metrics that missed."""
     infos = []
     missed_all: list[tuple[str, float]] = []  # (label, achieved relative half-width)
     for k, rel in enumerate(run_rel):
@@ -266,10 +305,10 @@ def _experiment(scenarios: list[Scenario], replications, seed, precision, max_re
                "missed": [label for label, _ in missed_all]}
     if missed_all:
         shown = ", ".join(f"{label} ({v:.3g})" for label, v in missed_all)
-        warnings.warn(f"precision {p:g} not reached after {runner.n} replications "
+        warnings.warn(f"precision {p:g} not reached after {n_done} replications "
                       f"(max_replications) for: {shown} (achieved relative half-width in brackets)",
-                      RuntimeWarning, stacklevel=3)
-    return runner, seed, infos, overall
+                      RuntimeWarning, stacklevel=4)
+    return infos, overall
 
 
 # --------------------------------------------------------------------------- results
@@ -342,6 +381,7 @@ class RunResult:
     run_seconds: float
     precision_info: dict[str, Any] = field(default_factory=dict)
     results: list[ReplicationResult] = field(default_factory=list, repr=False)
+    partial: dict[str, Any] | None = None    # set when interrupted (see ExperimentInterrupted)
 
     # ---------------------------------------------------------------- numpy summaries
     @cached_property
@@ -453,10 +493,13 @@ class RunResult:
                           "values": [_num(v) for v in self._values[m]]}
         tasks = {tid: {f: _num(row[f]) for f in TASK_FIELDS} for tid, row in self._task_means.items()}
         sc = self.scenario
-        return {"scenario": {"name": sc.name, "path": str(sc.path), "hash": sc.hash},
-                "seed": int(self.seed), "replications": int(self.replications),
-                "version": self.version, "versions": versions(), "metrics": metrics,
-                "tasks": tasks}
+        out = {"scenario": {"name": sc.name, "path": str(sc.path), "hash": sc.hash},
+               "seed": int(self.seed), "replications": int(self.replications),
+               "version": self.version, "versions": versions(), "metrics": metrics,
+               "tasks": tasks}
+        if self.partial:
+            out["partial"] = dict(self.partial)
+        return out
 
     def write_csv(self, directory: str | os.PathLike[str], events: bool = True) -> list[Path]:
         """Write summary.csv, by_replication.csv, tasks.csv, tasks_by_replication.csv,
@@ -493,7 +536,7 @@ class RunResult:
         if info.get("precision") is not None:
             state = ("converged" if info["converged"] else "not reached: " + ", ".join(info["missed"]))
             note += f"; precision {info['precision']:g}: {state}"
-        return f"{title}\n{_align(rows, (False, True, False, False))}\n{note}"
+        return f"{title}\n{_align(rows, (False, True, False, False))}\n{note}{_partial_note(self.partial, zh)}"
 
 
 @dataclass
@@ -516,6 +559,7 @@ class ComparisonResult:
     replications: int
     run_seconds: float = 0.0
     precision_info: dict[str, Any] = field(default_factory=dict)
+    partial: dict[str, Any] | None = None    # set when interrupted (see ExperimentInterrupted)
 
     @property
     def baseline(self) -> RunResult:
@@ -532,7 +576,10 @@ class ComparisonResult:
                                             "ci95": [_num(row["ci_low"]), _num(row["ci_high"])],
                                             "relative": _num(row["relative"])}
                             for _, row in part.iterrows()}})
-        return {"runs": [r.to_json() for r in self.runs], "differences": diffs}
+        out = {"runs": [r.to_json() for r in self.runs], "differences": diffs}
+        if self.partial:
+            out["partial"] = dict(self.partial)
+        return out
 
     def write_csv(self, directory: str | os.PathLike[str], events: bool = True) -> list[Path]:
         """Write differences.csv and, for all runs together (columns ``run``, the position in
@@ -600,7 +647,15 @@ class ComparisonResult:
         if info.get("precision") is not None:
             state = ("converged" if info["converged"] else "not reached: " + ", ".join(info["missed"]))
             note += f"; precision {info['precision']:g}: {state}"
-        return "\n\n".join(blocks) + "\n" + note
+        return "\n\n".join(blocks) + "\n" + note + _partial_note(self.partial, zh)
+
+
+def _partial_note(partial: dict[str, Any] | None, zh: bool) -> str:
+    if not partial:
+        return ""
+    done, asked = partial["replications_done"], partial["replications_requested"]
+    return (f"\n部分结果 (被 {partial['signal']} 中断): {asked} 次重复中完成 {done} 次" if zh else
+            f"\nPARTIAL (interrupted by {partial['signal']}): {done} of {asked} replications")
 
 
 def _verdict(lo: float, hi: float, direction: int) -> str:
@@ -646,7 +701,9 @@ def _differences(runs: list[RunResult]) -> pd.DataFrame:
 def run(scenario: Scenario | str | os.PathLike[str], replications: int | None = None,
         seed: int | None = None, *, overrides: Mapping[str, Any] | Sequence[str] | None = None,
         precision: float | None = None, max_replications: int = 200, min_replications: int = 5,
-        events: bool = False, progress: bool | None = None) -> RunResult:
+        events: bool = False, progress: bool | None = None, executor: str = "serial",
+        workers: int | None = None, scheduler: str | None = None,
+        store: str | os.PathLike[str] | None = None) -> RunResult:
     """Run replications ``0..n-1`` of ``scenario`` (a :class:`Scenario` or a path to a TOML
     file; ``overrides`` are ``--set`` style changes, ``{"office.workers": 8}`` or
     ``["office.workers=8"]``) and summarise them with 95 % t-intervals.
@@ -656,19 +713,37 @@ def run(scenario: Scenario | str | os.PathLike[str], replications: int | None = 
     sequential rule of the module docstring (starting from ``min_replications``, or from
     ``replications`` if given, up to ``max_replications``). ``events=True`` keeps the
     per-task event logs. ``progress``: True shows a tqdm bar, False never, None only on a
-    terminal and for runs that last more than a moment.
+    terminal and for runs that last more than a moment. ``executor``/``workers``/
+    ``scheduler``: where the replications run (:class:`sim.evaluate.Evaluator`; the numbers
+    are the same on every executor). ``store``: a directory that keeps every finished
+    replication (:mod:`sim.evaluate.store`); replications found there are not run again.
+
+    On SIGINT/SIGTERM raises :class:`ExperimentInterrupted` holding the partial result.
     """
     t0 = time.perf_counter()
     sc = _resolve(scenario, overrides)
-    runner, seed, infos, _ = _experiment([sc], replications, seed, precision, max_replications,
-                                         min_replications, events, progress, compare_pairs=False)
-    return _build_run(sc, seed, runner.results[0], time.perf_counter() - t0, infos[0])
+    execution = {"executor": executor, "workers": workers, "scheduler": scheduler, "store": store}
+    runner, seed, infos, _, stopped = _experiment(
+        [sc], replications, seed, precision, max_replications, min_replications, events,
+        progress, compare_pairs=False, execution=execution)
+    result = _build_run(sc, seed, runner.results[0], time.perf_counter() - t0, infos[0])
+    if stopped is not None:
+        result.partial = _partial(runner, stopped)
+        raise ExperimentInterrupted(stopped.signum, result)
+    return result
+
+
+def _partial(runner: _Runner, stopped: Interrupted) -> dict[str, Any]:
+    return {"replications_done": runner.n, "replications_requested": runner.requested,
+            "signal": stopped.signal_name}
 
 
 def compare(scenarios: Sequence[Scenario | str | os.PathLike[str]], replications: int | None = None,
             seed: int | None = None, *, overrides: Mapping[str, Any] | Sequence[str] | None = None,
             precision: float | None = None, max_replications: int = 200, min_replications: int = 5,
-            events: bool = False, progress: bool | None = None) -> ComparisonResult:
+            events: bool = False, progress: bool | None = None, executor: str = "serial",
+            workers: int | None = None, scheduler: str | None = None,
+            store: str | os.PathLike[str] | None = None) -> ComparisonResult:
     """Run every scenario with the same replication numbers and the same seed (default: the
     first scenario's seed and ``scenario.replications``), so they share random streams, and
     compare each with the first (the baseline) by paired differences per replication.
@@ -678,7 +753,9 @@ def compare(scenarios: Sequence[Scenario | str | os.PathLike[str]], replications
     reference, the relative change and a verdict: ``"better"``/``"worse"`` when the paired
     interval excludes 0 (judged by the metric's direction; ``"higher"``/``"lower"`` for
     direction 0), else ``"no clear difference"``. With ``precision`` the sequential rule also
-    covers the paired differences of the headline metrics (module docstring).
+    covers the paired differences of the headline metrics (module docstring). ``executor``,
+    ``workers``, ``scheduler``, ``store`` and interruption: as for :func:`run` (an
+    interrupted comparison keeps the replications finished for every scenario).
     """
     if isinstance(scenarios, (str, os.PathLike, Scenario)):
         scenarios = [scenarios]
@@ -686,13 +763,21 @@ def compare(scenarios: Sequence[Scenario | str | os.PathLike[str]], replications
         raise InputError("compare needs at least two scenarios (the first is the baseline)")
     t0 = time.perf_counter()
     scs = [_resolve(s, overrides) for s in scenarios]
-    runner, seed, infos, overall = _experiment(scs, replications, seed, precision, max_replications,
-                                               min_replications, events, progress, compare_pairs=True)
+    execution = {"executor": executor, "workers": workers, "scheduler": scheduler, "store": store}
+    runner, seed, infos, overall, stopped = _experiment(
+        scs, replications, seed, precision, max_replications, min_replications, events,
+        progress, compare_pairs=True, execution=execution)
     runs = [_build_run(sc, seed, runner.results[k], sum(r.run_seconds for r in runner.results[k]),
                        infos[k]) for k, sc in enumerate(scs)]
-    return ComparisonResult(runs=runs, differences=_differences(runs), seed=seed,
-                            replications=runner.n, run_seconds=time.perf_counter() - t0,
-                            precision_info=overall)
+    result = ComparisonResult(runs=runs, differences=_differences(runs), seed=seed,
+                              replications=runner.n, run_seconds=time.perf_counter() - t0,
+                              precision_info=overall)
+    if stopped is not None:
+        result.partial = _partial(runner, stopped)
+        for r in runs:
+            r.partial = result.partial
+        raise ExperimentInterrupted(stopped.signum, result)
+    return result
 
 
 def welch(daily: pd.DataFrame | RunResult, column: str, window: int = 7) -> pd.DataFrame:

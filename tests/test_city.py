@@ -503,7 +503,7 @@ def test_bad_out_paths_and_workers_are_refused_before_running(tmp_path):
     existing.write_text("x")
     for args in (["run", str(small_city(tmp_path)), "--out", str(existing)],
                  ["run", AFTER, "--out", str(existing)],
-                 ["run", AFTER, "--workers", "2"]):
+                 ["run", AFTER, "--workers", "0"]):
         out = sim(*args)
         assert out.returncode == 2, (args, out.stderr)
         assert "Traceback" not in out.stderr and out.stderr.count("\n") == 1

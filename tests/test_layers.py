@@ -90,10 +90,8 @@ def test_pickles_as_plain_data_without_loaders(kind):
     assert json.loads(out.stdout) == {"hash": obj.hash, "type": type(obj).__name__}
 
 
-# Private names still imported across modules, each in code another change is replacing:
-# the progress rule moves into the shared evaluator, the sweep store's JSON encoder with it.
-PENDING = {("sim/city/run.py", "sim.experiment", "_want_progress"),
-           ("sim/sweep/__init__.py", "sim.sweep.store", "_json_default")}
+# Private names still imported across modules (none left).
+PENDING: set[tuple[str, str, str]] = set()
 
 
 def test_no_private_name_is_imported_across_modules():

@@ -23,8 +23,9 @@ from hypothesis import strategies as st
 
 from sim.cli import main
 from sim.errors import InputError
+from sim.evaluate import JobFailed, JobSet, run_chunk, run_job
 from sim.scenario import load_scenario
-from sim.sweep import BaseSource, run_chunk, run_job, sweep
+from sim.sweep import sweep
 from sim.sweep.design import ParamSpec, lhs_points, parse_grid_values, split_top
 from sim.sweep.store import atomic_write
 
@@ -229,16 +230,22 @@ def test_failed_job_is_recorded_and_exit_1(tmp_path, capsys):
 
 
 def test_run_job_records_an_exception():
-    """The job runner itself: a job whose scenario cannot be built records the error."""
+    """The job runner itself: a job whose rebuilt scenario has another hash, or whose
+    scenario data is missing, returns a JobFailed with the error and traceback."""
+    from dataclasses import replace
+
     sc = load_scenario(MMC)
-    src = BaseSource.of(sc, seed=1)
-    ok = run_job(src, (0, (("office.workers", 4),), 0, ""))
-    assert "metrics" in ok and "error" not in ok
-    bad = run_job(src, (1, (("office.workers", 4),), 0, "not-the-hash"))
-    assert bad["point"] == 1 and "RuntimeError" in bad["error"] and "Traceback" in bad["traceback"]
-    broken = BaseSource(src.path, src.data, src.overrides, "0000", src.seed)
-    chunk = run_chunk(broken, [(0, (), 0, ""), (0, (), 1, "")])
-    assert [("error" in r) for r in chunk] == [True, True]
+    jobs = JobSet()
+    jobs.add(sc, 0, 1, extra=(("office.workers", 4),),
+             expected=load_scenario(MMC, {"office.workers": 4}).hash)
+    jobs.add(sc, 1, 1, extra=(("office.workers", 4),), expected="not-the-hash")
+    src = jobs.sources[jobs.jobs[0].source]
+    ok = run_job(src, jobs.jobs[0])
+    assert "utilization" in ok.metrics
+    bad = run_job(src, jobs.jobs[1])
+    assert isinstance(bad, JobFailed) and "RuntimeError" in bad.error and "Traceback" in bad.traceback
+    _, chunk = run_chunk({}, [jobs.jobs[0], replace(jobs.jobs[0], replication=1)])
+    assert [isinstance(r, JobFailed) for r in chunk] == [True, True]
 
 
 # -- bad input ---------------------------------------------------------------------------------

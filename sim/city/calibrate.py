@@ -180,6 +180,7 @@ def _solve(fits, used, u: np.ndarray, d: int):
 
 def calibrate(city: City, *, points: int = 16, rounds: int = 2, replications: int = 1,
               verify_replications: int = 3, seed: int | None = None, workers: int = 1,
+              evaluator: Any = None,
               design_seed: int = 0, progress: Callable[[str], None] | None = None,
               on_point: Callable[[list[dict[str, Any]]], None] | None = None,
               ) -> CalibrationResult:
@@ -223,7 +224,8 @@ def calibrate(city: City, *, points: int = 16, rounds: int = 2, replications: in
 
     def run_at(x: np.ndarray, reps: int, run_seed: int):
         variant = vary(city, values_at(x))   # made in memory: no file is read again
-        return run_city(variant, reps, run_seed, workers=workers, progress=False)
+        return run_city(variant, reps, run_seed, workers=workers, progress=False,
+                        evaluator=evaluator)
 
     design: list[dict[str, Any]] = []
     boxes: list[dict[str, list[float]]] = []

@@ -4,17 +4,16 @@ Community ``k`` of replication ``r`` runs :func:`sim.engine.run_replication` wit
 base seed, derived from the city's seed and the community's **id** (not its position), so
 a community keeps its random numbers when others are added or removed, and replication r of
 two variants of a city (e.g. two calibration points) uses common random numbers community
-by community. Jobs run in this process or in a pool of worker processes (``workers``); the
-results are the same either way, byte for byte.
+by community. The jobs (one per community and replication) go to the evaluator
+(:mod:`sim.evaluate`): in this process, a pool of worker processes or a Dask cluster; the
+results are the same on each, byte for byte.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import sys
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -23,12 +22,12 @@ import numpy as np
 
 from sim.city.aggregate import aggregate
 from sim.city.model import City
-from sim.engine import run_replication
 from sim.errors import InputError
+from sim.evaluate import Evaluator, JobFailed, JobSet
 from sim.metrics import METRICS
 from sim.rng import name_words
 
-_PROGRESS_DELAY = 2.0
+
 def community_columns() -> tuple[str, ...]:
     """The community metrics kept per community and replication (the per-community table):
     the registry's entries with a ``community_column``, in that order."""
@@ -45,25 +44,6 @@ def community_seed(seed: int, community_id: str) -> int:
     """The base seed of one community of a city run with ``seed``."""
     ss = np.random.SeedSequence([int(seed), *name_words(f"community:{community_id}")])
     return int(ss.generate_state(1, dtype=np.uint32)[0])
-
-
-def _one(city: City, k: int, replication: int, seed: int) -> tuple[int, int, dict, dict, dict]:
-    c = city.communities[k]
-    res = run_replication(c.scenario, replication, community_seed(seed, c.id))
-    return replication, k, res.metrics, res.tasks, res.info
-
-
-_WORKER_CITY: City | None = None
-
-
-def _init(city: City) -> None:
-    global _WORKER_CITY
-    _WORKER_CITY = city
-
-
-def _chunk(jobs: Sequence[tuple[int, int]], seed: int) -> list[tuple[int, int, dict, dict, dict]]:
-    assert _WORKER_CITY is not None
-    return [_one(_WORKER_CITY, k, r, seed) for r, k in jobs]
 
 
 @dataclass
@@ -192,75 +172,45 @@ class CityResult:
 
 
 def run_city(city: City, replications: int | None = None, seed: int | None = None, *,
-             workers: int = 1, progress: bool | None = None) -> CityResult:
-    """Run replications ``0..n-1`` of every community of ``city`` (``workers`` > 1: in a pool
-    of processes) and aggregate each replication to city figures."""
+             workers: int | None = None, progress: bool | None = None,
+             executor: str | None = None, scheduler: str | None = None,
+             evaluator: Evaluator | None = None) -> CityResult:
+    """Run replications ``0..n-1`` of every community of ``city`` and aggregate each
+    replication to city figures. The jobs go to ``evaluator`` (an open
+    :class:`~sim.evaluate.Evaluator`, e.g. one kept for all the design points of a
+    calibration) or to a new one on ``executor`` (default: serial, or processes when
+    ``workers`` > 1) with ``workers`` and ``scheduler``."""
     n = city.replications if replications is None else int(replications)
     if n < 1:
         raise InputError("must be at least 1", field="--replications")
     seed = city.seed if seed is None else int(seed)
-    workers = max(1, int(workers))
     t0 = time.perf_counter()
-    jobs = [(r, k) for r in range(n) for k in range(len(city.communities))]
-    bar = _bar(city, len(jobs), progress)
-    got: dict[tuple[int, int], tuple[dict, dict, dict]] = {}
-    try:
-        if workers == 1:
-            for r, k in jobs:
-                _, _, m, tk, info = _one(city, k, r, seed)
-                got[(r, k)] = (m, tk, info)
-                if bar is not None:
-                    bar.update(1)
-        else:
-            _run_pool(city, jobs, seed, workers, got, bar)
-    finally:
-        if bar is not None:
-            bar.close()
-    from sim.engine.summary import ReplicationResult
-
+    jobs = JobSet()
+    n_c = len(city.communities)
+    for r in range(n):
+        for c in city.communities:
+            jobs.add(c.scenario, r, community_seed(seed, c.id), daily=False)
+    if evaluator is None:
+        kind = executor or ("processes" if workers and workers > 1 else "serial")
+        with Evaluator(kind, workers, scheduler, progress=progress, label=city.name,
+                       unit="community") as ev:
+            got = ev.map(jobs)
+    else:
+        got = evaluator.map(jobs)
+    for i, res in enumerate(got):
+        if isinstance(res, JobFailed):
+            c = city.communities[i % n_c]
+            raise RuntimeError(f"community {c.id}, replication {i // n_c} failed on "
+                               f"{res.worker}: {res.error}\n{res.traceback}")
     teams = [c.volunteer_teams for c in city.communities]
     staff = [c.workers for c in city.communities]
     per_rep: list[dict[str, float]] = []
     for r in range(n):
-        results = [ReplicationResult("", "", seed, r, got[(r, k)][0], got[(r, k)][1], {},
-                                     info=got[(r, k)][2])
-                   for k in range(len(city.communities))]
-        per_rep.append(aggregate(results, staff, teams, city.days, city.inputs))
+        per_rep.append(aggregate(got[r * n_c:(r + 1) * n_c], staff, teams, city.days, city.inputs))
     names = list(dict.fromkeys(m for row in per_rep for m in row))
     values = {m: np.asarray([row.get(m, math.nan) for row in per_rep], dtype=float) for m in names}
     columns = community_columns()
-    community_metrics = {key: {m: v for m, v in got[key][0].items() if m in columns}
-                         for key in got}
+    community_metrics = {(r, k): {m: v for m, v in got[r * n_c + k].metrics.items()
+                                  if m in columns}
+                         for r in range(n) for k in range(n_c)}
     return CityResult(city, seed, n, time.perf_counter() - t0, values, community_metrics)
-
-
-def _bar(city: City, total: int, progress: bool | None):
-    from sim.experiment import _want_progress
-
-    if not _want_progress(progress):
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=city.name, unit="community", leave=False,
-                delay=_PROGRESS_DELAY if progress is None else 0.0)
-
-
-def _run_pool(city: City, jobs: list[tuple[int, int]], seed: int, workers: int,
-              got: dict, bar) -> None:
-    import multiprocessing as mp
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-
-    size = max(1, len(jobs) // (workers * 4))
-    chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-    # fork where it is safe (Linux); elsewhere the platform's default (spawn): the city is then
-    # pickled to the workers, which rebuild it from its file (City.__reduce__)
-    methods = mp.get_all_start_methods()
-    ctx = mp.get_context("fork") if "fork" in methods and sys.platform != "darwin" else None
-    with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init,
-                             initargs=(city,)) as pool:
-        futures = [pool.submit(_chunk, ch, seed) for ch in chunks]
-        for fut in as_completed(futures):
-            for r, k, m, tk, info in fut.result():
-                got[(r, k)] = (m, tk, info)
-                if bar is not None:
-                    bar.update(1)

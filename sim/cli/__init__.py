@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import signal
 import sys
 import warnings
 
 from sim.errors import InputError
+from sim.evaluate import ExecutorLost, Interrupted
 from sim.version import __version__
 
 SUBCOMMANDS = ("run", "compare", "sweep", "check", "calibrate", "validate", "describe", "report")
@@ -52,16 +54,42 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help(sys.stderr)
         return 2
     warnings.showwarning = _show_warning
+    old_term = _stop_on_sigterm()
     try:
         return int(args.func(args) or 0)
     except InputError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 2
+    except Interrupted as exc:
+        sys.stderr.write(f"interrupted by {exc.signal_name}\n")
+        return exc.exit_code
+    except ExecutorLost as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        if old_term is not None:
+            signal.signal(signal.SIGTERM, old_term)
+
+
+def _stop_on_sigterm():
+    """SIGTERM raises :class:`Interrupted` (exit 143) instead of ending the process at once,
+    so that ``finally`` blocks run: lock files are released, manifests say "interrupted".
+    Inside an evaluator the same signal also keeps the finished work (sim.evaluate)."""
+    import threading
+
+    if threading.current_thread() is not threading.main_thread() or \
+            signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return None
+
+    def stop(signum, frame):
+        raise Interrupted(signum)
+
+    return signal.signal(signal.SIGTERM, stop)
 
 
 if __name__ == "__main__":  # pragma: no cover

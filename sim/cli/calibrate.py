@@ -15,6 +15,7 @@ import json
 import os
 import sys
 
+from sim.cli.execution import add_execution_options, execution_kwargs
 from sim.cli.options import int_option, json_path_option, scenario_file_option
 from sim.errors import InputError
 
@@ -29,6 +30,7 @@ def _run(args: argparse.Namespace) -> int:
                          "[[calibrate]] and [[targets]]", file=path, field="city",
                          allowed="a city file (docs/city.md)")
     out = json_path_option(args.out, "--out")
+    execution = execution_kwargs(args)
     city = load_city(path, [parse_set(x) for x in args.overrides])
     quiet = args.no_progress
 
@@ -47,18 +49,24 @@ def _run(args: argparse.Namespace) -> int:
                           ensure_ascii=False, allow_nan=False)
             os.replace(tmp, partial)
 
+    from sim.evaluate import Evaluator, Interrupted
+
     try:
-        result = _calibrate(args, city, say, keep)
-    except KeyboardInterrupt:
-        if partial and os.path.exists(partial):
-            sys.stderr.write(f"interrupted: the design points run so far are in {partial}\n")
-        raise
+        with Evaluator(**execution, progress=False) as evaluator:
+            result = _calibrate(args, city, say, keep, evaluator)
+    except (Interrupted, KeyboardInterrupt) as exc:
+        name, code = ((exc.signal_name, exc.exit_code) if isinstance(exc, Interrupted)
+                      else ("SIGINT", 130))
+        where = (f"the design points run so far are in {partial}"
+                 if partial and os.path.exists(partial) else "no design point had finished")
+        sys.stderr.write(f"interrupted by {name}: {where}\n")
+        return code
     if partial and os.path.exists(partial):
         os.remove(partial)
     return _finish(result, out, say)
 
 
-def _calibrate(args: argparse.Namespace, city, say, keep):
+def _calibrate(args: argparse.Namespace, city, say, keep, evaluator):
     from sim.city.calibrate import calibrate
 
     return calibrate(city, points=int_option(args.points, "--points", 2) or 16,
@@ -66,7 +74,7 @@ def _calibrate(args: argparse.Namespace, city, say, keep):
                        replications=int_option(args.replications, "--replications", 1) or 1,
                        verify_replications=int_option(args.verify, "--verify", 2) or 3,
                        seed=int_option(args.seed, "--seed", 0),
-                       workers=int_option(args.workers, "--workers", 1) or 1,
+                       evaluator=evaluator,
                        design_seed=int_option(args.design_seed, "--design-seed", 0) or 0,
                        progress=say, on_point=keep)
 
@@ -101,7 +109,7 @@ def register(subparsers) -> None:
     p.add_argument("--design-seed", metavar="S", default="0", help="seed of the design (default 0)")
     p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
                    help="override a field by dotted path before calibrating")
-    p.add_argument("--workers", metavar="W", default="1", help="worker processes (default 1)")
+    add_execution_options(p)
     p.add_argument("--out", metavar="FILE.json", help="write the calibration record")
     p.add_argument("--no-progress", action="store_true", help="no progress lines on stderr")
     p.set_defaults(func=_run)

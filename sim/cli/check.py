@@ -13,13 +13,17 @@ import json
 import sys
 from typing import Any
 
+from sim.cli.execution import add_execution_options, execution_kwargs
 from sim.cli.options import int_option, json_path_option, scenario_file_option
 from sim.errors import InputError
 
 
 def check_file(path: str, *, replications: int | None, seed: int | None, overrides: list[str],
-               workers: int, progress: bool | None) -> dict[str, Any]:
-    """Run ``path`` and judge its targets; the JSON-ready record (``sim check --json``)."""
+               workers: int | None = None, progress: bool | None, executor: str | None = None,
+               scheduler: str | None = None) -> dict[str, Any]:
+    """Run ``path`` and judge its targets; the JSON-ready record (``sim check --json``).
+    Interrupted (SIGINT/SIGTERM), a scenario's finished replications are judged and the
+    record says ``"partial"`` (with the counts and the exit code)."""
     from sim.city import is_city_file
     from sim.targets import check_names, evaluate, scenario_metric_names
 
@@ -33,12 +37,13 @@ def check_file(path: str, *, replications: int | None, seed: int | None, overrid
         from sim.city.aggregate import known_metrics
 
         check_names(targets, known_metrics(city), path)
-        res = run_city(city, replications, seed, workers=workers, progress=progress)
+        res = run_city(city, replications, seed, workers=workers, progress=progress,
+                       executor=executor, scheduler=scheduler)
         values, n, used_seed, secs = res.values, res.replications, res.seed, res.run_seconds
         extra = {"communities": len(city.communities), "days": city.days,
                  "start_date": city.start_date.isoformat(), "hash": city.hash}
     else:
-        from sim.experiment import run
+        from sim.experiment import ExperimentInterrupted, run
         from sim.scenario import load_scenario
         from sim.targets import replication_values
 
@@ -46,10 +51,17 @@ def check_file(path: str, *, replications: int | None, seed: int | None, overrid
         targets, name, kind = sc.targets, sc.name, "scenario"
         _require_targets(targets, path)
         check_names(targets, scenario_metric_names(sc), path)
-        res = run(sc, replications, seed, progress=progress)
+        try:
+            res = run(sc, replications, seed, progress=progress, executor=executor or "serial",
+                      workers=workers, scheduler=scheduler)
+        except ExperimentInterrupted as exc:
+            res = exc.result
+            res.partial = {**(res.partial or {}), "exit_code": exc.exit_code}
         values, n, used_seed, secs = (replication_values(res.results), res.replications,
                                       res.seed, res.run_seconds)
         extra = {"days": sc.scenario.days, "warmup_days": sc.scenario.warmup_days, "hash": sc.hash}
+        if res.partial:
+            extra["partial"] = res.partial
     results = evaluate(targets, values)
     return {"kind": kind, "name": name, "path": path, "seed": used_seed, "replications": n,
             "run_seconds": round(secs, 2), **extra,
@@ -71,8 +83,7 @@ def _run(args: argparse.Namespace) -> int:
     out = json_path_option(args.out, "--out")
     record = check_file(args.scenario, replications=int_option(args.replications, "--replications", 1),
                         seed=int_option(args.seed, "--seed", 0), overrides=overrides,
-                        workers=int_option(args.workers, "--workers", 1) or 1,
-                        progress=False if args.no_progress else None)
+                        progress=False if args.no_progress else None, **execution_kwargs(args))
     results = record.pop("_results")
     text = json.dumps(record, allow_nan=False, ensure_ascii=False)
     if out:
@@ -89,6 +100,12 @@ def _run(args: argparse.Namespace) -> int:
                          f"{record['run_seconds']:.1f} s\n\n")
         sys.stdout.write(table(results) + "\n\n" + sources(results) + "\n")
     sys.stdout.flush()
+    partial = record.get("partial")
+    if partial:
+        sys.stderr.write(f"interrupted by {partial['signal']}: targets judged on "
+                         f"{partial['replications_done']} of {partial['replications_requested']} "
+                         "replications (partial)\n")
+        return int(partial["exit_code"])
     return 0 if record["passed"] else 1
 
 
@@ -104,8 +121,7 @@ def register(subparsers) -> None:
     p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
                    help="override a field by dotted path (for a city: city.*/communities.* change "
                         "the city, any other key every community)")
-    p.add_argument("--workers", metavar="W", default="1",
-                   help="worker processes for a city's communities (default 1)")
+    add_execution_options(p)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--out", metavar="FILE.json", help="also write the JSON record to FILE.json")
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from sim.cli.options import html_path_option
-from sim.cli.run import add_experiment_options, emit, experiment_kwargs
+from sim.cli.run import add_experiment_options, emit, run_experiment
 from sim.errors import InputError
 
 
@@ -19,14 +19,19 @@ def _compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise InputError("needs at least two scenario files (the first is the baseline)",
                          field="sim compare")
-    kwargs = experiment_kwargs(args, args.scenarios)
     if args.report:
         html_path_option(args.report, "--report")
-        kwargs["events"] = True   # the report's figures need the event logs
     from sim.experiment import compare
 
-    result = compare(args.scenarios, **kwargs)
+    def call(files, **kwargs):
+        if args.report:
+            kwargs["events"] = True   # the report's figures need the event logs
+        return compare(files, **kwargs)
+
+    result, code = run_experiment(args, "compare", list(args.scenarios), call)
     emit(result, args)
+    if code:
+        return code
     if args.report:
         import sys
 

@@ -52,7 +52,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     g = p.add_mutually_exclusive_group()
     g.add_argument("--progress", action="store_true", default=None,
                    help="show a progress bar on stderr (default: when stderr is a terminal)")
-    g.add_argument("--no-progress", action="store_false", dest="progress",
+    g.add_argument("--no-progress", "--quiet", action="store_false", dest="progress",
                    help="never show a progress bar")
     p.set_defaults(func=run)
 

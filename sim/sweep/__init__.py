@@ -42,17 +42,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sim.errors import InputError
-from sim.sweep.design import DESIGNS, Design, make_design, parse_grid_values
-from sim.sweep.executors import (
+from sim.evaluate import (
     EXECUTORS,
-    BaseSource,
+    DirectoryLock,
+    Evaluator,
+    JobFailed,
+    JobSet,
+    check_executor,
     check_scheduler,
-    chunk_size_for,
-    make_chunks,
-    make_executor,
-    run_chunk,
-    run_job,
 )
+from sim.sweep.design import DESIGNS, Design, make_design, parse_grid_values
 from sim.sweep.store import Store, job_name, now
 
 if TYPE_CHECKING:
@@ -61,11 +60,8 @@ if TYPE_CHECKING:
 __all__ = [
     "DESIGNS",
     "EXECUTORS",
-    "BaseSource",
     "SweepResult",
     "parse_grid_values",
-    "run_chunk",
-    "run_job",
     "sweep",
 ]
 
@@ -145,19 +141,29 @@ def _plain_points(design: Design) -> list[dict[str, Any]]:
     """Points as JSON would read them back (for comparing with a manifest)."""
     import json
 
-    from sim.sweep.store import _json_default
+    from sim.sweep.store import json_default
 
-    return json.loads(json.dumps([dict(p) for p in design.points], default=_json_default))
+    return json.loads(json.dumps([dict(p) for p in design.points], default=json_default))
 
 
-def sweep(scenario_path: str | os.PathLike[str], params: Mapping[str, Any] | Sequence[str],
-          replications: int | None = None, seed: int | None = None,
-          executor: str = "processes", workers: int | None = None,
-          scheduler: str | None = None, out: str | os.PathLike[str] | None = None,
-          resume: bool = False, design: str = "grid", samples: int | None = None,
-          progress: bool | None = None, *, overrides: Any = None,
-          chunk_size: int | None = None, command: str | Sequence[str] | None = None,
-          ) -> SweepResult:
+def sweep(*args: Any, **kwargs: Any) -> SweepResult:
+    locks: list[DirectoryLock] = []
+    try:
+        return _sweep(*args, _locks=locks, **kwargs)
+    finally:
+        for lock in locks:
+            lock.release()
+
+
+def _sweep(scenario_path: str | os.PathLike[str], params: Mapping[str, Any] | Sequence[str],
+           replications: int | None = None, seed: int | None = None,
+           executor: str = "processes", workers: int | None = None,
+           scheduler: str | None = None, out: str | os.PathLike[str] | None = None,
+           resume: bool = False, design: str = "grid", samples: int | None = None,
+           progress: bool | None = None, *, overrides: Any = None,
+           chunk_size: int | None = None, command: str | Sequence[str] | None = None,
+           _locks: list[DirectoryLock],
+           ) -> SweepResult:
     """Run (or resume) a sweep of ``scenario_path`` over ``params`` into directory ``out``.
 
     ``params``: ``["office.workers=4,6,8", "volunteers.teams=0:4:2"]`` (as ``--param``) or
@@ -176,13 +182,10 @@ def sweep(scenario_path: str | os.PathLike[str], params: Mapping[str, Any] | Seq
 
     if out is None:
         raise InputError("an output directory is required", field="--out", allowed="a directory")
-    if executor not in EXECUTORS:
-        raise InputError(f"unknown executor {executor!r}", field="--executor",
-                         allowed=", ".join(EXECUTORS))
-    if scheduler and executor != "dask":
-        raise InputError("--scheduler needs --executor dask", field="--scheduler",
-                         allowed="--executor dask --scheduler tcp://HOST:PORT")
-    workers = _positive_int(workers, "--workers") if workers is not None else (os.cpu_count() or 1)
+    if workers is not None:
+        workers = _positive_int(workers, "--workers")
+    check_executor(executor, workers, scheduler)
+    workers = workers or (os.cpu_count() or 1)
     if chunk_size is not None:
         chunk_size = _positive_int(chunk_size, "--chunk-size")
     if seed is not None:
@@ -202,6 +205,9 @@ def sweep(scenario_path: str | os.PathLike[str], params: Mapping[str, Any] | Seq
     if out_dir.exists() and not out_dir.is_dir():
         raise InputError("exists and is not a directory", file=str(out_dir), field="--out",
                          allowed="a new or sweep directory")
+    lock = DirectoryLock(out_dir)   # one process per sweep directory
+    lock.acquire()
+    _locks.append(lock)
     store = Store(out_dir)
     try:
         old = store.read_manifest()
@@ -264,7 +270,7 @@ def sweep(scenario_path: str | os.PathLike[str], params: Mapping[str, Any] | Seq
     todo = [(p, r) for p in range(len(des.points)) for r in range(replications)
             if (p, r) not in done]
     items = [tuple(pt.items()) for pt in des.points]
-    jobs = [(p, items[p], r, point_hashes[p]) for p, r in todo]
+    jobs = todo
     run_info = {"started": now(), "executor": executor, "workers": manifest["workers"],
                 "scheduler": scheduler, "jobs_before": total - len(todo),
                 "jobs_run": 0, "jobs_failed": 0, "finished": None}
@@ -276,37 +282,40 @@ def sweep(scenario_path: str | os.PathLike[str], params: Mapping[str, Any] | Seq
     failed_now = 0
     ran = 0
     status = "interrupted"
-    show = sys.stderr.isatty() if progress is None else bool(progress)
+    last = time.monotonic()
+
+    def on_result(_i: int, res: Any, worker: str) -> None:
+        nonlocal ran, failed_now, last
+        job = jobset.jobs[_i]
+        p, r = job.tag
+        rec: dict[str, Any] = {"point": p, "replication": r, "seed": seed}
+        if isinstance(res, JobFailed):
+            rec.update(overrides=[[k, v] for k, v in items[p]], error=res.error,
+                       traceback=res.traceback, worker=res.worker)
+            failed_now += 1
+        else:
+            rec.update(scenario_hash=res.scenario_hash,
+                       metrics={str(k): float(v) for k, v in res.metrics.items()},
+                       run_seconds=float(res.run_seconds), worker=worker)
+            counts["done"] += 1
+        store.write_job(rec)
+        ran += 1
+        counts["failed"] = failed_now
+        run_info["jobs_run"], run_info["jobs_failed"] = ran, failed_now
+        if time.monotonic() - last > _MANIFEST_EVERY_S:
+            manifest["updated"] = now()
+            store.write_manifest(manifest)
+            last = time.monotonic()
+
+    jobset = JobSet()
+    for p, r in todo:
+        jobset.add(base, r, seed, extra=items[p], expected=point_hashes[p], daily=False,
+                   tag=(p, r))
     try:
         if jobs:
-            source = BaseSource.of(base, seed)
-            n_workers = 1 if executor == "serial" else workers
-            size = chunk_size or chunk_size_for(len(jobs), n_workers)
-            chunks = make_chunks(jobs, 1 if executor == "serial" else size)
-            with make_executor(executor, source, chunks, n_workers, scheduler) as ex:
-                from tqdm.auto import tqdm
-
-                last = time.monotonic()
-                with tqdm(total=total, initial=total - len(todo), disable=not show,
-                          file=sys.stderr, unit="job", desc="sweep", dynamic_ncols=True,
-                          smoothing=0.1) as bar:
-                    for records in ex:
-                        for rec in records:
-                            store.write_job(rec)
-                            ran += 1
-                            if "error" in rec:
-                                failed_now += 1
-                            else:
-                                counts["done"] += 1
-                        counts["failed"] = failed_now
-                        run_info["jobs_run"], run_info["jobs_failed"] = ran, failed_now
-                        bar.update(len(records))
-                        if failed_now:
-                            bar.set_postfix(failed=failed_now, refresh=False)
-                        if time.monotonic() - last > _MANIFEST_EVERY_S:
-                            manifest["updated"] = now()
-                            store.write_manifest(manifest)
-                            last = time.monotonic()
+            with Evaluator(executor, workers, scheduler, progress=progress, label="sweep",
+                           unit="job", chunk_size=chunk_size) as ev:
+                ev.map(jobset, on_result=on_result, done_before=total - len(todo))
         status = "complete"
     except InputError:
         # e.g. the scheduler went away between the check and the connection: a sweep that
@@ -335,6 +344,9 @@ def sweep(scenario_path: str | os.PathLike[str], params: Mapping[str, Any] | Seq
     manifest["finished"] = now()
     store.write_manifest(manifest)
     return result
+
+
+sweep.__doc__ = _sweep.__doc__
 
 
 def _file_sha256(path: str) -> str | None:

@@ -86,7 +86,7 @@ class Store:
 
     def write_manifest(self, manifest: Mapping[str, Any]) -> None:
         atomic_write(self.manifest_path, json.dumps(manifest, indent=2, ensure_ascii=False,
-                                                    default=_json_default) + "\n")
+                                                    default=json_default) + "\n")
 
     # -- jobs ------------------------------------------------------------------------------
     def prepare(self) -> None:
@@ -178,10 +178,10 @@ def fmt(v: Any) -> str:
         return str(v)
     if isinstance(v, _dt.date | _dt.time):
         return v.isoformat()
-    return json.dumps(v, default=_json_default, ensure_ascii=False)
+    return json.dumps(v, default=json_default, ensure_ascii=False)
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     if isinstance(value, _dt.date | _dt.time):
         return value.isoformat()
     if isinstance(value, Mapping):
