@@ -41,6 +41,8 @@ LEVERS = sorted(p.name for p in (ROOT / "scenarios").glob("lever_*.toml"))
 
 def _canon(x):
     """A JSON-able, bit-exact form of a result's parts."""
+    if isinstance(x, np.ndarray) and x.dtype == object:
+        return [str(x.dtype), list(x.shape), hashlib.sha256(repr(x.tolist()).encode()).hexdigest()]
     if isinstance(x, np.ndarray):
         return [str(x.dtype), list(x.shape), hashlib.sha256(np.ascontiguousarray(x).tobytes())
                 .hexdigest()]
