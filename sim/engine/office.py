@@ -29,6 +29,7 @@ from array import array
 from collections import deque
 from dataclasses import dataclass
 from functools import partial
+from heapq import heappop
 
 import numpy as np
 import simpy
@@ -143,7 +144,7 @@ class _Queue:
 
 
 class _Server:
-    __slots__ = ("busy", "callbacks", "event", "idx", "in_seg", "iv_end", "iv_start", "kind", "ot",
+    __slots__ = ("busy", "callbacks", "event", "gap_lo", "idx", "in_seg", "iv_end", "iv_start", "kind", "ot",
                  "ot_end", "queues", "seg_end", "seg_start", "shifts", "task", "wake")
 
     def __init__(self, idx: int, kind: int, shifts: Shifts) -> None:
@@ -161,6 +162,7 @@ class _Server:
         self.wake = _INF         # time of a pending wake-up event
         self.iv_start = 0.0      # the working interval last looked up (a cache)
         self.iv_end = 0.0
+        self.gap_lo = _INF       # from gap_lo to iv_start: closed, and iv_start opens next
         self.event = None        # the reusable end-of-segment event (see Office._arm)
         self.callbacks: list = []
 
@@ -307,8 +309,9 @@ class Office:
         self.e_time.append(_INF)
         self.e_task = _compact(e_task, "i")
         self.efforts0 = self.efforts[0]
-        # entries that go straight to the workers' FIFO queue as their first step (fast path)
-        plain_type = np.asarray([fifo and t.roles[0] == 0 and not t.appointment
+        # entries whose first step goes to the workers' queue, in dispatch order (no
+        # appointment): the arrivals' fast paths in _absorb_handler
+        plain_type = np.asarray([t.roles[0] == 0 and not t.appointment
                                  for t in work.types], dtype=bool)
         plain = plain_type[work.type_idx[e_task]] & (work.route[e_task] == ROUTE_STAFF)
         self.e_plain = plain.tobytes() + b"\x00"     # one byte per entry, 1 = plain
@@ -387,8 +390,8 @@ class Office:
             while e <= t:
                 i = e_task[c]
                 if e_plain[c]:
-                    # the common cases, inlined: a one-queue FIFO entry ...
-                    if not office.n_idle:
+                    # the common cases, inlined: a workers' queue entry ...
+                    if not office.n_idle and workers_fifo is not None:
                         # ... while everyone is busy: it waits
                         workers_fifo.append(i)
                         workers_q.n += 1
@@ -398,9 +401,10 @@ class Office:
                         c += 1
                         e = e_time[c]
                         continue
-                    if not workers_q.n:
+                    if not workers_q.n and office.n_idle:
                         # ... while the first idle person is in office hours and nobody waits:
-                        # they take it at once (what _enter -> _dispatch_idle would do)
+                        # they take it at once (what _enter -> _dispatch_idle would do; with
+                        # nobody waiting, every dispatch rule takes this task)
                         for s in workers:
                             if not s.busy:
                                 break
@@ -481,6 +485,9 @@ class Office:
         for s in q.servers:
             if s.busy:
                 continue
+            if s.iv_start <= t < s.iv_end:      # (what _availability says first, inlined)
+                self._start_next(s, t)
+                return
             start, _ = self._availability(s, t)
             if start <= t:
                 self._start_next(s, t)
@@ -515,15 +522,17 @@ class Office:
             return t, s.iv_end
         if s.ot_end > t:
             return t, s.ot_end
-        sh = s.shifts
-        start = sh.next_open(t)
-        if start > t and s.kind == WORKER and t in self.closing and self._overtime(t, s):
+        worker = s.kind == WORKER
+        if s.gap_lo <= t < s.iv_start and not (worker and t in self.closing):
+            # still in the gap before the interval looked up last: it is the next one
+            return s.iv_start, s.iv_end
+        start, end = s.shifts.open_interval(t)
+        if start > t and worker and t in self.closing and self._overtime(t, s):
             ot_end = t + self.ot_max
             if ot_end > t:  # (an allowance below the clock's resolution is no allowance)
                 s.ot_end = ot_end
                 return t, ot_end
-        end = sh.interval_end(start)
-        s.iv_start, s.iv_end = start, end
+        s.gap_lo, s.iv_start, s.iv_end = t, start, end
         return start, end
 
     def _overtime(self, t: float, current: _Server) -> bool:
@@ -598,7 +607,7 @@ class Office:
         done, first_start = self.done, self.first_start
         seg_extend, seg_pack = self.segs.extend, _SEGMENT.pack
         env = self.env
-        schedule = env.schedule
+        schedule, ensure_feeder = env.schedule, self._ensure_feeder
         absorb, segment, to_step = self._absorb, self._segment, self._to_step
         availability, start_next = self._availability, self._start_next
         e_task, e_plain, efforts0 = self.e_task, self.e_plain, self.efforts0
@@ -612,7 +621,7 @@ class Office:
             c = office.cursor
             e = e_time[c]
             if e <= t:
-                if not office.n_idle:
+                if not office.n_idle and workers_fifo is not None:
                     # everyone is busy: plain FIFO entries join the workers' queue (the first
                     # case of _absorb, inlined: the commonest thing a busy office does)
                     open_work = office.open_work
@@ -652,11 +661,21 @@ class Office:
                 done[i] = t
             end = s.iv_end
             if s.iv_start <= t < end:
-                # fast path: still in office hours and a plain FIFO queue has work
+                # fast paths: still in office hours and ...
                 q = s.queues[0]
-                if q.n and q.plain and not q.appointments:
+                if not q.n:
+                    if len(s.queues) == 1:
+                        # ... nothing waits: idle (what start_next does when all is empty)
+                        s.task = -1
+                        s.busy = False
+                        office.n_idle += 1
+                        ensure_feeder()
+                        return
+                elif q.moved is None and not q.appointments:
+                    # ... the next task of the first queue (what start_next does)
                     q.n -= 1
-                    j = q.fifo.popleft()
+                    fifo = q.fifo
+                    j = fifo.popleft() if fifo is not None else heappop(q.heap)[-1]
                     s.task = j
                     f = first_start[j]
                     if f != f:  # nan: the first start
