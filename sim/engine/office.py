@@ -488,7 +488,10 @@ class Office:
             if s.iv_start <= t < s.iv_end:      # (what _availability says first, inlined)
                 self._start_next(s, t)
                 return
-            start, _ = self._availability(s, t)
+            if s.gap_lo <= t < s.iv_start and s.ot_end <= t and s.kind != WORKER:
+                start = s.iv_start              # (the same, for a volunteer or the secretary)
+            else:
+                start, _ = self._availability(s, t)
             if start <= t:
                 self._start_next(s, t)
                 return
@@ -507,7 +510,12 @@ class Office:
                 self.feeder_time = t
                 ev = self.feeder
                 ev.callbacks = self.feeder_callbacks
-                schedule_at(self.env, ev, t)
+                env = self.env
+                now = env.now                   # what schedule_at(env, ev, t) does
+                d = t - now
+                if now + d != t:
+                    d = exact_delay(now, t)
+                env.schedule(ev, NORMAL, d)
 
     def _on_feed(self, ev) -> None:
         self.feeder_pending = False
@@ -568,7 +576,10 @@ class Office:
         self._ensure_feeder()
 
     def _segment(self, s: _Server, t: float) -> None:
-        start, end = self._availability(s, t)
+        if s.iv_start <= t < s.iv_end:          # (what _availability says first, inlined)
+            start, end = t, s.iv_end
+        else:
+            start, end = self._availability(s, t)
         if start > t:
             s.in_seg = False
             if s.kind == VOLUNTEER:
@@ -593,7 +604,14 @@ class Office:
         s.ot = s.ot_end > t
         s.seg_start = t
         s.seg_end = stop
-        self._arm(s, stop)
+        ev = s.event                            # what _arm(s, stop) does
+        ev.callbacks = s.callbacks
+        env = self.env
+        now = env.now
+        d = stop - now
+        if now + d != stop:
+            d = exact_delay(now, stop)
+        env.schedule(ev, NORMAL, d)
 
     def _segment_end_handler(self):
         """The callback for the end of a work segment: the hot path, one call per segment.
