@@ -325,6 +325,10 @@ class Office:
         self.cursor = 0
         self.feeder_pending = False
         self.vol_wait = scenario.problems.volunteer_max_wait_days * 24.0
+        # a volunteer team works a problem's steps as one job: their summed efforts
+        on_vol = np.flatnonzero(work.route == ROUTE_VOLUNTEERS)
+        self.vol_effort = dict(zip(on_vol.tolist(),
+                                   np.nansum(work.efforts[on_vol], axis=1).tolist(), strict=True))
         self.jm = scenario.joint_meetings
         self.meetings_held: list[float] = []
 
@@ -444,7 +448,7 @@ class Office:
         if r == ROUTE_STAFF:
             self._to_step(i, 0, t)
         elif r == ROUTE_VOLUNTEERS:
-            self.remaining[i] = float(np.nansum(self.w.efforts[i]))
+            self.remaining[i] = self.vol_effort[i]
             self.queue_of[i] = Q_VOLUNTEER
             self._push(self.q_volunteer, i, t, None)
             self._at(t + self.vol_wait, self._on_volunteer_timeout, i, t + self.vol_wait)
