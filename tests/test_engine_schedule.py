@@ -1,4 +1,4 @@
-"""Scheduling at absolute times through SimPy's public ``now + delay`` (sim.engine.office)."""
+"""Scheduling at absolute times through SimPy's public ``now + delay`` (sim.engine.clock)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import random
 import simpy
 from simpy.events import Timeout
 
-from sim.engine.office import exact_delay, schedule_at
+from sim.engine.clock import exact_delay, schedule_at
 
 
 def _processed_at(now: float, t: float) -> float:

@@ -36,6 +36,7 @@ import simpy
 from simpy.events import NORMAL, Timeout
 
 from sim.calendar import Shifts, WorkCalendar
+from sim.engine.clock import exact_delay, schedule_at
 from sim.engine.workload import (
     ROLE_SECRETARY,
     ROUTE_MEETING,
@@ -57,44 +58,6 @@ _INF = math.inf
 _SEGMENT = struct.Struct("<iidd?")
 _SEGMENT_DTYPE = np.dtype([("task", "<i4"), ("server", "<i4"), ("start", "<f8"),
                            ("end", "<f8"), ("ot", "?")])
-
-
-def exact_delay(now: float, t: float) -> float:
-    """The delay ``d`` for which SimPy's ``now + d`` is ``t``, or as near to it as floats allow.
-
-    ``t - now`` nearly always gives ``t`` back exactly (for ``t >= now >= 0`` the difference's
-    rounding error is at most half an ulp of ``t``): callers try it first and come here only
-    when ``now + (t - now) != t``. Then this looks at the delays a few ulps around ``t - now``.
-    One case has no exact answer: when ``now`` ends in exactly half an ulp of ``t``, every
-    sum ``now + d`` is a rounding tie, rounded to an even last bit, so a ``t`` with an odd
-    last bit cannot be reached. The event then goes to the nearest reachable time after
-    ``t`` (one ulp of ``t`` later: 1.8e-12 h at ten years); the model's handlers take their
-    time from the office's own state (``t``), not from ``env.now``, so only the order
-    against another event at exactly ``t`` could change (docs/performance.md).
-    """
-    d0 = t - now
-    best, best_err = d0, math.inf
-    d = d0
-    for _ in range(4):                      # d0 and the three delays below it ...
-        d = math.nextafter(d, -math.inf)
-    for _ in range(9):                      # ... d0 and the four around it on either side
-        got = now + d
-        if got == t:
-            return d
-        err = got - t if got > t else (t - got) * 4.0   # prefer after t to before it
-        if err < best_err:
-            best, best_err = d, err
-        d = math.nextafter(d, math.inf)
-    return best
-
-
-def schedule_at(env: simpy.Environment, event: simpy.Event, t: float) -> None:
-    """Schedule ``event`` (already triggered) to be processed at the absolute time ``t``."""
-    now = env.now
-    d = t - now
-    if now + d != t:
-        d = exact_delay(now, t)
-    env.schedule(event, NORMAL, d)
 
 
 def _compact(values: np.ndarray, typecode: str) -> array:
