@@ -249,6 +249,19 @@ class Shifts:
         i += 1
         return self._e[i] if i < self._n else _INF
 
+    def open_interval(self, t: float) -> tuple[float, float]:
+        """``(next_open(t), interval_end(t))`` with one search instead of two."""
+        i = bisect_right(self._s, t) - 1
+        if i >= 0 and t < self._e[i]:
+            return t, self._e[i]
+        i += 1
+        if i >= self._n:
+            return _INF, _INF
+        start = self._s[i]
+        if start < self._e[i]:
+            return start, self._e[i]
+        return start, self.interval_end(start)      # (an empty interval)
+
     def add_hours(self, t: float, h: float) -> float:
         """The instant when ``h >= 0`` working hours counted from ``t`` are done.
 
@@ -629,6 +642,22 @@ class WorkCalendar:
         if k >= len(self._wd_idx):
             return _INF
         return self._wd_idx[k] * 24.0 + self._close
+
+    def deadlines(self, t: np.ndarray, n_working_days: int) -> np.ndarray:
+        """:meth:`deadline` of every element of ``t`` at once (``inf`` where ``t`` is not
+        finite); the same numbers, one numpy search instead of a Python call per element."""
+        if n_working_days < 1:
+            raise ValueError(f"n_working_days must be >= 1, got {n_working_days}")
+        t = np.asarray(t, dtype=float)
+        out = np.full(t.shape, _INF)
+        ok = np.isfinite(t)
+        wd = np.flatnonzero(self.working_day)
+        k = np.searchsorted(wd, np.floor(t[ok] / 24.0), side="right") + int(n_working_days) - 1
+        inside = k < wd.size
+        vals = np.full(k.shape, _INF)
+        vals[inside] = wd[k[inside]] * 24.0 + self._close
+        out[ok] = vals
+        return out
 
     def working_days_late(self, deadline: float, done: float) -> float:
         """0 if ``done <= deadline``, else the office time between them in working days."""

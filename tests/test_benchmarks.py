@@ -82,3 +82,25 @@ def test_city_benchmark_runs_and_reports_its_ratio():
     assert "6 communities" in out.stdout
     assert "ratio city / bare SimPy:" in out.stdout
     assert "log-log slope of time against tasks" in out.stdout
+
+
+def test_engine_benchmark_prints_every_target_with_met_or_missed():
+    """``bench_engine.py`` on tiny sizes prints, measured in the same run, the three M/M/10
+    ratios and the community-year line, each ending in met or missed, and repeats them in the
+    targets summary; the year line carries its ratio to the M/M/10 per-task cost. Only the
+    printing is checked, not the times."""
+    out = subprocess.run([sys.executable, str(BENCH / "bench_engine.py"), "--only", "mmc,year",
+                          "--customers", "3000", "--repeats", "1"], cwd=ROOT,
+                         capture_output=True, text=True, timeout=600, env=_env())
+    assert out.returncode == 0, out.stderr
+    summary = out.stdout.split("== Targets", 1)[1].strip().splitlines()[1:]
+    names = ["in process, engine / idiomatic SimPy", "in process, engine / lean SimPy",
+             "whole process, engine / idiomatic SimPy", "bozhou_after community-year"]
+    lines = [ln for ln in summary if ln.startswith("   ")]
+    assert len(lines) == len(names)
+    for name, line in zip(names, lines, strict=True):
+        assert name in line
+        assert " met" in line or " missed" in line
+    assert "x the M/M/10 cost per task" in lines[-1]
+    assert "(target <= 0.25)" in lines[0] and "(target <= 1.15)" in lines[1]
+    assert "(target <= 0.35)" in lines[2] and "(target <= 45 ms)" in lines[3]

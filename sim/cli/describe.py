@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers) -> None:
     p = subparsers.add_parser(
         "describe",
         help="print a resolved scenario, or the differences between two",

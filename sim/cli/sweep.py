@@ -13,7 +13,7 @@ from sim.cli.options import int_option, scenario_file_option
 from sim.errors import InputError
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers) -> None:
     p = subparsers.add_parser(
         "sweep", help="run a parameter sweep (grid or Latin hypercube), resumable",
         description="Run every point of a parameter grid (or Latin hypercube) of a scenario, "

@@ -11,7 +11,7 @@ import argparse
 import sys
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers) -> None:
     p = subparsers.add_parser(
         "validate",
         help="check scenario files (inheritance, levers, types, ranges)",

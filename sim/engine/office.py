@@ -7,11 +7,17 @@ person goes on at their next opening. At closing time, if the open workload of t
 queue exceeds the threshold, workers who are still on a task stay up to
 ``overtime_hours_max_per_day`` (metered as overtime).
 
-The SimPy environment is the clock and the event queue. The hot path uses SimPy events with
-callbacks rather than one generator process per task (about 4x faster, see
-``benchmarks/``); arrivals are pre-generated (:mod:`sim.engine.workload`) and fed into the
-queues lazily: an arrival needs its own event only when someone is idle to take it, otherwise
-it is queued, at its own arrival time, by the next event that looks at the queues.
+The SimPy environment is the clock and the event queue, used through its public API only:
+``Environment.run(until=...)``, ``Environment.schedule``, ``Timeout`` and event ``callbacks``
+(``tests/test_no_private_simpy.py`` checks that no private SimPy attribute is touched). The
+hot path uses events with callbacks rather than one generator process per task (about 4x
+faster, see ``benchmarks/``): each person has one ``Timeout`` for the end of their work
+segments, re-armed by ``Environment.schedule`` after it was processed. Events are scheduled
+at absolute times through ``schedule_at``, which picks the delay so that SimPy's
+``now + delay`` is exactly the intended time (docs/performance.md). Arrivals are
+pre-generated (:mod:`sim.engine.workload`) and fed into the queues lazily: an arrival needs
+its own event only when someone is idle to take it, otherwise it is queued, at its own
+arrival time, by the next event that looks at the queues.
 """
 
 from __future__ import annotations
@@ -22,13 +28,15 @@ import struct
 from array import array
 from collections import deque
 from dataclasses import dataclass
-from heapq import heappush
+from functools import partial
+from heapq import heappop
 
 import numpy as np
 import simpy
 from simpy.events import NORMAL, Timeout
 
 from sim.calendar import Shifts, WorkCalendar
+from sim.engine.clock import exact_delay, schedule_at
 from sim.engine.workload import (
     ROLE_SECRETARY,
     ROUTE_MEETING,
@@ -99,7 +107,7 @@ class _Queue:
 
 
 class _Server:
-    __slots__ = ("busy", "callbacks", "event", "idx", "in_seg", "iv_end", "iv_start", "kind", "ot",
+    __slots__ = ("busy", "callbacks", "event", "gap_lo", "idx", "in_seg", "iv_end", "iv_start", "kind", "ot",
                  "ot_end", "queues", "seg_end", "seg_start", "shifts", "task", "wake")
 
     def __init__(self, idx: int, kind: int, shifts: Shifts) -> None:
@@ -117,6 +125,7 @@ class _Server:
         self.wake = _INF         # time of a pending wake-up event
         self.iv_start = 0.0      # the working interval last looked up (a cache)
         self.iv_end = 0.0
+        self.gap_lo = _INF       # from gap_lo to iv_start: closed, and iv_start opens next
         self.event = None        # the reusable end-of-segment event (see Office._arm)
         self.callbacks: list = []
 
@@ -244,11 +253,11 @@ class Office:
             self.q_volunteer.servers.append(s)
             self.servers.append(s)
         self.n_idle = len(self.servers)
-        self._queue = self.env._queue
-        self._eid = self.env._eid
-        self.feeder = simpy.Event(self.env)
-        self.feeder._ok = True
+        # the reusable events (see _reusable_event): one for the arrivals' feed, one per person
+        # for the end of their work segments
+        self.feeder = self._reusable_event()
         self.feeder_callbacks = [self._on_feed]
+        self.feeder_time = _INF
         # overtime
         self.ot_max = off.overtime_hours_max_per_day if cal.kind != "always" else 0.0
         self.ot_threshold = off.overtime_threshold_hours
@@ -263,8 +272,9 @@ class Office:
         self.e_time.append(_INF)
         self.e_task = _compact(e_task, "i")
         self.efforts0 = self.efforts[0]
-        # entries that go straight to the workers' FIFO queue as their first step (fast path)
-        plain_type = np.asarray([fifo and t.roles[0] == 0 and not t.appointment
+        # entries whose first step goes to the workers' queue, in dispatch order (no
+        # appointment): the arrivals' fast paths in _absorb_handler
+        plain_type = np.asarray([t.roles[0] == 0 and not t.appointment
                                  for t in work.types], dtype=bool)
         plain = plain_type[work.type_idx[e_task]] & (work.route[e_task] == ROUTE_STAFF)
         self.e_plain = plain.tobytes() + b"\x00"     # one byte per entry, 1 = plain
@@ -273,34 +283,49 @@ class Office:
         self._absorb = self._absorb_handler()
         self._on_segment_end = self._segment_end_handler()
         for s in self.servers:
-            ev = simpy.Event(self.env)
-            ev._ok = True
-            ev._value = s
-            s.event = ev
-            s.callbacks = [self._on_segment_end]
+            s.event = self._reusable_event()
+            s.callbacks = [partial(self._on_segment_end, s)]
         self.cursor = 0
         self.feeder_pending = False
         self.vol_wait = scenario.problems.volunteer_max_wait_days * 24.0
+        # a volunteer team works a problem's steps as one job: their summed efforts
+        on_vol = np.flatnonzero(work.route == ROUTE_VOLUNTEERS)
+        self.vol_effort = dict(zip(on_vol.tolist(),
+                                   np.nansum(work.efforts[on_vol], axis=1).tolist(), strict=True))
         self.jm = scenario.joint_meetings
         self.meetings_held: list[float] = []
 
     # ----------------------------------------------------------------- scheduling
-    def _at(self, t: float, callback, value) -> None:
-        now = self.env.now
-        ev = Timeout(self.env, t - now if t > now else 0.0, value)
-        ev.callbacks.append(callback)
+    def _reusable_event(self) -> Timeout:
+        """A processed ``Timeout``, to be re-armed again and again: set its ``callbacks`` and
+        ``schedule`` it (what ``_arm`` does). Created before anything else is scheduled and
+        processed at once (at time 0, with no callbacks) by ``Environment.step``."""
+        ev = Timeout(self.env, 0.0)
+        self.env.step()
+        return ev
+
+    def _at(self, t: float, callback, *args) -> None:
+        """``callback(*args, event)`` at time ``t`` (at once if ``t`` has passed)."""
+        env = self.env
+        now = env.now
+        if t > now:
+            d = t - now
+            if now + d != t:
+                d = exact_delay(now, t)
+        else:
+            d = 0.0
+        Timeout(env, d).callbacks.append(partial(callback, *args))
 
     def _arm(self, s: _Server, stop: float) -> None:
         """Schedule the end of ``s``'s segment at ``stop``.
 
-        The hot path: one event per work segment. Each person has one reusable SimPy event,
-        pushed onto the environment's queue exactly as ``Environment.schedule`` does it,
-        but at an absolute time (no rounding of ``now + delay``) and without allocating a
-        new event each time (see ``benchmarks/``).
+        The hot path: one event per work segment. Each person has one reusable ``Timeout``
+        (no new event each time, see ``benchmarks/``), scheduled at the absolute time
+        ``stop`` (``schedule_at``).
         """
         ev = s.event
         ev.callbacks = s.callbacks
-        heappush(self._queue, (stop, NORMAL, next(self._eid), ev))
+        schedule_at(self.env, ev, stop)
 
     def _key(self, i: int, t: float):
         d = self.dispatch
@@ -323,9 +348,8 @@ class Office:
         efforts0, remaining, first_start = self.efforts0, self.remaining, self.first_start
         workers_q = self.q_worker
         workers_fifo, workers = workers_q.fifo, workers_q.servers
-        queue, eid, enter = self._queue, self._eid, self._enter
+        env, enter = self.env, self._enter
         office = self
-        normal = NORMAL
 
         def absorb(t: float) -> None:
             c = office.cursor
@@ -333,8 +357,8 @@ class Office:
             while e <= t:
                 i = e_task[c]
                 if e_plain[c]:
-                    # the common cases, inlined: a one-queue FIFO entry ...
-                    if not office.n_idle:
+                    # the common cases, inlined: a workers' queue entry ...
+                    if not office.n_idle and workers_fifo is not None:
                         # ... while everyone is busy: it waits
                         workers_fifo.append(i)
                         workers_q.n += 1
@@ -344,9 +368,10 @@ class Office:
                         c += 1
                         e = e_time[c]
                         continue
-                    if not workers_q.n:
+                    if not workers_q.n and office.n_idle:
                         # ... while the first idle person is in office hours and nobody waits:
-                        # they take it at once (what _enter -> _dispatch_idle would do)
+                        # they take it at once (what _enter -> _dispatch_idle would do; with
+                        # nobody waiting, every dispatch rule takes this task)
                         for s in workers:
                             if not s.busy:
                                 break
@@ -370,7 +395,7 @@ class Office:
                             s.seg_end = stop
                             ev = s.event                   # what _arm(s, stop) does
                             ev.callbacks = s.callbacks
-                            heappush(queue, (stop, normal, next(eid), ev))
+                            schedule_at(env, ev, stop)
                             e = e_time[c]
                             continue
                 c += 1
@@ -386,10 +411,10 @@ class Office:
         if r == ROUTE_STAFF:
             self._to_step(i, 0, t)
         elif r == ROUTE_VOLUNTEERS:
-            self.remaining[i] = float(np.nansum(self.w.efforts[i]))
+            self.remaining[i] = self.vol_effort[i]
             self.queue_of[i] = Q_VOLUNTEER
             self._push(self.q_volunteer, i, t, None)
-            self._at(t + self.vol_wait, self._on_volunteer_timeout, (i, t + self.vol_wait))
+            self._at(t + self.vol_wait, self._on_volunteer_timeout, i, t + self.vol_wait)
         elif r == ROUTE_MEETING:
             self.meeting_queue.append(i)
 
@@ -427,7 +452,13 @@ class Office:
         for s in q.servers:
             if s.busy:
                 continue
-            start, _ = self._availability(s, t)
+            if s.iv_start <= t < s.iv_end:      # (what _availability says first, inlined)
+                self._start_next(s, t)
+                return
+            if s.gap_lo <= t < s.iv_start and s.ot_end <= t and s.kind != WORKER:
+                start = s.iv_start              # (the same, for a volunteer or the secretary)
+            else:
+                start, _ = self._availability(s, t)
             if start <= t:
                 self._start_next(s, t)
                 return
@@ -435,7 +466,7 @@ class Office:
                 best, best_open = s, start
         if best is not None and best.wake == _INF:
             best.wake = best_open
-            self._at(best_open, self._on_wake, (best, best_open))
+            self._at(best_open, self._on_wake, best, best_open)
 
     def _ensure_feeder(self) -> None:
         """Someone is idle: make sure the next arrival gets an event of its own."""
@@ -443,14 +474,19 @@ class Office:
             t = self.e_time[self.cursor]
             if t < _INF:
                 self.feeder_pending = True
+                self.feeder_time = t
                 ev = self.feeder
                 ev.callbacks = self.feeder_callbacks
-                ev._value = t
-                heappush(self._queue, (t, NORMAL, next(self._eid), ev))
+                env = self.env
+                now = env.now                   # what schedule_at(env, ev, t) does
+                d = t - now
+                if now + d != t:
+                    d = exact_delay(now, t)
+                env.schedule(ev, NORMAL, d)
 
     def _on_feed(self, ev) -> None:
         self.feeder_pending = False
-        self._absorb(ev._value)
+        self._absorb(self.feeder_time)
         if self.n_idle:
             self._ensure_feeder()
 
@@ -461,15 +497,17 @@ class Office:
             return t, s.iv_end
         if s.ot_end > t:
             return t, s.ot_end
-        sh = s.shifts
-        start = sh.next_open(t)
-        if start > t and s.kind == WORKER and t in self.closing and self._overtime(t, s):
+        worker = s.kind == WORKER
+        if s.gap_lo <= t < s.iv_start and not (worker and t in self.closing):
+            # still in the gap before the interval looked up last: it is the next one
+            return s.iv_start, s.iv_end
+        start, end = s.shifts.open_interval(t)
+        if start > t and worker and t in self.closing and self._overtime(t, s):
             ot_end = t + self.ot_max
             if ot_end > t:  # (an allowance below the clock's resolution is no allowance)
                 s.ot_end = ot_end
                 return t, ot_end
-        end = sh.interval_end(start)
-        s.iv_start, s.iv_end = start, end
+        s.gap_lo, s.iv_start, s.iv_end = t, start, end
         return start, end
 
     def _overtime(self, t: float, current: _Server) -> bool:
@@ -505,7 +543,10 @@ class Office:
         self._ensure_feeder()
 
     def _segment(self, s: _Server, t: float) -> None:
-        start, end = self._availability(s, t)
+        if s.iv_start <= t < s.iv_end:          # (what _availability says first, inlined)
+            start, end = t, s.iv_end
+        else:
+            start, end = self._availability(s, t)
         if start > t:
             s.in_seg = False
             if s.kind == VOLUNTEER:
@@ -520,7 +561,7 @@ class Office:
                 self._dispatch_idle(q, t)
                 return
             # office staff: the same person goes on at the next opening
-            self._at(start, self._on_resume, (s, start))
+            self._at(start, self._on_resume, s, start)
             return
         rem = self.remaining[s.task]
         stop = t + rem
@@ -530,7 +571,14 @@ class Office:
         s.ot = s.ot_end > t
         s.seg_start = t
         s.seg_end = stop
-        self._arm(s, stop)
+        ev = s.event                            # what _arm(s, stop) does
+        ev.callbacks = s.callbacks
+        env = self.env
+        now = env.now
+        d = stop - now
+        if now + d != stop:
+            d = exact_delay(now, stop)
+        env.schedule(ev, NORMAL, d)
 
     def _segment_end_handler(self):
         """The callback for the end of a work segment: the hot path, one call per segment.
@@ -543,7 +591,8 @@ class Office:
         step, nsteps, type_idx = self.step, self.nsteps, self.type_idx
         done, first_start = self.done, self.first_start
         seg_extend, seg_pack = self.segs.extend, _SEGMENT.pack
-        queue, eid = self._queue, self._eid
+        env = self.env
+        schedule, ensure_feeder = env.schedule, self._ensure_feeder
         absorb, segment, to_step = self._absorb, self._segment, self._to_step
         availability, start_next = self._availability, self._start_next
         e_task, e_plain, efforts0 = self.e_task, self.e_plain, self.efforts0
@@ -552,13 +601,12 @@ class Office:
         office = self
         q_worker, q_volunteer, normal, inf = Q_WORKER, Q_VOLUNTEER, NORMAL, _INF
 
-        def on_segment_end(ev) -> None:
-            s = ev._value
-            t = s.seg_end
+        def on_segment_end(s: _Server, ev) -> None:
+            t = s.seg_end       # (env.now, unless t was out of SimPy's reach: see exact_delay)
             c = office.cursor
             e = e_time[c]
             if e <= t:
-                if not office.n_idle:
+                if not office.n_idle and workers_fifo is not None:
                     # everyone is busy: plain FIFO entries join the workers' queue (the first
                     # case of _absorb, inlined: the commonest thing a busy office does)
                     open_work = office.open_work
@@ -598,11 +646,21 @@ class Office:
                 done[i] = t
             end = s.iv_end
             if s.iv_start <= t < end:
-                # fast path: still in office hours and a plain FIFO queue has work
+                # fast paths: still in office hours and ...
                 q = s.queues[0]
-                if q.n and q.plain and not q.appointments:
+                if not q.n:
+                    if len(s.queues) == 1:
+                        # ... nothing waits: idle (what start_next does when all is empty)
+                        s.task = -1
+                        s.busy = False
+                        office.n_idle += 1
+                        ensure_feeder()
+                        return
+                elif q.moved is None and not q.appointments:
+                    # ... the next task of the first queue (what start_next does)
                     q.n -= 1
-                    j = q.fifo.popleft()
+                    fifo = q.fifo
+                    j = fifo.popleft() if fifo is not None else heappop(q.heap)[-1]
                     s.task = j
                     f = first_start[j]
                     if f != f:  # nan: the first start
@@ -616,7 +674,11 @@ class Office:
                     s.seg_end = stop
                     ev = s.event
                     ev.callbacks = s.callbacks
-                    heappush(queue, (stop, normal, next(eid), ev))
+                    now = env.now                   # what _arm(s, stop) does
+                    d = stop - now
+                    if now + d != stop:
+                        d = exact_delay(now, stop)
+                    schedule(ev, normal, d)
                     return
             s.task = -1
             start, _ = availability(s, t)
@@ -628,19 +690,17 @@ class Office:
                 # work may be waiting: wake at the next opening
                 if s.wake == inf and any(q.n for q in s.queues):
                     s.wake = start
-                    office._at(start, office._on_wake, (s, start))
+                    office._at(start, office._on_wake, s, start)
                 office._ensure_feeder()
 
         return on_segment_end
 
-    def _on_resume(self, ev) -> None:
-        s, t = ev._value
+    def _on_resume(self, s: _Server, t: float, ev) -> None:
         if self.e_time[self.cursor] <= t:
             self._absorb(t)
         self._segment(s, t)
 
-    def _on_wake(self, ev) -> None:
-        s, t = ev._value
+    def _on_wake(self, s: _Server, t: float, ev) -> None:
         s.wake = _INF
         self._absorb(t)
         if not s.busy:
@@ -649,10 +709,9 @@ class Office:
                 self._start_next(s, t)
             elif any(q.n for q in s.queues):
                 s.wake = start
-                self._at(start, self._on_wake, (s, start))
+                self._at(start, self._on_wake, s, start)
 
-    def _on_volunteer_timeout(self, ev) -> None:
-        i, t = ev._value
+    def _on_volunteer_timeout(self, i: int, t: float, ev) -> None:
         self._absorb(t)
         if self.first_start[i] == self.first_start[i] or self.queue_of[i] != Q_VOLUNTEER:
             return  # a volunteer started on it
@@ -661,8 +720,7 @@ class Office:
         self.route[i] = ROUTE_STAFF
         self._to_step(i, 0, t)
 
-    def _on_meeting(self, ev) -> None:
-        t = ev._value
+    def _on_meeting(self, t: float, ev) -> None:
         self._absorb(t)
         self.meetings_held.append(t)
         end = t + self.jm.duration_hours
@@ -672,46 +730,25 @@ class Office:
             self.first_start[i] = t
 
     # ----------------------------------------------------------------- run
-    def _run_until(self, until: float) -> None:
-        """``env.run(until=until)``, as a plain loop over the environment's event queue.
-
-        What ``Environment.run`` and ``Environment.step`` do for the events this model
-        schedules (all of them succeed, none is a process): pop the earliest, set the clock,
-        call its callbacks; stop before the first event at ``until`` or later. SimPy's own
-        loop does this with a method call and a ``try`` per event and a stop event at
-        ``until`` (scheduled urgent, so it comes before the normal events at that time);
-        here the stop is a comparison (a few per cent of the run time on M/M/c).
-        """
-        env = self.env
-        queue = self._queue
-        pop = heapq.heappop
-        while queue and queue[0][0] < until:
-            now, _, _, ev = pop(queue)
-            env._now = now
-            callbacks = ev.callbacks
-            ev.callbacks = None
-            for callback in callbacks:
-                callback(ev)
-        env._now = until
-
     def run(self) -> OfficeRecord:
         for t in self.w.meeting_times.tolist():
             self._at(t, self._on_meeting, t)
         self._ensure_feeder()
         # (run_replication pauses the cyclic garbage collector around all of this)
         try:
-            self._run_until(self.horizon)
+            self.env.run(until=self.horizon)
         finally:
-            # break the reference cycles (office -> people -> callbacks -> office) so the
-            # office's working lists are freed as soon as run() returns
-            self.env._queue.clear()
+            # break the reference cycles (office -> environment -> pending events -> callbacks
+            # -> office, office -> handlers -> office) so the office's working lists are freed
+            # as soon as run() returns; the events still pending stay with the environment
             for s in self.servers:
                 s.event = None
-                s.callbacks = []
+                s.callbacks.clear()
             self.feeder = None
-            self.feeder_callbacks = []
+            self.feeder_callbacks.clear()
             self._on_segment_end = None
             self._absorb = None
+            self.env = None
         # close the segments in progress at the horizon (the work done so far counts)
         T = self.horizon
         for s in self.servers:

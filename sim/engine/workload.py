@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -66,8 +67,10 @@ class Workload:
 
 # --------------------------------------------------------------------------- arrivals
 
+@lru_cache(maxsize=64)
 def _month_edges(start: dt.date, days: int) -> tuple[np.ndarray, np.ndarray]:
-    """Clock-hour edges of calendar months covering [0, days) and each segment's month (0..11)."""
+    """Clock-hour edges of calendar months covering [0, days) and each segment's month (0..11).
+    (Cached: the same for every task type and replication; the arrays are read-only.)"""
     edges = [0.0]
     months = []
     d = start
@@ -78,7 +81,12 @@ def _month_edges(start: dt.date, days: int) -> tuple[np.ndarray, np.ndarray]:
         months.append(d.month - 1)
         edges.append((stop - start).days * 24.0)
         d = stop
-    return np.asarray(edges), np.asarray(months, dtype=int)
+    return _frozen(np.asarray(edges)), _frozen(np.asarray(months, dtype=int))
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
 
 
 def _spread(a: np.ndarray, b: np.ndarray, counts: np.ndarray, office_only: bool,
@@ -98,7 +106,9 @@ def _spread(a: np.ndarray, b: np.ndarray, counts: np.ndarray, office_only: bool,
     return cal.shifts.instant_at((ha + u * (hb - ha))[keep])
 
 
+@lru_cache(maxsize=256)
 def _schedule_times(s: Schedule, start: dt.date, days: int) -> np.ndarray:
+    """The instants of schedule ``s`` over ``days`` days (cached; a read-only array)."""
     out = []
     for k in range(days):
         d = start + dt.timedelta(days=k)
@@ -114,7 +124,7 @@ def _schedule_times(s: Schedule, start: dt.date, days: int) -> np.ndarray:
             hit = d.day == s.day and d.month == s.month
         if hit:
             out.extend([k * 24.0 + s.time_hours] * s.count)
-    return np.asarray(out, dtype=float)
+    return _frozen(np.asarray(out, dtype=float))
 
 
 def arrival_times(arr: Arrivals, cal: WorkCalendar, start: dt.date, days: int,
@@ -300,8 +310,7 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
             if task.deadline_working_days:
                 # counted from the day the office receives the task: its arrival, or for an
                 # unlisted task under the admission rule, the end of the review
-                deadline[sl] = [cal.deadline(x, task.deadline_working_days) if np.isfinite(x)
-                                else np.inf for x in ent]
+                deadline[sl] = cal.deadlines(ent, task.deadline_working_days)
             if task.category == "problem":
                 r = routes[task.id]
                 days_off = sample(prob.property_company_days, streams(f"property:{task.id}"), m) * 24.0

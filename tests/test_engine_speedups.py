@@ -1,0 +1,54 @@
+"""The engine's shortcuts give exactly what the plain calls give (same floats, not close ones)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+
+from sim.calendar import Shifts, WorkCalendar
+from sim.engine.workload import _month_edges, _schedule_times
+from sim.scenario.model import Schedule
+
+
+def _cal(kind: str) -> WorkCalendar:
+    return WorkCalendar.build(kind, dt.date(2024, 1, 1), 400, margin_days=30)
+
+
+def test_deadlines_equal_the_scalar_deadline():
+    rng = np.random.default_rng(5)
+    for kind in ("cn", "weekdays", "always"):
+        cal = _cal(kind)
+        t = np.concatenate([rng.random(3000) * 400 * 24.0, [0.0, 24.0, 9599.999, np.inf, np.nan],
+                            np.arange(0, 400 * 24.0, 24.0)])
+        for n in (1, 3, 5, 20, 300):
+            want = [cal.deadline(x, n) if np.isfinite(x) else math.inf for x in t]
+            assert cal.deadlines(t, n).tolist() == want
+
+
+def test_open_interval_equals_next_open_and_interval_end():
+    rng = np.random.default_rng(6)
+    shifts = [_cal("cn").shifts, Shifts.from_intervals([(1.0, 2.0), (2.0, 2.0), (2.0, 3.5),
+                                                        (10.0, 10.0), (12.0, 13.0)])]
+    for sh in shifts:
+        ends = [e for _, e in sh]
+        starts = [s for s, _ in sh]
+        t = np.concatenate([rng.random(2000) * 400 * 24.0, starts, ends, [0.0, 1e9]]).tolist()
+        for x in t:
+            assert sh.open_interval(x) == (sh.next_open(x), sh.interval_end(sh.next_open(x)))
+
+
+def test_cached_schedule_and_month_edges_are_read_only_and_equal():
+    s = Schedule(every="week", weekday=2, time_hours=9.5, count=2)
+    a = _schedule_times(s, dt.date(2024, 1, 1), 60)
+    assert a is _schedule_times(s, dt.date(2024, 1, 1), 60)       # cached
+    assert not a.flags.writeable
+    want = [k * 24.0 + 9.5 for k in range(60) if (dt.date(2024, 1, 1)
+                                                   + dt.timedelta(days=k)).weekday() == 2
+            for _ in range(2)]
+    assert a.tolist() == want
+    edges, months = _month_edges(dt.date(2024, 1, 15), 60)
+    assert not edges.flags.writeable and not months.flags.writeable
+    assert edges.tolist() == [0.0, 17 * 24.0, 46 * 24.0, 60 * 24.0]
+    assert months.tolist() == [0, 1, 2]
