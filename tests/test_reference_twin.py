@@ -40,7 +40,7 @@ FIXED_EFFORTS = [0.5, 1.75, 3.5]   # 3.5 h fills a morning or an afternoon exact
 
 @st.composite
 def task_kinds(draw, k: int) -> dict:
-    dist = draw(st.sampled_from(["exponential", "lognormal", "uniform"]))
+    dist = draw(st.sampled_from(["exponential", "lognormal", "uniform", "fixed"]))
     roles = draw(st.lists(st.sampled_from(["worker", "secretary"]), min_size=1, max_size=3))
     steps = []
     for role in roles:

@@ -1,8 +1,8 @@
 """The reference twin: the office's core rules written the way the SimPy documentation teaches.
 
 Read this module to learn the model; prototype a new behaviour here before it is optimised
-into :mod:`sim.engine.office`. It is slow (one generator process per person and per task,
-every decision spelt out) and it covers the core only: workers and the secretary, office
+into :mod:`sim.engine.office`. It is slow (a generator process for every task's arrival and
+for every step a person works on, every decision spelt out) and it covers the core only: workers and the secretary, office
 hours with the lunch break, carry-over of unfinished work to the same person's next
 opening, the overtime rule, multi-step tasks (a worker, then the secretary) and the fifo /
 priority / edf dispatch rules. Volunteers and joint meetings are left out. Admission and
@@ -21,10 +21,11 @@ The rules, as they appear below:
   ``priority`` (larger ``priority`` first, then first come) or ``edf`` (earliest deadline,
   then priority, then first come); non-preemptive. A task's "come" time is when it joined
   this line (its entry, or the end of its previous step).
-* **People.** Each person is a process with their own working time: office hours, and for a
-  worker an overtime window on evenings the office decides on overtime. A person works on a
-  task in *segments*: until the step is done or their working time ends (lunch, closing);
-  then the same person goes on at their next opening.
+* **People** (workers, then the secretary) have their own working time: office hours, and
+  for a worker an overtime window on evenings the office decides on overtime. Each step a
+  person takes on is a *job* process: they work in *segments*, until the step is done or
+  their working time ends (lunch, closing); then the same person goes on at their next
+  opening. A person holding no task is *free*.
 * **Who takes a new task.** When a task joins a line, the first free person of that line
   (workers in order, then the secretary if they take general work) who is on duty takes the
   best waiting task at once; if no free person is on duty, the first free person not yet
@@ -43,10 +44,15 @@ The rules, as they appear below:
 
 Time: SimPy's clock reaches ``now + delay``, which can miss an absolute instant in the last
 bit; the processes therefore keep the exact instants they aim at (as the engine, which
-schedules at absolute times) and use the clock only to order events. Events at the same
-instant: every task's arrival is scheduled when the run starts, so SimPy (which runs
-simultaneous events oldest first) files all arrivals at an instant before anything else
-happens at it, as the engine does.
+schedules at absolute times) and use the clock only to order events.
+
+Events at the same instant (fixed efforts, whole-day reviews and copies make them common)
+follow SimPy's rules, which give the engine's order: simultaneous events run oldest first,
+and every task's arrival is scheduled when the run starts, so all arrivals at an instant
+are filed before anything else happens at it; a new process starts (urgently) before any
+other event at its instant, so everything an event causes (a step handed to a colleague
+who starts on it, the finishing person's next task) happens before the next event at that
+instant, in the order it was caused: the engine handles each event the same way, at once.
 """
 
 from __future__ import annotations
@@ -91,8 +97,8 @@ class Person:
     kind: str
     lines: list[simpy.PriorityStore] = field(default_factory=list)  # where they take work
     ot_end: float = -math.inf      # end of their latest overtime window
-    bell: simpy.Event | None = None   # while free: rung to call them (see Office.call)
-    comes_in: float | None = None  # while free: the opening they were called in for
+    free: bool = True              # holds no task
+    comes_in: float | None = None  # called in for this opening (while free and off duty)
     segment: tuple[float, float, bool] | None = None  # (start, planned end, overtime)
     hours: list[float] = field(default_factory=lambda: [0.0, 0.0])  # office, overtime
 
@@ -147,8 +153,6 @@ class Office:
 
     # ------------------------------------------------------------------ the run
     def run(self) -> TwinResult:
-        for p in self.people:
-            self.env.process(self.person(p))
         times, rows = office_entries(self.work)
         for t, i in zip(times.tolist(), rows.tolist(), strict=True):
             efforts = self.work.efforts[i].tolist()
@@ -203,17 +207,17 @@ class Office:
 
     # ------------------------------------------------------------------ dispatch
     def call(self, line: simpy.PriorityStore, t: float) -> None:
-        """A task has joined ``line`` at ``t``: the first free person of the line on duty
-        takes the best waiting task now; if nobody free is on duty, the first free person
-        not yet called is called in for their next opening."""
-        free = [p for p in self.serves[line] if p.bell is not None and not p.bell.triggered]
+        """A task has joined ``line`` at ``t``: the first free person of the line who is on
+        duty takes the best waiting task now; if no free person is on duty, the first free
+        person not yet called in is called in for their next opening."""
+        free = [p for p in self.serves[line] if p.free]
         for p in free:
             if self.on_duty(p, t)[0] <= t:
-                p.bell.succeed((t, self.take(p, t)))
+                self.start_job(p, self.take(p, t), t)
                 return
         for p in free:
             if p.comes_in is None:
-                p.bell.succeed((t, None))
+                self.call_in(p, self.on_duty(p, t)[0])
                 return
 
     def take(self, p: Person, t: float) -> Task | None:
@@ -227,8 +231,17 @@ class Office:
                 return task
         return None
 
-    def work_waiting(self, p: Person) -> bool:
-        return any(line.items for line in p.lines)
+    def look_for_work(self, p: Person, t: float) -> None:
+        """``p`` is free at ``t``. On duty: they take the best waiting task, if any. Off
+        duty with work waiting for them: they come in at their next opening."""
+        p.free = True
+        start, _ = self.on_duty(p, t)
+        if start <= t:
+            task = self.take(p, t)
+            if task is not None:
+                self.start_job(p, task, t)
+        elif any(line.items for line in p.lines):
+            self.call_in(p, start)
 
     # ------------------------------------------------------------------ working time
     def on_duty(self, p: Person, t: float) -> tuple[float, float]:
@@ -253,46 +266,18 @@ class Office:
         return self.ot_tonight[closing]
 
     # ------------------------------------------------------------------ people
-    def person(self, p: Person):
-        """A person's process: wait for work, work each task's step to its end (carrying
-        it over to their next opening if need be), hand it on, take the next."""
-        t, comes_in = 0.0, None
-        while True:
-            t, task = yield from self.wait_for_work(p, t, comes_in)
-            comes_in = None
-            while task is not None:
-                t = yield from self.work_on(p, task, t)
-                self.hand_on(task, t)
-                start, _ = self.on_duty(p, t)
-                if start > t:
-                    # finished just as their working time ended: free, and back at the
-                    # next opening if work is waiting for them
-                    if self.work_waiting(p):
-                        comes_in = start
-                    break
-                task = self.take(p, t)
+    def start_job(self, p: Person, task: Task, t: float) -> None:
+        p.free = False
+        self.env.process(self.job(p, task, t))
 
-    def wait_for_work(self, p: Person, t: float, comes_in: float | None):
-        """``p`` is free from ``t``: wait to be called (and, called off duty, for the
-        opening ``comes_in``). Returns the time work starts and the task, if handed one."""
-        while True:
-            p.bell, p.comes_in = self.env.event(), comes_in
-            if comes_in is None:
-                t, task = yield p.bell
-            else:
-                bell = p.bell
-                fired = yield bell | self.wait_until(comes_in)
-                t, task = fired.todict().get(bell, (comes_in, None))
-            p.bell = None
-            if task is not None:            # called on duty: handed the best task
-                return t, task
-            start, _ = self.on_duty(p, t)
-            if start <= t:                  # the opening they were called in for
-                return t, self.take(p, t)
-            comes_in = start                # called off duty: come in at the next opening
+    def call_in(self, p: Person, opening: float) -> None:
+        p.comes_in = opening
+        self.env.process(self.come_in(p, opening))
 
-    def work_on(self, p: Person, task: Task, t: float):
-        """``p`` works on ``task`` from ``t`` until its step is done; returns when."""
+    def job(self, p: Person, task: Task, t: float):
+        """Process: ``p`` works on ``task``'s current step from ``t`` until it is done, in
+        segments (going on at their next opening after lunch or closing), then hands the
+        task on to its next step and looks for their own next task."""
         while True:
             start, end = self.on_duty(p, t)
             if start > t:                   # lunch or closing: go on at the next opening
@@ -308,9 +293,19 @@ class Office:
             left = task.remaining - (stop - t)
             t = stop
             if left <= DONE_BELOW:
-                task.remaining = 0.0
-                return t
+                break
             task.remaining = left
+        task.remaining = 0.0
+        self.hand_on(task, t)               # (p is still busy: a colleague may take it)
+        self.look_for_work(p, t)
+
+    def come_in(self, p: Person, opening: float):
+        """Process: ``p``, called in while off duty, comes in at ``opening`` and, unless
+        given work at that very instant, takes the best task waiting then."""
+        yield self.wait_until(opening)
+        p.comes_in = None
+        if p.free:
+            self.look_for_work(p, opening)
 
 
 def run_reference(scenario: Scenario, cal: WorkCalendar, work: Workload) -> TwinResult:
