@@ -123,6 +123,28 @@ def test_twin_and_engine_agree_on_random_offices(calendar, data):
     compare(scenario, seed)
 
 
+def test_twin_and_engine_agree_over_a_year_on_the_cn_calendar():
+    # clock times up to 8760 h, holidays and adjusted weekends, overtime, the secretary on
+    # general work, copies, whole-day admission reviews and fixed efforts (exact ties)
+    data = {"scenario": {"name": "year", "days": 365, "calendar": "cn",
+                         "start_date": "2019-01-01"},
+            "office": {"workers": 6, "dispatch": "edf", "secretary": True,
+                       "secretary_takes_general_work": True,
+                       "overtime_hours_max_per_day": 2.0, "overtime_threshold_hours": 6.0},
+            "admission": {"enabled": True, "review_working_days": 1.0},
+            "tasks": [{"id": "job", "category": "core", "priority": 1, "copies": 2,
+                       "deadline_working_days": 3,
+                       "arrivals": {"per_day": 10.0, "when": "any_time"},
+                       "steps": [{"role": "worker",
+                                  "effort_hours": {"dist": "exponential", "mean": 1.0}},
+                                 {"role": "secretary",
+                                  "effort_hours": {"dist": "fixed", "value": 0.1}}]},
+                      {"id": "form", "category": "unlisted", "origin": "department",
+                       "admission_list": "unlisted", "arrivals": {"per_day": 6.0},
+                       "effort_hours": {"dist": "fixed", "value": 1.75}}]}
+    compare(data, 7)
+
+
 # ----------------------------------------------------------------------------- by hand
 
 MONDAY = "2019-03-04"   # a plain week: Monday 00:00 is clock 0, office 8:30-12:00, 14:30-18:00
