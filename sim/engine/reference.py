@@ -114,7 +114,7 @@ class TwinResult:
     overtime_hours: np.ndarray
 
 
-class Office:
+class ReferenceOffice:
     """One replication of the office's core; ``run()`` returns a :class:`TwinResult`."""
 
     def __init__(self, scenario: Scenario, cal: WorkCalendar, work: Workload) -> None:
@@ -245,7 +245,8 @@ class Office:
 
     # ------------------------------------------------------------------ working time
     def on_duty(self, p: Person, t: float) -> tuple[float, float]:
-        """When ``p`` can next work, from ``t`` on, and until when."""
+        """When ``p`` can next work, from ``t`` on, and until when. (At a closing time this
+        is where a worker asks about overtime and is given their window.)"""
         if self.shifts.is_open(t):
             return t, self.shifts.interval_end(t)
         if p.ot_end > t:
@@ -310,4 +311,4 @@ class Office:
 
 def run_reference(scenario: Scenario, cal: WorkCalendar, work: Workload) -> TwinResult:
     """Run the reference twin on a pre-generated workload (see the module docstring)."""
-    return Office(scenario, cal, work).run()
+    return ReferenceOffice(scenario, cal, work).run()
