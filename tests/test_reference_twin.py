@@ -25,12 +25,13 @@ from sim.scenario import scenario_from_dict
 
 # Tolerance 1e-9 h. Both models compute every instant with the same float operations
 # (t + remaining, min with an interval end), so times agree to the last bit. The hours per
-# person are sums of segment lengths added in a different order (as segments end, against
-# numpy's pairwise sum of the engine's work log); summing n doubles of total S rounds by at
-# most about n * 2**-53 * S: for a few thousand segments of an office year (S <= 1e4 h) that
-# is ~ 3000 * 1.1e-16 * 1e4 ~ 3e-9 h in the worst case and ~ sqrt(3000) * 1.1e-16 * 1e4 ~ 6e-11 h
-# typically; here (S <= 300 h, a few hundred segments) at most ~1e-11 h. Any real difference
-# (a segment moved, a task taken by someone else) is minutes, not nanohours.
+# person are sums of segment lengths added in a different order (the twin as segments end,
+# the engine's work log through np.bincount); summing n doubles of total S rounds by at most
+# about n * 2**-53 * S: a few thousand segments of an office year (S <= 1e4 h) give at worst
+# ~3000 * 1.1e-16 * 1e4 ~ 3e-9 h, typically sqrt(3000) * 1.1e-16 * 1e4 ~ 6e-11 h; here at
+# worst ~1e-11 h (random cases: S <= 300 h, a few hundred segments) and ~3e-10 h (the year:
+# S ~ 2000 h, ~1500 segments a person). A real difference (a segment moved, a task taken
+# by someone else) is minutes, not nanohours.
 TOL = 1e-9
 
 START_DATES = ["2019-03-04", "2019-09-23", "2020-01-20", "2021-04-26"]  # plain; National
