@@ -14,6 +14,15 @@ import math
 import simpy
 from simpy.events import NORMAL
 
+#: How far the workers' open workload must exceed the overtime threshold (hours). The engine
+#: keeps that workload as a running sum over the whole run (thousands of additions and
+#: subtractions of efforts of up to a few hundred hours), so at an exact tie it may read a few
+#: ulps above the threshold (0.5000000000000011 for 0.5 in a minimal case the twin found):
+#: rounding of N updates is <= N x eps x max|sum| ~ 1e4 x 2.2e-16 x 1e2 = 2e-10 h. 1e-9 h
+#: (3.6 microseconds of work) is far above that drift and far below any meaningful workload,
+#: so "exceeds" means exceeds, whatever the summation order (engine and twin use it alike).
+OVERTIME_TIE_HOURS = 1e-9
+
 
 def exact_delay(now: float, t: float) -> float:
     """The delay ``d`` for which SimPy's ``now + d`` is ``t``, or as near to it as floats allow.

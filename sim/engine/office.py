@@ -36,7 +36,7 @@ import simpy
 from simpy.events import NORMAL, Timeout
 
 from sim.calendar import Shifts, WorkCalendar
-from sim.engine.clock import exact_delay, schedule_at
+from sim.engine.clock import OVERTIME_TIE_HOURS, exact_delay, schedule_at
 from sim.engine.workload import (
     ROLE_SECRETARY,
     ROUTE_MEETING,
@@ -517,7 +517,7 @@ class Office:
             for s in self.servers:
                 if s.in_seg and s is not current and self.queue_of[s.task] == Q_WORKER:
                     load -= t - s.seg_start
-            got = load > self.ot_threshold
+            got = load > self.ot_threshold + OVERTIME_TIE_HOURS
             self.ot_decision[t] = got
         return got
 

@@ -65,6 +65,7 @@ import numpy as np
 import simpy
 
 from sim.calendar import WorkCalendar
+from sim.engine.clock import OVERTIME_TIE_HOURS
 from sim.engine.workload import ROLE_SECRETARY, TypeInfo, Workload, office_entries
 from sim.scenario.model import Scenario
 
@@ -263,7 +264,8 @@ class ReferenceOffice:
         exceeds the threshold (decided once, when the first worker asks)."""
         if closing not in self.ot_tonight:
             load = sum(task.left(closing) for task in self.open_worker_steps.values())
-            self.ot_tonight[closing] = load > self.ot_threshold
+            # "exceeds" beyond the running sum's rounding (sim.engine.clock.OVERTIME_TIE_HOURS)
+            self.ot_tonight[closing] = load > self.ot_threshold + OVERTIME_TIE_HOURS
         return self.ot_tonight[closing]
 
     # ------------------------------------------------------------------ people
