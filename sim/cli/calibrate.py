@@ -15,7 +15,7 @@ import json
 import os
 import sys
 
-from sim.cli.options import int_option, json_path_option, scenario_file_option
+from sim.cli.options import add_allow_large, int_option, json_path_option, scenario_file_option
 from sim.errors import InputError
 
 
@@ -29,7 +29,15 @@ def _run(args: argparse.Namespace) -> int:
                          "[[calibrate]] and [[targets]]", file=path, field="city",
                          allowed="a city file (docs/city.md)")
     out = json_path_option(args.out, "--out")
+    partial = f"{out}.partial.json" if out else None
+    json_path_option(partial, "--out")
     city = load_city(path, [parse_set(x) for x in args.overrides])
+    sizes = _sizes(args)
+    from sim.cli.run import check_city_size
+
+    check_city_size(city, sizes["replications"],
+                    sizes["workers"], args.allow_large,
+                    runs=sizes["points"] * sizes["rounds"] + sizes["verify_replications"])
     quiet = args.no_progress
 
     def say(msg: str) -> None:
@@ -37,18 +45,16 @@ def _run(args: argparse.Namespace) -> int:
             sys.stderr.write(msg + "\n")
             sys.stderr.flush()
 
-    partial = f"{out}.partial.json" if out else None
-
     def keep(design: list) -> None:  # the design so far, in case the run is interrupted
         if partial:
-            tmp = partial + ".tmp"
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump({"city": city.path, "complete": False, "design": design}, fh,
-                          ensure_ascii=False, allow_nan=False)
-            os.replace(tmp, partial)
+            from sim.outputs import write_atomic
+
+            write_atomic(partial, json.dumps({"city": city.path, "complete": False,
+                                              "design": design}, ensure_ascii=False,
+                                             allow_nan=False))
 
     try:
-        result = _calibrate(args, city, say, keep)
+        result = _calibrate(city, sizes, say, keep)
     except KeyboardInterrupt:
         if partial and os.path.exists(partial):
             sys.stderr.write(f"interrupted: the design points run so far are in {partial}\n")
@@ -58,28 +64,35 @@ def _run(args: argparse.Namespace) -> int:
     return _finish(result, out, say)
 
 
-def _calibrate(args: argparse.Namespace, city, say, keep):
+def _sizes(args: argparse.Namespace) -> dict:
+    """The checked numeric options of ``sim calibrate``."""
+    return {"points": int_option(args.points, "--points", 2) or 16,
+            "rounds": int_option(args.rounds, "--rounds", 1) or 2,
+            "replications": int_option(args.replications, "--replications", 1) or 1,
+            "verify_replications": int_option(args.verify, "--verify", 2) or 3,
+            "seed": int_option(args.seed, "--seed", 0),
+            "workers": int_option(args.workers, "--workers", 1) or 1,
+            "design_seed": int_option(args.design_seed, "--design-seed", 0) or 0}
+
+
+def _calibrate(city, sizes: dict, say, keep):
     from sim.city.calibrate import calibrate
 
-    return calibrate(city, points=int_option(args.points, "--points", 2) or 16,
-                       rounds=int_option(args.rounds, "--rounds", 1) or 2,
-                       replications=int_option(args.replications, "--replications", 1) or 1,
-                       verify_replications=int_option(args.verify, "--verify", 2) or 3,
-                       seed=int_option(args.seed, "--seed", 0),
-                       workers=int_option(args.workers, "--workers", 1) or 1,
-                       design_seed=int_option(args.design_seed, "--design-seed", 0) or 0,
-                       progress=say, on_point=keep)
+    return calibrate(city, **sizes, progress=say, on_point=keep)
 
 
 def _finish(result, out: str | None, say) -> int:
-    if out:
-        with open(out, "w", encoding="utf-8") as fh:
-            json.dump(result.to_json(), fh, indent=1, ensure_ascii=False, allow_nan=False)
-            fh.write("\n")
-        say(f"wrote {out}")
     sys.stdout.write(result.table() + "\n\nas TOML:\n")
     for key, value in result.parameters.items():
         sys.stdout.write(f'"{key}" = {value!r}\n')
+    sys.stdout.flush()
+    if out:
+        from sim.cli.run import save_file
+
+        text = json.dumps(result.to_json(), indent=1, ensure_ascii=False, allow_nan=False)
+        if save_file(out, "--out", text + "\n"):
+            return 1
+        say(f"wrote {out}")
     return 0 if result.passed else 1
 
 
@@ -104,4 +117,5 @@ def register(subparsers) -> None:
     p.add_argument("--workers", metavar="W", default="1", help="worker processes (default 1)")
     p.add_argument("--out", metavar="FILE.json", help="write the calibration record")
     p.add_argument("--no-progress", action="store_true", help="no progress lines on stderr")
+    add_allow_large(p)
     p.set_defaults(func=_run)

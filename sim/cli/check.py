@@ -13,12 +13,13 @@ import json
 import sys
 from typing import Any
 
-from sim.cli.options import int_option, json_path_option, scenario_file_option
+from sim.cli.options import add_allow_large, int_option, json_path_option, scenario_file_option
+from sim.cli.run import save_file
 from sim.errors import InputError
 
 
 def check_file(path: str, *, replications: int | None, seed: int | None, overrides: list[str],
-               workers: int, progress: bool | None) -> dict[str, Any]:
+               workers: int, progress: bool | None, allow_large: bool = False) -> dict[str, Any]:
     """Run ``path`` and judge its targets; the JSON-ready record (``sim check --json``)."""
     from sim.city import is_city_file
     from sim.targets import check_names, evaluate, scenario_metric_names
@@ -33,6 +34,9 @@ def check_file(path: str, *, replications: int | None, seed: int | None, overrid
         from sim.city.aggregate import known_metrics
 
         check_names(targets, known_metrics(city), path)
+        from sim.cli.run import check_city_size
+
+        check_city_size(city, replications, workers, allow_large)
         res = run_city(city, replications, seed, workers=workers, progress=progress)
         values, n, used_seed, secs = res.values, res.replications, res.seed, res.run_seconds
         extra = {"communities": len(city.communities), "days": city.days,
@@ -46,6 +50,9 @@ def check_file(path: str, *, replications: int | None, seed: int | None, overrid
         targets, name, kind = sc.targets, sc.name, "scenario"
         _require_targets(targets, path)
         check_names(targets, scenario_metric_names(sc), path)
+        from sim.scenario.cost import check_budget
+
+        check_budget(sc, replications or sc.scenario.replications, allow_large=allow_large)
         res = run(sc, replications, seed, progress=progress)
         values, n, used_seed, secs = (replication_values(res.results), res.replications,
                                       res.seed, res.run_seconds)
@@ -72,12 +79,10 @@ def _run(args: argparse.Namespace) -> int:
     record = check_file(args.scenario, replications=int_option(args.replications, "--replications", 1),
                         seed=int_option(args.seed, "--seed", 0), overrides=overrides,
                         workers=int_option(args.workers, "--workers", 1) or 1,
-                        progress=False if args.no_progress else None)
+                        progress=False if args.no_progress else None,
+                        allow_large=args.allow_large)
     results = record.pop("_results")
     text = json.dumps(record, allow_nan=False, ensure_ascii=False)
-    if out:
-        with open(out, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
     if args.json:
         sys.stdout.write(text + "\n")
     else:
@@ -89,6 +94,8 @@ def _run(args: argparse.Namespace) -> int:
                          f"{record['run_seconds']:.1f} s\n\n")
         sys.stdout.write(table(results) + "\n\n" + sources(results) + "\n")
     sys.stdout.flush()
+    if out and save_file(out, "--out", text + "\n"):
+        return 1
     return 0 if record["passed"] else 1
 
 
@@ -109,4 +116,5 @@ def register(subparsers) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--out", metavar="FILE.json", help="also write the JSON record to FILE.json")
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")
+    add_allow_large(p)
     p.set_defaults(func=_run)

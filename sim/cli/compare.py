@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from sim.cli.options import html_path_option
-from sim.cli.run import add_experiment_options, emit, experiment_kwargs
+from sim.cli.run import add_experiment_options, emit, experiment_kwargs, save_file
 from sim.errors import InputError
 
 
@@ -19,22 +19,23 @@ def _compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise InputError("needs at least two scenario files (the first is the baseline)",
                          field="sim compare")
-    kwargs = experiment_kwargs(args, args.scenarios)
     if args.report:
         html_path_option(args.report, "--report")
-        kwargs["events"] = True   # the report's figures need the event logs
+    # the report's figures need the event logs
+    kwargs = experiment_kwargs(args, args.scenarios, events=bool(args.report) or None)
     from sim.experiment import compare
 
     result = compare(args.scenarios, **kwargs)
-    emit(result, args)
+    code = emit(result, args)
     if args.report:
         import sys
 
-        from sim.report import write_report
+        from sim.report import build_report
 
-        path = write_report(args.report, result, args.lang)
-        sys.stderr.write(f"report: {path}\n")
-    return 0
+        if save_file(args.report, "--report", build_report(result, args.lang)):
+            return 1
+        sys.stderr.write(f"report: {args.report}\n")
+    return code
 
 
 def register(subparsers) -> None:

@@ -10,7 +10,7 @@ import argparse
 import sys
 
 from sim.cli.options import html_path_option
-from sim.cli.run import add_replication_options, experiment_kwargs
+from sim.cli.run import add_replication_options, experiment_kwargs, save_file
 from sim.errors import InputError
 
 
@@ -18,15 +18,15 @@ def _report(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise InputError("needs at least two scenario files (the first is the baseline)",
                          field="sim report")
-    kwargs = experiment_kwargs(args, args.scenarios)
     html_path_option(args.output, "-o")
-    from sim.report import write_report
+    kwargs = experiment_kwargs(args, args.scenarios, events=True)
+    from sim.experiment import compare
+    from sim.report import build_report
 
-    path = write_report(args.output, args.scenarios, args.lang,
-                        replications=kwargs["replications"], seed=kwargs["seed"],
-                        overrides=kwargs["overrides"], precision=kwargs["precision"],
-                        max_replications=kwargs["max_replications"], progress=kwargs["progress"])
-    sys.stdout.write(f"{path}\n")
+    result = compare(args.scenarios, **kwargs)
+    if save_file(args.output, "-o", build_report(result, args.lang)):
+        return 1
+    sys.stdout.write(f"{args.output}\n")
     sys.stdout.flush()
     return 0
 

@@ -158,7 +158,7 @@ def sweep(scenario_path: str | os.PathLike[str], params: Mapping[str, Any] | Seq
           resume: bool = False, design: str = "grid", samples: int | None = None,
           progress: bool | None = None, *, overrides: Any = None,
           chunk_size: int | None = None, command: str | Sequence[str] | None = None,
-          ) -> SweepResult:
+          allow_large: bool = False) -> SweepResult:
     """Run (or resume) a sweep of ``scenario_path`` over ``params`` into directory ``out``.
 
     ``params``: ``["office.workers=4,6,8", "volunteers.teams=0:4:2"]`` (as ``--param``) or
@@ -168,7 +168,8 @@ def sweep(scenario_path: str | os.PathLike[str], params: Mapping[str, Any] | Seq
     values for the base scenario. ``executor``: ``"serial"``, ``"processes"`` (``workers``,
     default ``os.cpu_count()``) or ``"dask"`` (``scheduler`` address, else a local cluster
     of ``workers`` processes). ``progress``: a progress bar on stderr (default: when stderr
-    is a terminal). Bad input raises :class:`~sim.errors.InputError`; failed jobs do not
+    is a terminal). A sweep larger than the ceilings of :mod:`sim.scenario.cost` is refused
+    unless ``allow_large``. Bad input raises :class:`~sim.errors.InputError`; failed jobs do not
     raise: see ``SweepResult.failed``.
     """
     from sim import __version__
@@ -196,7 +197,19 @@ def sweep(scenario_path: str | os.PathLike[str], params: Mapping[str, Any] | Seq
         check_scheduler(scheduler)
     seed = base.scenario.seed if seed is None else seed
     replications = base.scenario.replications if replications is None else replications
-    des, point_hashes = make_design(base, params, design=design, samples=samples, seed=seed)
+    from sim.scenario.cost import check_budget, estimate
+
+    worst: list[Any] = [None, base]   # the cost and scenario of the largest point
+
+    def inspect(sc: Any) -> None:
+        c = estimate(sc)
+        if worst[0] is None or c.tasks > worst[0].tasks:
+            worst[:] = [c, sc]
+
+    des, point_hashes = make_design(base, params, design=design, samples=samples, seed=seed,
+                                    inspect=inspect)
+    check_budget(worst[1], replications, points=len(des.points), cost=worst[0],
+                 parallel=1 if executor == "serial" else workers, allow_large=allow_large)
 
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():
