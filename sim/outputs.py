@@ -54,6 +54,14 @@ def _check_text(path: object, flag: str) -> str:
     return text
 
 
+def _why(exc: OSError) -> str:
+    import errno
+
+    if exc.errno == errno.ENOTDIR:
+        return "a part of the path is not a directory"
+    return f"cannot use it: {exc.strerror or exc}"
+
+
 def _probe(directory: str, flag: str, path: str) -> None:
     """Create and remove a file in ``directory``: the only test that holds for root, for
     read-only mounts and for access control lists alike."""
@@ -101,7 +109,7 @@ def check_file(path: str | os.PathLike[str] | None, flag: str, example: str = "o
     text = _check_text(path, flag)
     allowed = f"a file path such as {example}"
     if text.endswith(("/", "\\")):
-        raise _bad("is a directory path, expected a file", flag, text, allowed)
+        raise _bad("expected the path of a file, not a directory", flag, text, allowed)
     try:
         st = os.stat(text)
     except FileNotFoundError:
@@ -110,7 +118,9 @@ def check_file(path: str | os.PathLike[str] | None, flag: str, example: str = "o
         _creatable_dir(os.path.dirname(text), flag, text)
         return text
     except OSError as exc:
-        raise _bad(f"cannot use it: {exc.strerror or exc}", flag, text, allowed) from None
+        raise _bad(_why(exc), flag, text, allowed) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise _bad("expected the path of a file, not a directory", flag, text, allowed)
     if not stat.S_ISREG(st.st_mode):
         raise _bad(f"is {_kind(st.st_mode)}; refusing to replace it", flag, text, allowed)
     _probe(os.path.dirname(os.path.realpath(text)), flag, text)
@@ -131,7 +141,7 @@ def check_dir(path: str | os.PathLike[str] | None, flag: str) -> str | None:
         _creatable_dir(os.path.dirname(os.path.abspath(text)), flag, text)
         return text
     except OSError as exc:
-        raise _bad(f"cannot use it: {exc.strerror or exc}", flag, text, allowed) from None
+        raise _bad(_why(exc), flag, text, allowed) from None
     if not stat.S_ISDIR(st.st_mode):
         what = "an existing file" if stat.S_ISREG(st.st_mode) else _kind(st.st_mode)
         raise _bad(f"is {what}, expected a directory to write into", flag, text, allowed)
