@@ -1,5 +1,6 @@
 """A standing fuzz test: hypothesis mutates the project's own scenarios (deleted keys, wrong
-types, extreme numbers, unicode, deep nesting, bad ``extends`` targets, special files) and
+types, extreme numbers, in-range edge values, unicode, deep nesting, bad ``extends`` targets,
+special files) and
 runs the real ``sim validate`` and ``sim run --replications 1`` on every mutant, in process.
 
 Asserted for every mutant: exit code 0 or 2; exactly one line on stderr for 2; no
@@ -43,7 +44,7 @@ CASE_SECONDS = 10.0
 RUN_DAYS = 60          # sim run of a mutant covers at most this many days (keeps cases short)
 
 if TALLY:  # counting mode (possibly on old code): turn runaway memory into MemoryError
-    resource.setrlimit(resource.RLIMIT_AS, (3 * 1024**3, 3 * 1024**3))
+    resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
 
 
 # -- writing TOML (tomllib only reads) ---------------------------------------------------------
@@ -107,7 +108,11 @@ values = st.one_of(
     st.integers(),
     st.floats(allow_nan=True, allow_infinity=True),
 )
+# in-range but extreme: mutants that stay valid and so exercise sim run
+EDGES = [0, 1, 2, 0.001, 0.999, 1.0, 12, 24, 100, 168, 1000, 2000, 3660]
+
 mutation = st.one_of(
+    st.tuples(st.just("num"), st.integers(0, 10**6), st.sampled_from(EDGES)),
     st.tuples(st.just("delete"), st.integers(0, 10**6)),
     st.tuples(st.just("set"), st.integers(0, 10**6), values),
     st.tuples(st.just("nest"), st.integers(0, 10**6), st.sampled_from([5, 33, 120, 400]),
@@ -175,6 +180,9 @@ def mutate(data: dict, ops, tmp: Path, me: Path) -> dict:
         if kind == "extends":
             data["extends"] = _special(op[1], tmp, me) if isinstance(op[1], str) else op[1]
             continue
+        if kind == "num":
+            paths = [p for p in paths if isinstance(_parent(data, p)[p[-1]], int | float)
+                     and not isinstance(_parent(data, p)[p[-1]], bool)]
         if not paths:
             continue
         path = paths[op[1] % len(paths)]
@@ -183,6 +191,8 @@ def mutate(data: dict, ops, tmp: Path, me: Path) -> dict:
             del parent[path[-1]]
         elif kind == "set":
             parent[path[-1]] = op[2]
+        elif kind == "num":
+            parent[path[-1]] = int(op[2]) if isinstance(parent[path[-1]], int) else float(op[2])
         elif kind == "nest":
             v = parent[path[-1]]
             for _ in range(op[2]):
@@ -211,17 +221,20 @@ def call(argv: list[str]) -> tuple[int | str, str, str, float]:
     old = signal.signal(signal.SIGALRM, _alarm)
     signal.alarm(int(CASE_SECONDS * (2 if TALLY else 6)))  # a hang fails the case, not the run
     t0 = time.monotonic()
+    rc: int | str
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
             try:
-                rc: int | str = main(argv)
+                rc = main(argv)
             except SystemExit as exc:
                 rc = exc.code if isinstance(exc.code, int) else 1
             except _Hang:
                 rc = "hang"
-            except BaseException:  # any other exception is what we look for
+            except Exception:  # any other exception is what we look for
                 rc = "exception"
                 err.write(traceback.format_exc())
+    except _Hang:  # the alarm went off while the exception above was being handled
+        rc = "hang"
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGALRM, old)
@@ -264,9 +277,13 @@ def check_mutant(text: str, tmp: Path, label: str) -> list[str]:
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     found, rc = problems_of(["validate", str(path)])
     found = [f"validate: {p}" for p in found]
+    run_rc = None
     if rc == 0 and not found:
-        more, _ = problems_of(run_argv(path))
+        more, run_rc = problems_of(run_argv(path))
         found += [f"run: {p}" for p in more]
+    if os.environ.get("SIM_FUZZ_STATS"):  # how far mutants get: validate and run exit codes
+        with open(os.environ["SIM_FUZZ_STATS"], "a", encoding="utf-8") as fh:
+            fh.write(f"{label} {rc} {run_rc}\n")
     if found and TALLY:
         with open(TALLY, "a", encoding="utf-8") as fh:
             fh.write(json.dumps({"base": label, "problems": found, "mutant": text[:2000]},
