@@ -209,3 +209,16 @@ def test_allow_large_is_accepted_by_every_running_command(capsys):
             main([cmd, "--help"])
         assert exc.value.code == 0
         assert "--allow-large" in capsys.readouterr().out
+
+
+def test_budget_counts_volunteers_and_sweep_jobs(tmp_path, capsys):
+    """Many volunteer members bring no tasks but cost time: the events ceiling names
+    volunteers.teams; a sweep of tiny jobs is refused by its number of jobs."""
+    rc, _, err = sim(capsys, "run", MMC, "--set", "volunteers.teams=1000", "--set",
+                     "volunteers.members_per_team=1000", "--set", "scenario.days=30")
+    one_error(rc, err, "volunteers.teams", "events", "--allow-large")
+    rc, _, err = sim(capsys, "sweep", MMC, "--param", "office.workers=1:20:1", "--replications",
+                     "100000", "--set", "tasks.job.arrivals.per_hour=0.001", "--out",
+                     tmp_path / "s", "--no-progress")
+    one_error(rc, err, "jobs", "--allow-large")
+    assert not (tmp_path / "s").exists()

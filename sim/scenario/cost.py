@@ -30,6 +30,9 @@ BYTES_PER_REPLICATION = 100_000
 year: measured 77 KB for bozhou_before."""
 EVENTS_PER_STEP = 3
 """Simulation events per step of a task (queue, start, finish), plus one per task arrival."""
+EVENTS_PER_MEMBER_WEEK = 8
+"""A volunteer member's week costs about as much as 8 task events (26 µs measured against
+3 µs an event: 10,000 members for a year take 14 s)."""
 
 MAX_TASKS_PER_REPLICATION = 2_000_000
 """About 2 GB at the peak and 20-60 s for one replication (35,000-100,000 tasks a second
@@ -37,6 +40,12 @@ measured): far above any office's real load (bozhou_before: 7,400 a year)."""
 MAX_TOTAL_TASKS = 1_000_000_000
 """Task instances over all replications and points: about 3-8 hours of computing at the
 measured 35,000-100,000 tasks a second on one core."""
+MAX_EVENTS_PER_REPLICATION = 20_000_000
+"""Simulation events (task steps, shift changes, volunteer member-weeks) in one replication:
+about a minute at the measured 3 µs an event; catches huge staff or volunteer numbers that
+bring few tasks."""
+MAX_JOBS = 1_000_000
+"""Sweep jobs (points x replications): each leaves a file in the sweep directory."""
 MAX_MEMORY_BYTES = 4 * 1024**3
 """Estimated peak memory of a run (one replication's peak plus what finished replications
 keep) without ``--allow-large``."""
@@ -59,6 +68,7 @@ class Cost:
     peak_bytes: float
     kept_bytes: float
     biggest: str
+    biggest_events: str = ""
 
     def describe(self) -> str:
         return f"{_num(self.tasks)} tasks, {_num(self.events)} events per replication"
@@ -111,13 +121,17 @@ def estimate(sc: Scenario, events: bool = False) -> Cost:
         steps_total += n
         if n > biggest_n:
             biggest = "joint_meetings.workers_attending"
-    n_events = total + EVENTS_PER_STEP * steps_total
-    # people: shifts open and close every day (workers, secretary, volunteers)
-    people = sc.office.workers + 1 + sc.volunteers.teams * sc.volunteers.members_per_team
-    n_events += people * days * 2
-    peak = total * BYTES_PER_TASK + people * days * 16
+    task_events = total + EVENTS_PER_STEP * steps_total
+    # staff shifts open and close every day; each volunteer member is drawn week by week
+    staff_events = (sc.office.workers + 1) * days * 2
+    members = sc.volunteers.teams * sc.volunteers.members_per_team
+    volunteer_events = members * (days / 7.0 + 1.0) * EVENTS_PER_MEMBER_WEEK
+    n_events = task_events + staff_events + volunteer_events
+    biggest_events = max((task_events, biggest), (staff_events, "office.workers"),
+                         (volunteer_events, "volunteers.teams"))[1]
+    peak = total * BYTES_PER_TASK + (staff_events + volunteer_events) * 16
     kept = BYTES_PER_REPLICATION * days / 365.0 + (total * BYTES_PER_EVENT_ROW if events else 0.0)
-    return Cost(total, n_events, peak, kept, biggest)
+    return Cost(total, n_events, peak, kept, biggest, biggest_events)
 
 
 def check_budget(sc: Scenario, replications: int, *, points: int = 1, events: bool = False,
@@ -134,6 +148,14 @@ def check_budget(sc: Scenario, replications: int, *, points: int = 1, events: bo
         raise InputError(f"one replication would simulate about {_num(c.tasks)} tasks{hint}",
                          file=sc.path, field=c.biggest,
                          allowed=f"at most {MAX_TASKS_PER_REPLICATION:,} tasks a replication")
+    if c.events > MAX_EVENTS_PER_REPLICATION:
+        raise InputError(f"one replication would process about {_num(c.events)} simulation "
+                         f"events{hint}", file=sc.path, field=c.biggest_events or c.biggest,
+                         allowed=f"at most {MAX_EVENTS_PER_REPLICATION:,} events a replication")
+    if points > 1 and runs > MAX_JOBS:
+        raise InputError(f"{points:,} points x {replications:,} replications = {runs:,} jobs"
+                         f"{hint}", file=sc.path, field=total_field or "--replications",
+                         allowed=f"at most {MAX_JOBS:,} jobs")
     if c.tasks * runs > MAX_TOTAL_TASKS:
         raise InputError(f"{runs:,} replications of about {_num(c.tasks)} tasks each would "
                          f"simulate {_num(c.tasks * runs)} tasks{hint}", file=sc.path,
