@@ -42,6 +42,7 @@ EXAMPLES = int(os.environ.get("SIM_FUZZ_EXAMPLES", "100"))
 TALLY = os.environ.get("SIM_FUZZ_TALLY")
 CASE_SECONDS = 10.0
 RUN_DAYS = 60          # sim run of a mutant covers at most this many days (keeps cases short)
+CITY_DAYS = 15         # and a city (60 communities) this many
 
 if TALLY:  # counting mode (possibly on old code): turn runaway memory into MemoryError
     resource.setrlimit(resource.RLIMIT_AS, (2 * 1024**3, 2 * 1024**3))
@@ -263,7 +264,7 @@ def run_argv(path: Path) -> list[str]:
     except (OSError, ValueError, RecursionError):
         return argv
     if isinstance(data.get("city"), dict):
-        return [*argv, "--set", f"city.days={RUN_DAYS}"]
+        return [*argv, "--set", f"city.days={CITY_DAYS}"]
     from sim.scenario import load_scenario
 
     sc = load_scenario(path)
