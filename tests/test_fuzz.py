@@ -123,14 +123,19 @@ mutation = st.one_of(
 )
 
 
-def _paths(value, path=()):
-    yield path
-    if isinstance(value, dict):
-        for k, v in value.items():
-            yield from _paths(v, (*path, k))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _paths(v, (*path, i))
+def _paths(value, max_depth=40):
+    """Every path into ``value`` down to ``max_depth`` (iterative: mutants nest deeply)."""
+    out, stack = [], [((), value)]
+    while stack:
+        path, v = stack.pop()
+        out.append(path)
+        if len(path) >= max_depth:
+            continue
+        if isinstance(v, dict):
+            stack.extend(((*path, k), x) for k, x in reversed(list(v.items())))
+        elif isinstance(v, list):
+            stack.extend(((*path, i), x) for i, x in reversed(list(enumerate(v))))
+    return out
 
 
 def _parent(data, path):
