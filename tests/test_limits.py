@@ -138,7 +138,7 @@ ISSUE_CASES = [
     (["run", MMC, "--set", "scenario.days=3660", "--set", "tasks.job.arrivals.per_hour=100"],
      "tasks.job.arrivals.per_hour"),
     (["sweep", MMC, "--param", "office.workers=2,3", "--replications", "1000000", "--out",
-      "{tmp}/s"], "--param"),
+      "{tmp}/s"], "jobs"),
 ]
 
 
