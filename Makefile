@@ -16,7 +16,7 @@ REPS ?= 20
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test bench validate lab lint clean browser lock
+.PHONY: run test bench validate lab lint clean browser lock fuzz soak
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -49,6 +49,19 @@ browser:
 ## test: the whole test suite, notebooks included
 test: $(STAMP_DEV) browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## fuzz: the mutation fuzz test at 2,000 mutants, random seed (FUZZ_EXAMPLES=N to change;
+## make test runs 100, reproducibly); see README "Reliability"
+FUZZ_EXAMPLES ?= 2000
+fuzz: $(STAMP_DEV)
+	SIM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) SIM_FUZZ_RANDOM=1 $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/test_fuzz.py -k mutated
+
+## soak: 10,000 replications of a small scenario; fails if memory grows after warm-up
+SOAK_REPLICATIONS ?= 10000
+soak: $(STAMP_DEV)
+	SIM_SOAK_REPLICATIONS=$(SOAK_REPLICATIONS) $(BIN)/python -m pytest -q -s -p no:cacheprovider \
+		tests/test_soak.py
 
 ## bench: benchmarks, printing ratios against baselines measured in the same run
 ## (make bench BENCH_ARGS=--quick: a smoke run; see docs/performance.md)

@@ -28,7 +28,15 @@ class InputError(Exception):
         if self.allowed:
             text = f"{text} (allowed: {self.allowed})"
         parts.append(text)
-        return ": ".join(parts)
+        return one_line(": ".join(parts))
+
+
+def one_line(text: str) -> str:
+    """``text`` with line breaks and other unprintable characters escaped (``\\x85``), so
+    that a message quoting hostile input stays one line."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
 class ScenarioError(InputError):

@@ -204,29 +204,20 @@ def test_common_random_numbers_across_points(tmp_path):
 # -- failures --------------------------------------------------------------------------------
 
 
-def test_failed_job_is_recorded_and_exit_1(tmp_path, capsys):
-    """An arrival rate the validator accepts but numpy's Poisson sampler rejects makes
-    run_replication raise: those jobs are recorded, the others finish, exit code 1."""
+def test_point_above_the_rate_limit_is_refused_before_any_job(tmp_path, capsys):
+    """An arrival rate numpy's Poisson sampler would reject (1e20 an hour) is above the
+    schema's limit (100 an hour): the sweep stops at the design with one line naming the
+    point and the field, before any job runs. (How a failing job is recorded is tested by
+    test_run_job_records_an_exception.)"""
     out = tmp_path / "f"
     args = [MMC, "--param", "tasks.job.arrivals.per_hour=2,1e20", "--replications", "2",
             "--workers", "2", "--out", out, "--no-progress"]
-    rc, _, err = cli(capsys, *args)
-    assert rc == 1
+    rc, stdout, err = cli(capsys, *args)
+    assert rc == 2 and stdout == ""
     lines = err.strip().splitlines()
-    assert len(lines) == 1 and "2 of 4 jobs failed" in lines[0] and "error.json" in lines[0]
-    errors = sorted(p.name for p in (out / "jobs").glob("*.error.json"))
-    assert errors == ["p000001-r0000.error.json", "p000001-r0001.error.json"]
-    rec = json.loads((out / "jobs" / errors[0]).read_text())
-    assert "ValueError" in rec["error"] and "Traceback" in rec["traceback"]
-    table = rows(out / "results.csv")
-    assert [(r[0], r[1]) for r in table[1:]] == [("0", "0"), ("0", "1")]
-    m = json.loads((out / "manifest.json").read_text())
-    assert m["status"] == "failed" and m["counts"] == {"done": 2, "failed": 2, "total": 4}
-    # --resume runs only the failed jobs again (and they fail again)
-    rc, _, err = cli(capsys, *args, "--resume")
-    assert rc == 1
-    m = json.loads((out / "manifest.json").read_text())
-    assert m["runs"][-1]["jobs_run"] == 2 and m["runs"][-1]["jobs_before"] == 2
+    assert len(lines) == 1 and "tasks.job.arrivals.per_hour" in lines[0] and "point 1" in lines[0]
+    assert "<= 100" in lines[0]
+    assert not (out / "jobs").exists()
 
 
 def test_run_job_records_an_exception():

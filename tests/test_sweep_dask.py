@@ -119,15 +119,18 @@ def test_remote_scheduler_matches_serial(reference, dask_cluster, tmp_path, caps
     assert all(not w.endswith(f":{os.getpid()}") for w in workers)
 
 
-def test_remote_failure_is_recorded(dask_cluster, tmp_path, capsys):
+def test_point_above_the_rate_limit_is_refused_before_the_cluster(dask_cluster, tmp_path, capsys):
+    """A rate numpy cannot sample (1e20 an hour) used to fail remote jobs; it is above the
+    schema's limit now, so the sweep stops at the design (exit 2, one line) and sends
+    nothing to the cluster. (Recording a failed job: test_sweep.test_run_job_records_an_exception.)"""
     out = tmp_path / "fail"
     capsys.readouterr()
     rc = main(["sweep", str(MMC), "--param", "tasks.job.arrivals.per_hour=2,1e20",
                "--replications", "2", "--executor", "dask", "--scheduler", dask_cluster,
                "--out", str(out), "--no-progress"])
-    err = capsys.readouterr().err
-    assert rc == 1 and "2 of 4 jobs failed" in err
-    assert len(list((out / "jobs").glob("*.error.json"))) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2 and len(err) == 1 and "tasks.job.arrivals.per_hour" in err[0]
+    assert not (out / "jobs").exists()
 
 
 def test_unreachable_scheduler_exit_2(tmp_path, capsys):

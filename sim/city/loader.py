@@ -46,6 +46,12 @@ from sim.scenario.merge import copy, freeze
 from sim.scenario.model import Arrivals, Scenario, TaskType
 from sim.scenario.schema import (
     ABSENT,
+    MAX_ABS_VALUE,
+    MAX_DAYS,
+    MAX_REPLICATIONS,
+    MAX_SEED,
+    MAX_TEAMS,
+    MAX_WORKERS,
     REQUIRED,
     TARGET,
     DistNode,
@@ -66,17 +72,20 @@ _CITY = Table({
                         REQUIRED),
     "before": Scalar(V.string(nonempty=True, what="a scenario file, relative to this one")),
     "start_date": Scalar(V.date_value, REQUIRED),
-    "days": Scalar(V.integer(1, 3660), REQUIRED),
-    "seed": Scalar(V.integer(0), 1),
-    "replications": Scalar(V.integer(1), 5),
+    "days": Scalar(V.integer(1, MAX_DAYS), REQUIRED),
+    "seed": Scalar(V.integer(0, MAX_SEED), 1),
+    "replications": Scalar(V.integer(1, MAX_REPLICATIONS), 5),
 })
+
+MAX_HOUSEHOLDS = 200_000
+"""Households of one community (a Chinese urban community has about 1,000-10,000)."""
 
 _LISTED = Table({
     "id": Scalar(V.string(r"[a-z][a-z0-9_]*", what="an id matching [a-z][a-z0-9_]*"), REQUIRED),
-    "households": Scalar(V.integer(1), REQUIRED),
+    "households": Scalar(V.integer(1, MAX_HOUSEHOLDS), REQUIRED),
     "managed_estate_share": Scalar(V.probability),
-    "workers": Scalar(V.integer(1)),
-    "volunteer_teams": Scalar(V.integer(0)),
+    "workers": Scalar(V.integer(1, MAX_WORKERS)),
+    "volunteer_teams": Scalar(V.integer(0, MAX_TEAMS)),
     "set": FreeTable(None, {}),
 })
 
@@ -96,13 +105,13 @@ def _communities_post(t: dict[str, Any], path: str) -> None:
 
 _COMMUNITIES = Table({
     "count": Scalar(V.integer(1, 5000)),
-    "draw_seed": Scalar(V.integer(0), 0),
-    "households": DistNode(),
-    "managed_estate_share": DistNode(),
-    "reference_households": Scalar(V.integer(1), REQUIRED),
+    "draw_seed": Scalar(V.integer(0, MAX_SEED), 0),
+    "households": DistNode(hi=MAX_HOUSEHOLDS),
+    "managed_estate_share": DistNode(hi=1.0),
+    "reference_households": Scalar(V.integer(1, MAX_HOUSEHOLDS), REQUIRED),
     "scale_tasks": Scalar(lambda v: _pattern_list(v), ()),
-    "min_workers": Scalar(V.integer(1), 1),
-    "volunteer_teams": Scalar(V.integer(0)),
+    "min_workers": Scalar(V.integer(1, MAX_WORKERS), 1),
+    "volunteer_teams": Scalar(V.integer(0, 5000 * MAX_TEAMS)),
     "without_team": FreeTable(None, {}),
     "list": Records(_LISTED, default=ABSENT),
 }, default=REQUIRED, post=_communities_post)
@@ -120,8 +129,8 @@ def _pattern_list(v: Any) -> tuple[str, ...]:
 _CALIBRATE = Table({
     "key": Scalar(V.string(r"[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)+", what="a dotted scenario key"),
                   REQUIRED),
-    "low": Scalar(V.number(), REQUIRED),
-    "high": Scalar(V.number(), REQUIRED),
+    "low": Scalar(V.number(-MAX_ABS_VALUE, MAX_ABS_VALUE), REQUIRED),
+    "high": Scalar(V.number(-MAX_ABS_VALUE, MAX_ABS_VALUE), REQUIRED),
     "integer": Scalar(V.boolean, False),
     "source": Scalar(V.string(nonempty=True, what="why this range"), REQUIRED),
 }, source=False, post=lambda t, p: _range_post(t, p))

@@ -3,7 +3,8 @@
 Each subcommand module defines ``register(subparsers)`` (adds its parser and sets
 ``func``). Subcommand modules import heavy libraries inside their functions so that
 ``sim --help`` and ``sim validate`` start fast. Exit codes: 0 success, 2 bad input
-(:class:`sim.errors.InputError`, one line on stderr), 1 anything else.
+(:class:`sim.errors.InputError` or a usage error: one line on stderr, a usage error ending
+with ``(see 'sim CMD --help')``), 1 anything else (an I/O error is one line too).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import importlib
 import signal
 import sys
 import warnings
+from typing import ClassVar
 
 from sim.errors import InputError
 from sim.evaluate import ExecutorLost, Interrupted
@@ -22,9 +24,15 @@ SUBCOMMANDS = ("run", "compare", "sweep", "check", "calibrate", "validate", "des
 
 
 class _Parser(argparse.ArgumentParser):
+    made: ClassVar[dict[str, argparse.ArgumentParser]] = {}   # prog -> parser, to report usage errors
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _Parser.made[self.prog] = self
+
     def error(self, message: str):  # usage errors are bad input: exit 2, one line
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        message = " ".join(str(message).split())
+        sys.stderr.write(f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
         raise SystemExit(2)
 
 
@@ -49,9 +57,13 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # name the subcommand whose options these are not
+        sub = _Parser.made.get(f"sim {getattr(args, 'command', None)}", parser)
+        sub.error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "func", None):
-        parser.print_help(sys.stderr)
+        sys.stderr.write(f"sim: error: a command is required, one of {', '.join(SUBCOMMANDS)} "
+                         "(see 'sim --help')\n")
         return 2
     warnings.showwarning = _show_warning
     old_term = _stop_on_sigterm()
@@ -71,6 +83,10 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as exc:  # e.g. stdout on a full disk: one line, not a traceback
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        sys.stderr.write(f"error: cannot write or read{where}: {exc.strerror or exc}\n")
+        return 1
     finally:
         if old_term is not None:
             signal.signal(signal.SIGTERM, old_term)

@@ -16,7 +16,7 @@ import os
 import sys
 
 from sim.cli.execution import add_execution_options, execution_kwargs
-from sim.cli.options import int_option, json_path_option, scenario_file_option
+from sim.cli.options import add_allow_large, int_option, json_path_option, scenario_file_option
 from sim.errors import InputError
 
 
@@ -30,8 +30,15 @@ def _run(args: argparse.Namespace) -> int:
                          "[[calibrate]] and [[targets]]", file=path, field="city",
                          allowed="a city file (docs/city.md)")
     out = json_path_option(args.out, "--out")
+    partial = f"{out}.partial.json" if out else None
+    json_path_option(partial, "--out")
     execution = execution_kwargs(args)
     city = load_city(path, [parse_set(x) for x in args.overrides])
+    sizes = _sizes(args)
+    from sim.cli.run import check_city_size
+
+    check_city_size(city, sizes["replications"], execution.get("workers") or 1, args.allow_large,
+                    runs=sizes["points"] * sizes["rounds"] + sizes["verify_replications"])
     quiet = args.no_progress
 
     def say(msg: str) -> None:
@@ -39,21 +46,19 @@ def _run(args: argparse.Namespace) -> int:
             sys.stderr.write(msg + "\n")
             sys.stderr.flush()
 
-    partial = f"{out}.partial.json" if out else None
-
     def keep(design: list) -> None:  # the design so far, in case the run is interrupted
         if partial:
-            tmp = partial + ".tmp"
-            with open(tmp, "w", encoding="utf-8") as fh:
-                json.dump({"city": city.path, "complete": False, "design": design}, fh,
-                          ensure_ascii=False, allow_nan=False)
-            os.replace(tmp, partial)
+            from sim.outputs import write_atomic
+
+            write_atomic(partial, json.dumps({"city": city.path, "complete": False,
+                                              "design": design}, ensure_ascii=False,
+                                             allow_nan=False))
 
     from sim.evaluate import Evaluator, Interrupted
 
     try:
         with Evaluator(**execution, progress=False) as evaluator:
-            result = _calibrate(args, city, say, keep, evaluator)
+            result = _calibrate(city, sizes, say, keep, evaluator)
     except (Interrupted, KeyboardInterrupt) as exc:
         name, code = ((exc.signal_name, exc.exit_code) if isinstance(exc, Interrupted)
                       else ("SIGINT", 130))
@@ -66,28 +71,34 @@ def _run(args: argparse.Namespace) -> int:
     return _finish(result, out, say)
 
 
-def _calibrate(args: argparse.Namespace, city, say, keep, evaluator):
+def _sizes(args: argparse.Namespace) -> dict:
+    """The checked numeric options of ``sim calibrate``."""
+    return {"points": int_option(args.points, "--points", 2) or 16,
+            "rounds": int_option(args.rounds, "--rounds", 1) or 2,
+            "replications": int_option(args.replications, "--replications", 1) or 1,
+            "verify_replications": int_option(args.verify, "--verify", 2) or 3,
+            "seed": int_option(args.seed, "--seed", 0),
+            "design_seed": int_option(args.design_seed, "--design-seed", 0) or 0}
+
+
+def _calibrate(city, sizes: dict, say, keep, evaluator):
     from sim.city.calibrate import calibrate
 
-    return calibrate(city, points=int_option(args.points, "--points", 2) or 16,
-                       rounds=int_option(args.rounds, "--rounds", 1) or 2,
-                       replications=int_option(args.replications, "--replications", 1) or 1,
-                       verify_replications=int_option(args.verify, "--verify", 2) or 3,
-                       seed=int_option(args.seed, "--seed", 0),
-                       evaluator=evaluator,
-                       design_seed=int_option(args.design_seed, "--design-seed", 0) or 0,
-                       progress=say, on_point=keep)
+    return calibrate(city, **sizes, evaluator=evaluator, progress=say, on_point=keep)
 
 
 def _finish(result, out: str | None, say) -> int:
-    if out:
-        with open(out, "w", encoding="utf-8") as fh:
-            json.dump(result.to_json(), fh, indent=1, ensure_ascii=False, allow_nan=False)
-            fh.write("\n")
-        say(f"wrote {out}")
     sys.stdout.write(result.table() + "\n\nas TOML:\n")
     for key, value in result.parameters.items():
         sys.stdout.write(f'"{key}" = {value!r}\n')
+    sys.stdout.flush()
+    if out:
+        from sim.cli.run import save_file
+
+        text = json.dumps(result.to_json(), indent=1, ensure_ascii=False, allow_nan=False)
+        if save_file(out, "--out", text + "\n"):
+            return 1
+        say(f"wrote {out}")
     return 0 if result.passed else 1
 
 
@@ -112,4 +123,5 @@ def register(subparsers) -> None:
     add_execution_options(p)
     p.add_argument("--out", metavar="FILE.json", help="write the calibration record")
     p.add_argument("--no-progress", action="store_true", help="no progress lines on stderr")
+    add_allow_large(p)
     p.set_defaults(func=_run)

@@ -14,13 +14,14 @@ import sys
 from typing import Any
 
 from sim.cli.execution import add_execution_options, execution_kwargs
-from sim.cli.options import int_option, json_path_option, scenario_file_option
+from sim.cli.options import add_allow_large, int_option, json_path_option, scenario_file_option
+from sim.cli.run import save_file
 from sim.errors import InputError
 
 
 def check_file(path: str, *, replications: int | None, seed: int | None, overrides: list[str],
                workers: int | None = None, progress: bool | None, executor: str | None = None,
-               scheduler: str | None = None) -> dict[str, Any]:
+               scheduler: str | None = None, allow_large: bool = False) -> dict[str, Any]:
     """Run ``path`` and judge its targets; the JSON-ready record (``sim check --json``).
     Interrupted (SIGINT/SIGTERM), a scenario's finished replications are judged and the
     record says ``"partial"`` (with the counts and the exit code)."""
@@ -37,6 +38,9 @@ def check_file(path: str, *, replications: int | None, seed: int | None, overrid
         from sim.city.aggregate import known_metrics
 
         check_names(targets, known_metrics(city), path)
+        from sim.cli.run import check_city_size
+
+        check_city_size(city, replications, workers or 1, allow_large)
         res = run_city(city, replications, seed, workers=workers, progress=progress,
                        executor=executor, scheduler=scheduler)
         values, n, used_seed, secs = res.values, res.replications, res.seed, res.run_seconds
@@ -51,6 +55,9 @@ def check_file(path: str, *, replications: int | None, seed: int | None, overrid
         targets, name, kind = sc.targets, sc.name, "scenario"
         _require_targets(targets, path)
         check_names(targets, scenario_metric_names(sc), path)
+        from sim.scenario.cost import check_budget
+
+        check_budget(sc, replications or sc.scenario.replications, allow_large=allow_large)
         try:
             res = run(sc, replications, seed, progress=progress, executor=executor or "serial",
                       workers=workers, scheduler=scheduler)
@@ -83,12 +90,10 @@ def _run(args: argparse.Namespace) -> int:
     out = json_path_option(args.out, "--out")
     record = check_file(args.scenario, replications=int_option(args.replications, "--replications", 1),
                         seed=int_option(args.seed, "--seed", 0), overrides=overrides,
-                        progress=False if args.no_progress else None, **execution_kwargs(args))
+                        progress=False if args.no_progress else None,
+                        allow_large=args.allow_large, **execution_kwargs(args))
     results = record.pop("_results")
     text = json.dumps(record, allow_nan=False, ensure_ascii=False)
-    if out:
-        with open(out, "w", encoding="utf-8") as fh:
-            fh.write(text + "\n")
     if args.json:
         sys.stdout.write(text + "\n")
     else:
@@ -100,6 +105,8 @@ def _run(args: argparse.Namespace) -> int:
                          f"{record['run_seconds']:.1f} s\n\n")
         sys.stdout.write(table(results) + "\n\n" + sources(results) + "\n")
     sys.stdout.flush()
+    if out and save_file(out, "--out", text + "\n"):   # after the table: a late error loses nothing
+        return 1
     partial = record.get("partial")
     if partial:
         sys.stderr.write(f"interrupted by {partial['signal']}: targets judged on "
@@ -122,6 +129,7 @@ def register(subparsers) -> None:
                    help="override a field by dotted path (for a city: city.*/communities.* change "
                         "the city, any other key every community)")
     add_execution_options(p)
+    add_allow_large(p)
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--out", metavar="FILE.json", help="also write the JSON record to FILE.json")
     p.add_argument("--no-progress", action="store_true", help="never show a progress bar")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 
 from sim.cli.options import html_path_option
-from sim.cli.run import add_experiment_options, emit, run_experiment
+from sim.cli.run import add_experiment_options, run_experiment, save_file
 from sim.errors import InputError
 
 
@@ -23,23 +23,20 @@ def _compare(args: argparse.Namespace) -> int:
         html_path_option(args.report, "--report")
     from sim.experiment import compare
 
-    def call(files, **kwargs):
-        if args.report:
-            kwargs["events"] = True   # the report's figures need the event logs
-        return compare(files, **kwargs)
-
-    result, code = run_experiment(args, "compare", list(args.scenarios), call)
-    emit(result, args)
+    # the report's figures need the event logs
+    result, code = run_experiment(args, "compare", list(args.scenarios), compare,
+                                  events=bool(args.report) or None)
     if code:
         return code
     if args.report:
         import sys
 
-        from sim.report import write_report
+        from sim.report import build_report
 
-        path = write_report(args.report, result, args.lang)
-        sys.stderr.write(f"report: {path}\n")
-    return 0
+        if save_file(args.report, "--report", build_report(result, args.lang)):
+            return 1
+        sys.stderr.write(f"report: {args.report}\n")
+    return code
 
 
 def register(subparsers) -> None:

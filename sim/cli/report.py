@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from sim.cli.options import html_path_option
-from sim.cli.run import add_replication_options, experiment_kwargs
+from sim.cli.run import add_replication_options, experiment_kwargs, save_file
 from sim.errors import InputError
 
 
@@ -19,16 +19,17 @@ def _report(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise InputError("needs at least two scenario files (the first is the baseline)",
                          field="sim report")
-    kwargs = experiment_kwargs(args, args.scenarios)   # events=True: the figures need them
     html_path_option(args.output, "-o")
-    from sim.report import check_output, write_report
+    kwargs = experiment_kwargs(args, args.scenarios, events=True)  # the figures need them
+    from sim.report import build_report, check_output
 
     check_output(args.output, args.lang)              # before the runs
     from sim.experiment import compare
 
     result = compare(args.scenarios, **kwargs)
-    path = write_report(args.output, result, args.lang)
-    sys.stdout.write(f"{path}\n")
+    if save_file(args.output, "-o", build_report(result, args.lang)):
+        return 1
+    sys.stdout.write(f"{args.output}\n")
     sys.stdout.flush()
     return 0
 

@@ -19,7 +19,13 @@ from sim.cli.execution import (
     execution_kwargs,
     resolve_out,
 )
-from sim.cli.options import int_option, positive_float_option, scenario_file_option
+from sim.cli.options import (
+    add_allow_large,
+    int_option,
+    out_dir_option,
+    positive_float_option,
+    scenario_file_option,
+)
 from sim.errors import InputError
 
 
@@ -38,6 +44,7 @@ def add_replication_options(p: argparse.ArgumentParser) -> None:
                    help="set a scenario field by dotted path, e.g. office.workers=8 (repeatable; "
                         "applies to every scenario)")
     add_quiet_option(p)
+    add_allow_large(p)
 
 
 def add_experiment_options(p: argparse.ArgumentParser) -> None:
@@ -55,8 +62,11 @@ def add_experiment_options(p: argparse.ArgumentParser) -> None:
     add_execution_options(p)
 
 
-def experiment_kwargs(args: argparse.Namespace, files: list[str]) -> dict[str, Any]:
-    """Check the shared options and the scenario files; keyword arguments for run/compare."""
+def experiment_kwargs(args: argparse.Namespace, files: list[str], events: bool | None = None
+                      ) -> dict[str, Any]:
+    """Check the shared options, the output directory, the scenario files and the size of
+    the run (``events``: keep event logs whatever ``--events`` says); keyword arguments for
+    run/compare/report."""
     from sim.scenario import parse_set
 
     kwargs = {
@@ -65,7 +75,7 @@ def experiment_kwargs(args: argparse.Namespace, files: list[str]) -> dict[str, A
         "max_replications": int_option(args.max_replications, "--max-replications", 1),
         "seed": int_option(args.seed, "--seed", 0),
         "overrides": dict(parse_set(item) for item in args.overrides),
-        "events": bool(args.events),
+        "events": bool(getattr(args, "events", False)) if events is None else events,
         "progress": False if args.no_progress else None,
     }
     if hasattr(args, "executor"):
@@ -73,17 +83,46 @@ def experiment_kwargs(args: argparse.Namespace, files: list[str]) -> dict[str, A
     out_dir_option(getattr(args, "out", None))
     for f in files:
         scenario_file_option(f)
+    check_size(files, kwargs, bool(getattr(args, "allow_large", False)))
     return kwargs
 
 
-def out_dir_option(out: str | None) -> None:
-    """``--out DIR`` must be a directory or not exist yet: checked before the runs."""
-    if out is not None and os.path.exists(out) and not os.path.isdir(out):
-        raise InputError("is an existing file, expected a directory to write into", field="--out",
-                         allowed="a directory (created if missing)")
+def check_size(files: list[str], kwargs: dict[str, Any], allow_large: bool) -> None:
+    """Refuse, before any replication, a run whose estimated size is above the ceilings of
+    :mod:`sim.scenario.cost` (unless ``--allow-large``)."""
+    from sim.scenario import load_scenario
+    from sim.scenario.cost import check_budget
+
+    n = kwargs["replications"]
+    if kwargs["precision"] is not None:
+        n = max(n or 0, kwargs["max_replications"] or 200)
+    first = None
+    for f in files:
+        sc = load_scenario(f, kwargs["overrides"])
+        first = first or sc
+        check_budget(sc, n if n is not None else first.scenario.replications,
+                     events=kwargs["events"], allow_large=allow_large)
 
 
-def run_experiment(args: argparse.Namespace, kind: str, files: list[str], call) -> tuple[Any, int]:
+
+
+def run_experiment(args: argparse.Namespace, kind: str, files: list[str], call,
+                   events: bool | None = None) -> tuple[Any, int]:
+    """Run the experiment (:func:`_experiment`), then print its table or JSON and write its
+    files (:func:`emit`). Returns the result and the exit code."""
+    result, code, late = _experiment(args, kind, files, call, events)
+    written = emit(result, args)
+    if late is not None and not written:   # the files are there, but not the manifest
+        from sim import outputs
+
+        sys.stderr.write(f"error: --out: cannot record the run in {args.out}: "
+                         f"{outputs.io_message(late)}\n")
+        return result, 1
+    return result, written or code
+
+
+def _experiment(args: argparse.Namespace, kind: str, files: list[str], call,
+                events: bool | None) -> tuple[Any, int, OSError | None]:
     """Run ``call(**kwargs)`` (``sim.experiment.run`` or ``compare``) with the checked options,
     the ``--out``/``--resume`` directory (lock, manifest, replication cache) and the
     interruption rule: on SIGINT/SIGTERM the finished replications are written, marked
@@ -92,7 +131,7 @@ def run_experiment(args: argparse.Namespace, kind: str, files: list[str], call) 
     from sim.experiment import ExperimentInterrupted
 
     resolve_out(args)
-    kwargs = experiment_kwargs(args, files)
+    kwargs = experiment_kwargs(args, files, events)
     exp = ExperimentDir(args.out, kind, files, bool(args.resume)) if args.out else None
     if exp is not None:
         exp.defaults(kwargs)
@@ -109,8 +148,12 @@ def run_experiment(args: argparse.Namespace, kind: str, files: list[str], call) 
                 exp.manifest["status"] = "interrupted" if stopped else "failed"
                 exp.write()
             raise
+        late = None
         if exp is not None:
-            exp.finish(result, "complete" if code == 0 else "interrupted")
+            try:
+                exp.finish(result, "complete" if code == 0 else "interrupted")
+            except OSError as exc:   # a full disk: the table and files still come (emit)
+                late = exc
     finally:
         if exp is not None:
             exp.close()
@@ -120,14 +163,12 @@ def run_experiment(args: argparse.Namespace, kind: str, files: list[str], call) 
                  if args.out else "; partial results below (use --out DIR to keep them)")
         sys.stderr.write(f"interrupted by {p['signal']}: {p['replications_done']} of "
                          f"{p['replications_requested']} replications finished{where}\n")
-    return result, code
+    return result, code, late
 
 
-def emit(result, args: argparse.Namespace) -> None:
-    """Print the JSON object or the table on stdout; write the CSVs for ``--out``."""
-    if args.out:
-        written = result.write_csv(args.out, events=bool(args.events))
-        sys.stderr.write(f"wrote {len(written)} files to {args.out}\n")
+def emit(result, args: argparse.Namespace) -> int:
+    """Print the JSON object or the table on stdout, then write the CSVs for ``--out``
+    (atomically; if that fails, into a rescue directory). Returns the exit code."""
     if args.json:
         import json
 
@@ -135,6 +176,60 @@ def emit(result, args: argparse.Namespace) -> None:
     else:
         sys.stdout.write(result.table(args.lang) + "\n")
     sys.stdout.flush()
+    if args.out:
+        events = bool(getattr(args, "events", False))
+        return save_files(args.out, "--out",
+                          lambda d: result.write_csv(d, events=events),
+                          lambda d: result.write_csv(d, events=False))
+    return 0
+
+
+def save_files(out: str, flag: str, write, write_small=None) -> int:
+    """Write a result's files into ``out`` with ``write(directory)`` (atomically, file by
+    file); on an I/O error, say so in one line and save them in a rescue directory instead
+    (without the event logs, ``write_small``, if the full set does not fit). Returns 0 or 1."""
+    from sim import outputs
+
+    try:
+        written = outputs.write_dir_atomic(out, write)
+    except OSError as exc:
+        where = _rescue(write, write_small)
+        sys.stderr.write(f"error: {flag}: cannot write into {out}: {outputs.io_message(exc)}; "
+                         f"{where}\n")
+        return 1
+    sys.stderr.write(f"wrote {len(written)} files to {out}\n")
+    return 0
+
+
+def save_file(path: str, flag: str, text: str) -> int:
+    """Write ``text`` to ``path`` atomically; on an I/O error, one line and a copy in a
+    rescue directory. Returns 0 or 1."""
+    from sim import outputs
+
+    try:
+        outputs.write_atomic(path, text)
+    except OSError as exc:
+        name = os.path.basename(path) or "output"
+        where = _rescue(lambda d: [outputs.write_atomic(os.path.join(d, name), text)], None)
+        sys.stderr.write(f"error: {flag}: cannot write {path}: {outputs.io_message(exc)}; "
+                         f"{where.replace('the results were', 'it was')}\n")
+        return 1
+    return 0
+
+
+def _rescue(write, write_small) -> str:
+    from sim import outputs
+
+    for attempt, what in ((write, "the results"), (write_small, "the results without event logs")):
+        if attempt is None:
+            continue
+        try:
+            d = outputs.rescue_dir()
+            attempt(d)
+            return f"{what} were saved to {d} instead"
+        except OSError:
+            continue
+    return "they could not be saved elsewhere either; the table above holds the summary"
 
 
 def _run_city(args: argparse.Namespace) -> int:
@@ -154,11 +249,23 @@ def _run_city(args: argparse.Namespace) -> int:
     out_dir_option(args.out)
     execution = execution_kwargs(args)
     city = load_city(args.scenario, [parse_set(x) for x in args.overrides])
-    res = run_city(city, int_option(args.replications, "--replications", 1),
-                   int_option(args.seed, "--seed", 0),
+    replications = int_option(args.replications, "--replications", 1)
+    check_city_size(city, replications, execution.get("workers") or 1, args.allow_large)
+    res = run_city(city, replications, int_option(args.seed, "--seed", 0),
                    progress=False if args.no_progress else None, **execution)
-    emit(res, args)
-    return 0
+    return emit(res, args)
+
+
+def check_city_size(city, replications: int | None, workers: int, allow_large: bool,
+                    runs: int = 1) -> None:
+    """The size check of :func:`check_size` for a city: every community, ``runs`` times."""
+    from sim.scenario.cost import check_budget
+
+    n = (replications or city.replications) * runs
+    for com in city.communities:
+        check_budget(com.scenario, n, points=len(city.communities),
+                     parallel=min(workers, len(city.communities)), allow_large=allow_large,
+                     total_field="--replications")
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -168,8 +275,7 @@ def _run(args: argparse.Namespace) -> int:
         return _run_city(args)
     from sim.experiment import run
 
-    result, code = run_experiment(args, "run", [args.scenario], lambda files, **kw: run(files[0], **kw))
-    emit(result, args)
+    _, code = run_experiment(args, "run", [args.scenario], lambda files, **kw: run(files[0], **kw))
     return code
 
 

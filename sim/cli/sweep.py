@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sim.cli.options import int_option, scenario_file_option
+from sim.cli.options import add_allow_large, int_option, out_dir_option, scenario_file_option
 from sim.errors import InputError
 
 
@@ -54,6 +54,7 @@ def register(subparsers) -> None:
                    help="show a progress bar on stderr (default: when stderr is a terminal)")
     g.add_argument("--no-progress", "--quiet", action="store_false", dest="progress",
                    help="never show a progress bar")
+    add_allow_large(p)
     p.set_defaults(func=run)
 
 
@@ -64,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from sim.sweep import sweep
 
     scenario_file_option(args.scenario)
+    out_dir_option(args.out)
     if not args.params:
         raise InputError("no parameter to sweep", field="--param",
                          allowed="at least one --param KEY=VALUES, e.g. office.workers=4,6,8")
@@ -82,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         overrides=[parse_set(item) for item in args.overrides],
         chunk_size=int_option(args.chunk_size, "--chunk-size", 1),
         command=["sim", "sweep", *sys.argv[2:]] if sys.argv[1:2] == ["sweep"] else None,
+        allow_large=args.allow_large,
     )
     total = result.manifest["counts"]["total"]
     n_points = len(result.points)

@@ -90,6 +90,7 @@ class ReplicationStore:
 
     def __init__(self, out: str | os.PathLike[str]) -> None:
         self.dir = Path(out) / "replications"
+        self.error: OSError | None = None   # the first write that failed (then none is tried)
 
     def prepare(self) -> None:
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -123,7 +124,15 @@ class ReplicationStore:
         return None
 
     def put(self, job: Job, result: ReplicationResult) -> None:
-        atomic_write(self.path(job), _pack(result))
+        """Keep ``result``; if the disk refuses (full, a file-size limit), stop keeping
+        replications and carry on: the results stay in memory and reach the output (or its
+        rescue directory) at the end, only ``--resume`` will have to run them again."""
+        if self.error is not None:
+            return
+        try:
+            atomic_write(self.path(job), _pack(result))
+        except OSError as exc:
+            self.error = exc
 
     def count(self) -> int:
         if not self.dir.is_dir():

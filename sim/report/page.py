@@ -114,10 +114,9 @@ def write_report(path: str | os.PathLike[str], results: Any, lang: str = "en") -
                          f"sim.experiment.compare([...], events=True), not {type(results).__name__}")
     text = build_report(results, lang)
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(out.name + ".part")
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, out)
+        from sim.outputs import write_atomic
+
+        write_atomic(out, text)   # never replaces a device, FIFO or directory
     except OSError as exc:
         raise InputError(f"cannot write the report: {exc.strerror or exc}", file=str(out)) from None
     return out

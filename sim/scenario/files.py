@@ -1,8 +1,13 @@
 """Reading scenario files: TOML with ``extends`` chains, merged child over parent.
 
-:func:`read_toml` turns every way a file can be unreadable (missing, a directory, no
-permission, not UTF-8, malformed TOML) into a one-line :class:`ScenarioError` naming the
-file (and the line for malformed TOML). :func:`read_chain` follows ``extends`` (relative to
+Files are untrusted input. :func:`read_bytes` reads only regular files of at most
+:data:`MAX_FILE_BYTES` (stat first, then open non-blocking and check the opened file again,
+so a FIFO, a device such as ``/dev/zero`` or a directory is refused at once instead of
+hanging or filling memory); a path with a NUL byte or characters the file system cannot
+encode is refused. :func:`read_toml` turns every way a file can be unreadable (missing, a
+directory, a special file, too large, no permission, not UTF-8, malformed TOML, nested more
+than :data:`MAX_NESTING` deep) into a one-line :class:`ScenarioError` naming the file (and
+the line for malformed TOML). :func:`read_chain` follows ``extends`` (relative to
 the file that names it), reports cycles and missing parents at the ``extends`` field of the
 file that names them, and returns the merged data with the origin of every written path.
 """
@@ -11,6 +16,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from typing import Any
 
 from sim.errors import ScenarioError
@@ -18,30 +24,117 @@ from sim.scenario.merge import Origins, merge
 from sim.scenario.schema import Invalid
 from sim.scenario.validate import check_ids
 
+MAX_FILE_BYTES = 1024 * 1024
+"""The largest scenario, parent or city file read (the project's largest is about 30 KiB)."""
+MAX_EXTENDS_DEPTH = 16
+"""The longest ``extends`` chain: a file and at most this many ancestors."""
+MAX_NESTING = 32
+"""The deepest nesting of tables and arrays in a file (the format needs 5)."""
 
-def read_toml(path: str) -> dict[str, Any]:
-    """The parsed TOML of ``path``."""
+
+def check_path(path: str, file: str | None = None, field: str | None = None) -> None:
+    """Refuse a path no file system accepts: empty, a NUL byte, unencodable characters."""
+    allowed = "a file path without NUL bytes or unencodable characters"
+    if not isinstance(path, str) or not path:
+        raise ScenarioError("expected a file path", file=file, field=field, allowed=allowed)
+    if "\0" in path:
+        raise ScenarioError(f"the path {path!r} contains a NUL byte", file=file or None,
+                            field=field, allowed=allowed)
+    try:
+        os.fsencode(path)
+    except UnicodeError:
+        raise ScenarioError(f"the path {path!r} has characters the file system cannot encode",
+                            file=file, field=field, allowed=allowed) from None
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a directory"
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISCHR(mode):
+        return "a character device"
+    if stat.S_ISBLK(mode):
+        return "a block device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
+def read_bytes(path: str, what: str = "a scenario file") -> bytes:
+    """The bytes of the regular file ``path`` (at most MAX_FILE_BYTES); never blocks."""
+    check_path(path)
+    where = {"file": path}
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            raise ScenarioError(f"is {_kind(st.st_mode)}, not {what}", **where,
+                                allowed=None if stat.S_ISDIR(st.st_mode) else "a regular file")
+        if st.st_size > MAX_FILE_BYTES:
+            raise ScenarioError(f"is {st.st_size} bytes, larger than the limit", **where,
+                                allowed=f"a file of at most {MAX_FILE_BYTES} bytes (1 MiB)")
+        # O_NONBLOCK: if the path was swapped for a FIFO after the stat, open does not wait
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise ScenarioError("file not found", **where) from None
+    except PermissionError:
+        raise ScenarioError("permission denied: cannot read the file", **where) from None
+    except (OSError, ValueError) as exc:
+        raise ScenarioError(f"cannot read the file: {getattr(exc, 'strerror', None) or exc}",
+                            **where) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ScenarioError(f"is {_kind(st.st_mode)}, not {what}", **where,
+                                allowed="a regular file")
+        chunks, size = [], 0
+        while size <= MAX_FILE_BYTES:
+            chunk = os.read(fd, 65536)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > MAX_FILE_BYTES:
+            raise ScenarioError("is larger than the limit", **where,
+                                allowed=f"a file of at most {MAX_FILE_BYTES} bytes (1 MiB)")
+        return b"".join(chunks)
+    except OSError as exc:
+        raise ScenarioError(f"cannot read the file: {exc.strerror or exc}", **where) from None
+    finally:
+        os.close(fd)
+
+
+def nesting(value: Any) -> int:
+    """How deeply tables and arrays nest in ``value`` (0 for a scalar); iterative."""
+    deepest = 0
+    stack = [(value, 0)]
+    while stack:
+        v, d = stack.pop()
+        if isinstance(v, dict):
+            children = v.values()
+        elif isinstance(v, list | tuple):
+            children = v
+        else:
+            continue
+        d += 1
+        if d > deepest:
+            deepest = d
+            if deepest > MAX_NESTING:
+                return deepest
+        stack.extend((c, d) for c in children)
+    return deepest
+
+
+def parse_toml(text: str, file: str | None = None, field: str | None = None) -> dict[str, Any]:
+    """Parsed TOML ``text``, with nesting capped; errors name ``file`` (and ``field``)."""
     import tomllib
 
+    too_deep = f"tables and arrays nested more than {MAX_NESTING} deep"
     try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except FileNotFoundError:
-        raise ScenarioError("file not found", file=path) from None
-    except IsADirectoryError:
-        raise ScenarioError("is a directory, not a scenario file", file=path) from None
-    except PermissionError:
-        raise ScenarioError("permission denied: cannot read the file", file=path) from None
-    except OSError as exc:
-        raise ScenarioError(f"cannot read the file: {exc.strerror or exc}", file=path) from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise ScenarioError(f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at line {line}",
-                            file=path, allowed="a UTF-8 encoded TOML file") from None
-    try:
-        return tomllib.loads(text)
+        data = tomllib.loads(text)
+    except RecursionError:
+        raise ScenarioError(too_deep, file=file, field=field,
+                            allowed=f"at most {MAX_NESTING} levels") from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         m = re.search(r"\s*\(at line (\d+), column (\d+)\)", msg)
@@ -51,7 +144,23 @@ def read_toml(path: str) -> dict[str, Any]:
             msg = f"malformed TOML at line {text.count(chr(10)) + 1}: {msg}"
         else:
             msg = f"malformed TOML: {msg}"
-        raise ScenarioError(msg, file=path) from None
+        raise ScenarioError(msg, file=file, field=field) from None
+    if nesting(data) > MAX_NESTING:
+        raise ScenarioError(too_deep, file=file, field=field,
+                            allowed=f"at most {MAX_NESTING} levels")
+    return data
+
+
+def read_toml(path: str) -> dict[str, Any]:
+    """The parsed TOML of ``path``."""
+    raw = read_bytes(path)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ScenarioError(f"not UTF-8 text: byte 0x{raw[exc.start]:02x} at line {line}",
+                            file=path, allowed="a UTF-8 encoded TOML file") from None
+    return parse_toml(text, path)
 
 
 def check_file(data: dict[str, Any], file: str) -> None:
@@ -73,6 +182,7 @@ def parent_of(data: dict[str, Any], file: str) -> str | None:
     if not isinstance(ext, str) or not ext.strip():
         raise ScenarioError("expected a file name (a string)", file=file, field="extends",
                             allowed="a path relative to this file")
+    check_path(ext, file=file, field="extends")
     base = os.path.dirname(file) if file and not file.startswith("<") else ""
     return os.path.normpath(os.path.join(base, ext))
 
@@ -81,6 +191,10 @@ def read_chain(file: str, chain: tuple[str, ...] = (), named_by: str | None = No
                ) -> tuple[dict[str, Any], Origins]:
     """Merged data of ``file`` and its ancestors, and the origins of its paths."""
     if named_by is not None:
+        if len(chain) > MAX_EXTENDS_DEPTH:
+            raise ScenarioError(f"extends chain longer than {MAX_EXTENDS_DEPTH} files "
+                                f"(from {chain[0]})", file=named_by, field="extends",
+                                allowed=f"at most {MAX_EXTENDS_DEPTH} parents")
         if os.path.realpath(file) in (os.path.realpath(f) for f in chain):
             names = " -> ".join([*chain, file])
             raise ScenarioError(f"extends cycle: {names}", file=named_by, field="extends",

@@ -23,7 +23,7 @@ from typing import Any
 from sim.errors import ScenarioError
 from sim.scenario.build import build
 from sim.scenario.content import content_hash
-from sim.scenario.files import merge_file, read_chain
+from sim.scenario.files import MAX_NESTING, merge_file, nesting, read_chain
 from sim.scenario.merge import Origins, copy, freeze, set_path
 from sim.scenario.model import Scenario
 from sim.scenario.schema import Invalid
@@ -52,6 +52,11 @@ def parse_set(text: str) -> tuple[str, Any]:
         parsed = tomllib.loads(f"v = {raw}")
     except tomllib.TOMLDecodeError:
         return key, raw
+    except RecursionError:
+        parsed = None
+    if parsed is None or nesting(parsed) > MAX_NESTING:
+        raise ScenarioError(f"the value of {key} is nested more than {MAX_NESTING} deep",
+                            field="--set", allowed=f"at most {MAX_NESTING} levels")
     return key, (parsed["v"] if list(parsed) == ["v"] else raw)
 
 
@@ -141,7 +146,7 @@ def _resolve(base: dict[str, Any], overrides: tuple[tuple[str, Any], ...], top: 
                 set_path(data, key, value, (file, f"lever {name!r}"), origins,
                          dry=not lever["enabled"], allow_levers=False)
             except Bad as exc:
-                raise ScenarioError(exc.message, file=file, field=field,
+                raise ScenarioError(exc.message, file=file, field=field + exc.sub,
                                     allowed=exc.allowed) from None
     _apply_sets(data, later, top, origins)
     try:

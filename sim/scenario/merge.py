@@ -29,6 +29,7 @@ from sim.scenario.schema import (
     FreeTable,
     Named,
     Records,
+    Scalar,
     ScheduleNode,
     Table,
     join,
@@ -155,6 +156,22 @@ def _unknown(part: str, allowed: list[str]) -> Bad:
     return Bad(f"unknown key {part!r}{hint}", None if hint else ", ".join(allowed))
 
 
+def _check_value(node: Any, value: Any, key: str | None = None) -> None:
+    """A value a disabled lever would set must be valid too (NaN, -5 workers...): checked on
+    its own (:func:`sim.scenario.validate.check_partial`), as :class:`Bad`."""
+    from sim.scenario.schema import Invalid
+    from sim.scenario.validate import check_key, check_partial
+
+    try:
+        if key is not None:
+            check_key(node, key, value, "")
+        else:
+            check_partial(Scalar(lambda v: v) if node is None else node, value, "")
+    except Invalid as exc:
+        sub = exc.path if not exc.path or exc.path.startswith("[") else "." + exc.path
+        raise Bad(exc.message, exc.allowed, sub) from None
+
+
 def set_path(data: dict[str, Any], path: str, value: Any, origin: Origin | None = None,
              origins: Origins | None = None, *, dry: bool = False,
              allow_levers: bool = True) -> None:
@@ -174,6 +191,8 @@ def set_path(data: dict[str, Any], path: str, value: Any, origin: Origin | None 
         here = ".".join(parts[: i + 1])
         if isinstance(node, FreeTable):
             key = ".".join(parts[i:])
+            if dry and node.check is not None:
+                _check_value(Scalar(node.check), value)
             if not dry:
                 _assign(cur, key, value, join(".".join(parts[:i]), key), origin, origins)
             return
@@ -185,7 +204,9 @@ def set_path(data: dict[str, Any], path: str, value: Any, origin: Origin | None 
             if last:
                 if not isinstance(value, Mapping):
                     raise Bad(f"a task is a table; set its keys as {here}.KEY", "a table")
-                if not dry:
+                if dry:
+                    _check_value(node.item, value)
+                else:
                     cur[cur.index(match)] = merge(match, value, here, origin, origins)
                 return
             cur, node = match, node.item
@@ -201,7 +222,9 @@ def set_path(data: dict[str, Any], path: str, value: Any, origin: Origin | None 
                 raise _unknown(part, list(node.keys))
             if not last:
                 raise Bad(f"{here} is a value, not a table", "a path ending at a value")
-            if not dry:
+            if dry:
+                _check_value(node, value, part)
+            else:
                 _assign(cur, part, value, here, origin, origins)
             return
         else:  # Table
@@ -210,7 +233,9 @@ def set_path(data: dict[str, Any], path: str, value: Any, origin: Origin | None 
                 raise _unknown(part, [*node.fields, *(["source"] if node.source else [])])
             sub = node.fields.get(part)
         if last:
-            if not dry:
+            if dry:
+                _check_value(sub, value)
+            else:
                 _assign(cur, part, value, here, origin, origins)
             return
         if not isinstance(sub, Table | Records | Named | FreeTable | DistNode | ScheduleNode):

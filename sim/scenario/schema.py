@@ -100,11 +100,13 @@ class Seq(_Node):
 
 
 class DistNode(_Node):
-    __slots__ = ("default",)
+    """A distribution table; every parameter is at most ``hi`` (in the field's unit)."""
+
+    __slots__ = ("default", "hi")
     keys: tuple[str, ...] = ("dist", *sorted({p for ps in DIST_PARAMS.values() for p in ps}))
 
-    def __init__(self, default: Any = ABSENT) -> None:
-        self.default = default
+    def __init__(self, default: Any = ABSENT, hi: float = 1e6) -> None:
+        self.default, self.hi = default, hi
 
 
 class ScheduleNode(_Node):
@@ -190,21 +192,46 @@ def _target_post(t: dict[str, Any], path: str) -> None:
                       "an absolute tolerance (a number) when value = 0")
 
 
+# ---- limits (docs/scenario-format.md, "Limits") ------------------------------------------
+# Upper bounds follow from what the model can mean for one community office; they sit far
+# above any real figure (the Bozhou files use at most 10 workers, 13 tasks a day) and keep
+# every run's size finite. How much work a whole run may be is capped separately
+# (sim.scenario.cost).
+
+MAX_DAYS = 3660                # ten years (with leap days)
+MAX_SEED = 2**63 - 1
+MAX_REPLICATIONS = 100_000     # a scenario's default; the command line caps separately
+MAX_WORKERS = 1_000            # people in one office (a Chinese community office has ~5-20)
+MAX_RATE_PER_HOUR = 100.0      # arrivals of one task type, the same ceiling in every unit
+RATE_MAX: dict[str, float] = {k: MAX_RATE_PER_HOUR * h for k, h in RATE_HOURS.items()}
+MAX_EFFORT_HOURS = 2_000.0     # one step of one task: a person-year of work
+MAX_COPIES = 100
+MAX_COUNT = 100_000            # a wave's mean count
+MAX_SCHEDULE_COUNT = 1_000     # tasks arriving at one scheduled instant
+MAX_SEASONALITY = 12.0         # a month's multiplier: 12 = the whole year's work in one month
+MAX_PRIORITY = 1_000
+MAX_TEAMS = 1_000
+MAX_TEAM_MEMBERS = 1_000
+MAX_MEETING_PROBLEMS = 10_000
+MAX_ABS_VALUE = 1e15           # a target's value or tolerance
+
 # ---- the schema ---------------------------------------------------------------------------
 
 _nonneg = V.number(0.0)
 _positive = V.number(0.0, lo_open=True)
+_days = V.number(0.0, float(MAX_DAYS))
+_pos_days = V.number(0.0, float(MAX_DAYS), lo_open=True)
 
 SCENARIO = Table({
     "name": Scalar(V.string(nonempty=True), REQUIRED),
     "name_zh": Scalar(V.string(), ""),
     "description": Scalar(V.string(), ""),
-    "days": Scalar(V.integer(1), 365),
-    "warmup_days": Scalar(V.integer(0), 0),
+    "days": Scalar(V.integer(1, MAX_DAYS), 365),
+    "warmup_days": Scalar(V.integer(0, MAX_DAYS - 1), 0),
     "start_date": Scalar(V.date_value, _dt.date(2019, 1, 1)),
     "calendar": Scalar(V.choice(("always", "weekdays", "cn")), "weekdays"),
-    "seed": Scalar(V.integer(0), 1),
-    "replications": Scalar(V.integer(1), 10),
+    "seed": Scalar(V.integer(0, MAX_SEED), 1),
+    "replications": Scalar(V.integer(1, MAX_REPLICATIONS), 10),
 }, post=_scenario_post)
 
 CALENDAR = Table({
@@ -214,17 +241,17 @@ CALENDAR = Table({
 }, post=_calendar_post)
 
 OFFICE = Table({
-    "workers": Scalar(V.integer(1), REQUIRED),
+    "workers": Scalar(V.integer(1, MAX_WORKERS), REQUIRED),
     "dispatch": Scalar(V.choice(("fifo", "priority", "edf")), "fifo"),
     "secretary": Scalar(V.boolean, True),
     "secretary_takes_general_work": Scalar(V.boolean, False),
-    "overtime_threshold_hours": Scalar(_nonneg, 8.0),
+    "overtime_threshold_hours": Scalar(V.number(0.0, 100_000.0), 8.0),
     "overtime_hours_max_per_day": Scalar(V.number(0.0, 12.0), 0.0),
 })
 
 ADMISSION = Table({
     "enabled": Scalar(V.boolean, False),
-    "review_working_days": Scalar(_nonneg, 5.0),
+    "review_working_days": Scalar(_days, 5.0),
     "approval_probability": Scalar(V.probability, 0.2),
     "pushed_anyway_share": Scalar(V.probability, 0.0),
 })
@@ -233,21 +260,21 @@ SCHEDULE = ScheduleNode()
 
 WAVE = Table({
     "start": Scalar(V.month_day, REQUIRED),
-    "days": Scalar(V.integer(1), REQUIRED),
-    "count": Scalar(_nonneg, REQUIRED),
+    "days": Scalar(V.integer(1, 366), REQUIRED),
+    "count": Scalar(V.number(0.0, MAX_COUNT), REQUIRED),
 })
 
 ARRIVALS = Table({
-    **{k: Scalar(_nonneg) for k in RATE_KEYS},
+    **{k: Scalar(V.number(0.0, RATE_MAX[k])) for k in RATE_KEYS},
     "when": Scalar(V.choice(("office_hours", "any_time")), "office_hours"),
-    "seasonality": Scalar(V.seasonality, (1.0,) * 12),
+    "seasonality": Scalar(V.seasonality_upto(MAX_SEASONALITY), (1.0,) * 12),
     "waves": Seq(WAVE, default=()),
     "schedule": SCHEDULE,
 }, default=REQUIRED, post=_arrivals_post)
 
 STEP = Table({
     "role": Scalar(V.choice(ROLES), "worker"),
-    "effort_hours": DistNode(REQUIRED),
+    "effort_hours": DistNode(REQUIRED, MAX_EFFORT_HOURS),
 })
 
 TASK = Table({
@@ -259,11 +286,11 @@ TASK = Table({
     "origin": Scalar(V.choice(ORIGINS), "office"),
     "admission_list": Scalar(V.choice(ADMISSION_LISTS), "none"),
     "arrivals": ARRIVALS,
-    "copies": Scalar(V.integer(1), 1),
-    "effort_hours": DistNode(),
-    "effort_factor": Scalar(_positive, 1.0),
-    "priority": Scalar(V.integer(), 0),
-    "deadline_working_days": Scalar(V.integer(1)),
+    "copies": Scalar(V.integer(1, MAX_COPIES), 1),
+    "effort_hours": DistNode(hi=MAX_EFFORT_HOURS),
+    "effort_factor": Scalar(V.number(0.0, 100.0, lo_open=True), 1.0),
+    "priority": Scalar(V.integer(-MAX_PRIORITY, MAX_PRIORITY), 0),
+    "deadline_working_days": Scalar(V.integer(1, MAX_DAYS)),
     "steps": Seq(STEP, min_len=1),
     "problem_kind": Scalar(V.choice(PROBLEM_KINDS), "other"),
 }, post=_task_post)
@@ -275,15 +302,15 @@ PROBLEMS = Table({
     "joint_meeting_share": Scalar(V.probability, 1.0),
     "managed_estate_share": Scalar(V.probability, 0.0),
     "red_property_coverage": Scalar(V.probability, 0.0),
-    "property_company_days": DistNode({"dist": "exponential", "mean": 3.0}),
-    "volunteer_max_wait_days": Scalar(_positive, 7.0),
-    "resolution_target_days": Scalar(_positive, 7.0),
+    "property_company_days": DistNode({"dist": "exponential", "mean": 3.0}, float(MAX_DAYS)),
+    "volunteer_max_wait_days": Scalar(_pos_days, 7.0),
+    "resolution_target_days": Scalar(_pos_days, 7.0),
 })
 
 VOLUNTEERS = Table({
-    "teams": Scalar(V.integer(0), 0),
-    "members_per_team": Scalar(V.integer(1), 10),
-    "hours_per_member_per_week": Scalar(_nonneg, 2.0),
+    "teams": Scalar(V.integer(0, MAX_TEAMS), 0),
+    "members_per_team": Scalar(V.integer(1, MAX_TEAM_MEMBERS), 10),
+    "hours_per_member_per_week": Scalar(V.number(0.0, 168.0), 2.0),
     "turnout": Scalar(V.probability, 0.5),
     "windows": Scalar(V.windows, ("mon-fri 19:00-21:00", "sat-sun 09:00-12:00")),
 })
@@ -291,19 +318,19 @@ VOLUNTEERS = Table({
 JOINT_MEETINGS = Table({
     "enabled": Scalar(V.boolean, False),
     "schedule": ScheduleNode({"every": "month", "day": 20, "time": "15:00"}),
-    "duration_hours": Scalar(_positive, 2.0),
-    "workers_attending": Scalar(V.integer(0), 1),
-    "prep_hours": Scalar(_nonneg, 2.0),
-    "problems_per_meeting_max": Scalar(V.integer(1), 5),
-    "min_problems": Scalar(V.integer(0), 0),
-    "part_time_members": Scalar(V.integer(0), 0),
+    "duration_hours": Scalar(V.number(0.0, 24.0, lo_open=True), 2.0),
+    "workers_attending": Scalar(V.integer(0, MAX_WORKERS), 1),
+    "prep_hours": Scalar(V.number(0.0, MAX_EFFORT_HOURS), 2.0),
+    "problems_per_meeting_max": Scalar(V.integer(1, MAX_MEETING_PROBLEMS), 5),
+    "min_problems": Scalar(V.integer(0, MAX_MEETING_PROBLEMS), 0),
+    "part_time_members": Scalar(V.integer(0, MAX_WORKERS), 0),
 })
 
 TARGET_SIDES: tuple[str, ...] = ("both", "above", "below")
 TARGET = Table({
     "metric": Scalar(V.string(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*", what="a metric name, e.g. "
                               "problems_resolved or task.opinion.completed"), REQUIRED),
-    "value": Scalar(V.number(), REQUIRED),
+    "value": Scalar(V.number(-MAX_ABS_VALUE, MAX_ABS_VALUE), REQUIRED),
     "tolerance": Scalar(V.tolerance, REQUIRED),
     "side": Scalar(V.choice(TARGET_SIDES), "both"),
     "source": Scalar(V.string(nonempty=True, what="where the figure comes from"), REQUIRED),

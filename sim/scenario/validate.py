@@ -20,6 +20,7 @@ from sim.scenario.schema import (
     EVERY,
     FILL,
     LEVER_NAME,
+    MAX_SCHEDULE_COUNT,
     REQUIRED,
     ROOT,
     SCHEDULE_KEYS,
@@ -56,6 +57,55 @@ def check_levers(data: Mapping[str, Any]) -> dict[str, Any]:
     if data.get("levers") is None:
         return {}
     return _named(node, data["levers"], "levers")
+
+
+def check_partial(node: Any, v: Any, path: str = "") -> None:
+    """Check ``v`` as a value to merge at ``node`` (a lever's ``set``, even when the lever is
+    disabled): every key it gives must be known and every value valid; keys it leaves out are
+    not required. Raises :class:`Invalid`."""
+    if isinstance(node, Scalar | Seq | Named):
+        _value(node, v, path)
+    elif isinstance(node, Records):
+        check_partial(node.item, v, path)
+    elif isinstance(node, FreeTable):
+        if node.check is not None:
+            _free(node, v, path)
+    elif isinstance(node, Table):
+        _need_table(v, path)
+        for key, x in v.items():
+            sub = node.fields.get(key)
+            if sub is None:
+                if key == "source" and node.source:
+                    _value(Scalar(string()), x, join(path, key))
+                    continue
+                raise _unknown(path, key, [*node.fields, *(["source"] if node.source else [])])
+            check_partial(sub, x, join(path, key))
+    elif isinstance(node, DistNode | ScheduleNode):
+        _need_table(v, path)
+        for key, x in v.items():
+            check_key(node, key, x, join(path, key))
+
+
+def check_key(node: DistNode | ScheduleNode, key: str, v: Any, path: str) -> None:
+    """Check one key of a distribution or schedule table on its own."""
+    if key == "source":
+        _value(Scalar(string()), v, path)
+    elif key not in node.keys:
+        raise _unknown(path.rpartition(".")[0], key, [*node.keys, "source"])
+    elif isinstance(node, DistNode):
+        if key == "dist":
+            if not isinstance(v, str) or v not in DIST_PARAMS:
+                raise Invalid(path, f"unknown distribution {v!r}", ", ".join(DIST_PARAMS))
+        else:
+            _value(Scalar(number(None, node.hi)), v, path)
+    elif key == "every":
+        _value(Scalar(_every), v, path)
+    elif key == "time":
+        _value(Scalar(time_of_day), v, path)
+    elif key == "count":
+        _value(Scalar(integer(1, MAX_SCHEDULE_COUNT)), v, path)
+    else:
+        _value(_SCHEDULE_CHECKS[key][0], v, path)
 
 
 def _value(node: Any, v: Any, path: str) -> Any:
@@ -201,7 +251,7 @@ def _dist(node: DistNode, v: Any, path: str) -> dict[str, Any]:
     for name in names:
         if v.get(name) is None:
             raise Invalid(join(path, name), f"missing parameter of {kind}", allowed)
-        out[name] = _value(Scalar(number()), v[name], join(path, name))
+        out[name] = _value(Scalar(number(None, node.hi)), v[name], join(path, name))
     p = out
     if kind == "fixed" and p["value"] < 0:
         raise Invalid(join(path, "value"), f"{p['value']:g} is negative", "value >= 0")
@@ -266,7 +316,7 @@ def _schedule(node: ScheduleNode, v: Any, path: str) -> dict[str, Any]:
         out[key] = _value(check, v[key], join(path, key)) if v.get(key) is not None else default
     out["time"] = _value(Scalar(time_of_day), v["time"], join(path, "time")) if v.get(
         "time") is not None else "09:00"
-    out["count"] = _value(Scalar(integer(1)), v["count"], join(path, "count")) if v.get(
+    out["count"] = _value(Scalar(integer(1, MAX_SCHEDULE_COUNT)), v["count"], join(path, "count")) if v.get(
         "count") is not None else 1
     if "source" in v:
         out["source"] = _value(Scalar(string()), v["source"], join(path, "source"))

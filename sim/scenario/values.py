@@ -108,13 +108,16 @@ probability = number(0.0, 1.0)
 
 def tolerance(v: Any) -> float | str:
     """A target's tolerance: a number >= 0 (absolute) or a percentage string such as "10%"."""
-    allowed = 'a number >= 0 (absolute) or a percentage such as "10%"'
+    allowed = 'a number in [0, 1e15] (absolute) or a percentage up to 1000% such as "10%"'
     if isinstance(v, str):
         m = re.fullmatch(r"\s*(\d+(?:\.\d*)?|\.\d+)\s*%\s*", v)
         if not m:
             raise Bad(f"{v!r} is not a percentage", allowed)
+        if float(m[1]) > 1000:
+            raise Bad(f"{v!r} is out of range", allowed)
         return f"{float(m[1]):g}%"
-    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0:
+    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v) or v < 0 \
+            or v > 1e15:
         raise Bad(f"expected a tolerance, got {describe(v)}", allowed)
     return float(v)
 
@@ -321,17 +324,25 @@ def month_day(v: Any) -> str:
     return f"{int(m[1]):02d}-{int(m[2]):02d}"
 
 
-def seasonality(v: Any) -> tuple[float, ...]:
-    allowed = "12 numbers >= 0, January first"
-    if not isinstance(v, list | tuple):
-        raise Bad(f"expected an array of 12 numbers, got {describe(v)}", allowed)
-    if len(v) != 12:
-        raise Bad(f"has {len(v)} values, not 12", allowed)
-    check = number(0.0)
-    out = []
-    for i, x in enumerate(v):
-        try:
-            out.append(check(x))
-        except Bad as exc:
-            raise Bad(exc.message, allowed, f"[{i}]") from None
-    return tuple(out)
+def seasonality_upto(hi: float | None = None) -> Checker:
+    """Checker of 12 monthly multipliers >= 0 (and <= ``hi``), January first."""
+    allowed = "12 numbers >= 0" + (f" and <= {hi:g}" if hi is not None else "") + ", January first"
+    check = number(0.0, hi)
+
+    def seasonality(v: Any) -> tuple[float, ...]:
+        if not isinstance(v, list | tuple):
+            raise Bad(f"expected an array of 12 numbers, got {describe(v)}", allowed)
+        if len(v) != 12:
+            raise Bad(f"has {len(v)} values, not 12", allowed)
+        out = []
+        for i, x in enumerate(v):
+            try:
+                out.append(check(x))
+            except Bad as exc:
+                raise Bad(exc.message, allowed, f"[{i}]") from None
+        return tuple(out)
+
+    return seasonality
+
+
+seasonality = seasonality_upto()

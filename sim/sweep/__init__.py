@@ -162,7 +162,7 @@ def _sweep(scenario_path: str | os.PathLike[str], params: Mapping[str, Any] | Se
            resume: bool = False, design: str = "grid", samples: int | None = None,
            progress: bool | None = None, *, overrides: Any = None,
            chunk_size: int | None = None, command: str | Sequence[str] | None = None,
-           _locks: list[DirectoryLock],
+           allow_large: bool = False, _locks: list[DirectoryLock],
            ) -> SweepResult:
     """Run (or resume) a sweep of ``scenario_path`` over ``params`` into directory ``out``.
 
@@ -173,7 +173,8 @@ def _sweep(scenario_path: str | os.PathLike[str], params: Mapping[str, Any] | Se
     values for the base scenario. ``executor``: ``"serial"``, ``"processes"`` (``workers``,
     default ``os.cpu_count()``) or ``"dask"`` (``scheduler`` address, else a local cluster
     of ``workers`` processes). ``progress``: a progress bar on stderr (default: when stderr
-    is a terminal). Bad input raises :class:`~sim.errors.InputError`; failed jobs do not
+    is a terminal). A sweep larger than the ceilings of :mod:`sim.scenario.cost` is refused
+    unless ``allow_large``. Bad input raises :class:`~sim.errors.InputError`; failed jobs do not
     raise: see ``SweepResult.failed``.
     """
     from sim.provenance import versions
@@ -199,7 +200,19 @@ def _sweep(scenario_path: str | os.PathLike[str], params: Mapping[str, Any] | Se
         check_scheduler(scheduler)
     seed = base.scenario.seed if seed is None else seed
     replications = base.scenario.replications if replications is None else replications
-    des, point_hashes = make_design(base, params, design=design, samples=samples, seed=seed)
+    from sim.scenario.cost import check_budget, estimate
+
+    worst: list[Any] = [None, base]   # the cost and scenario of the largest point
+
+    def inspect(sc: Any) -> None:
+        c = estimate(sc)
+        if worst[0] is None or c.tasks > worst[0].tasks:
+            worst[:] = [c, sc]
+
+    des, point_hashes = make_design(base, params, design=design, samples=samples, seed=seed,
+                                    inspect=inspect)
+    check_budget(worst[1], replications, points=len(des.points), cost=worst[0],
+                 parallel=1 if executor == "serial" else workers, allow_large=allow_large)
 
     out_dir = Path(out)
     if out_dir.exists() and not out_dir.is_dir():

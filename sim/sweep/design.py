@@ -28,7 +28,7 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
@@ -310,9 +310,11 @@ def _check(base: Scenario, mapping: dict[str, Any], where: str | None = None) ->
 
 def make_design(base: Scenario, params: Mapping[str, Any] | Sequence[str], *,
                 design: str = "grid", samples: int | None = None,
-                seed: int = 0) -> tuple[Design, list[str]]:
+                seed: int = 0, inspect: Callable[[Scenario], None] | None = None,
+                ) -> tuple[Design, list[str]]:
     """The design of a sweep over ``base`` and the content hash of every point's validated
-    scenario."""
+    scenario (``inspect``, if given, sees every point's scenario, e.g. to estimate its
+    size)."""
     from sim.scenario import flatten
 
     if design not in DESIGNS:
@@ -358,11 +360,18 @@ def make_design(base: Scenario, params: Mapping[str, Any] | Sequence[str], *,
             raise InputError(f"--design lhs needs --samples N >= 1, got {samples}",
                              field="--samples", allowed="an integer >= 1")
         samples = int(samples)
+        if samples > MAX_POINTS:
+            raise InputError(f"{samples} samples", field="--samples",
+                             allowed=f"at most {MAX_POINTS}")
         points = lhs_points(specs, samples, seed)
     # Unknown keys, bad values and combinations that do not validate are the loader's to
     # find: every point is resolved and validated, and the first problem names the field.
-    hashes = [_check(base, p, f"point {i}: {describe_point(p)}").hash
-              for i, p in enumerate(points)]
+    hashes = []
+    for i, p in enumerate(points):
+        sc = _check(base, p, f"point {i}: {describe_point(p)}")
+        if inspect is not None:
+            inspect(sc)
+        hashes.append(sc.hash)
     return Design(design, keys, tuple(specs), tuple(points), samples), hashes
 
 
