@@ -276,13 +276,13 @@ def test_compare_shares_random_numbers_and_judges_by_direction(pair):
 
 
 def test_verdict_rules():
-    assert ex._verdict(0.1, 0.3, +1) == "better"
-    assert ex._verdict(0.1, 0.3, -1) == "worse"
-    assert ex._verdict(-0.3, -0.1, -1) == "better"
-    assert ex._verdict(-0.3, -0.1, 0) == "lower"
-    assert ex._verdict(0.1, 0.3, 0) == "higher"
-    assert ex._verdict(-0.1, 0.3, +1) == "no clear difference"
-    assert ex._verdict(math.nan, math.nan, +1) == "no clear difference"
+    assert ex.verdict(0.1, 0.3, +1) == "better"
+    assert ex.verdict(0.1, 0.3, -1) == "worse"
+    assert ex.verdict(-0.3, -0.1, -1) == "better"
+    assert ex.verdict(-0.3, -0.1, 0) == "lower"
+    assert ex.verdict(0.1, 0.3, 0) == "higher"
+    assert ex.verdict(-0.1, 0.3, +1) == "no clear difference"
+    assert ex.verdict(math.nan, math.nan, +1) == "no clear difference"
 
 
 @pytest.mark.parametrize("name", ["wait_hours_mean", "utilization", "tasks_completed"])

@@ -447,3 +447,28 @@ def test_stress_section_shows_the_model_description_shared_with_the_docs(tiny):
         for key in keys:
             words = t(key, lang, general="") if key.endswith(".secretary") else t(key, lang)
             assert html.escape(words) in stress, (lang, key)
+
+
+def test_report_runs_on_a_process_pool_with_the_serial_numbers(tiny, tmp_path):
+    # `sim report` takes the executor options of `sim compare`: on two worker processes the
+    # tables of numbers (headline, all metrics) are those of the serial comparison
+    from sim.report import build_report
+
+    files, comp = tiny
+    out = tmp_path / "pool.html"
+    p = _sim("report", *map(str, files), "--replications", "2", "--executor", "processes",
+             "--workers", "2", "--no-progress", "-o", str(out), timeout=300)
+    assert p.returncode == 0, p.stderr
+    pool, serial = _parse(out.read_text(encoding="utf-8")), _parse(build_report(comp, "en"))
+    numeric = [t for t in serial.tables if serial.tables[t]]
+    assert "headline-table" in numeric and any(any(c.isdigit() for c in row) for t in numeric
+                           for row in serial.tables[t])
+    for t in numeric:
+        assert pool.tables[t] == serial.tables[t], t
+
+
+def test_report_checks_the_executor_options(tmp_path):
+    p = _sim("report", BEFORE, AFTER, "--scheduler", "tcp://127.0.0.1:1", "--executor",
+             "processes", "-o", str(tmp_path / "r.html"), timeout=120)
+    assert p.returncode == 2 and "--scheduler" in p.stderr and "Traceback" not in p.stderr
+    assert not (tmp_path / "r.html").exists()

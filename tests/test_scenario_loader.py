@@ -474,3 +474,32 @@ def test_source_of_follows_the_lookup_order():
     assert source_of(s, "tasks.opinion.priority") == "Bozhou article"      # the task's note
     assert source_of(s, "tasks.opinion.steps[0].effort_hours.low") == "Bozhou article"
     assert source_of(s, "volunteers.teams") == "unspecified"
+
+
+def test_model_defaults_are_the_schemas():
+    # defaults are written once, in the schema; the frozen model derives its own (some in
+    # another form: hours, objects). A scenario that gives nothing optional must build to
+    # exactly the objects the dataclasses make with their defaults.
+    from sim.calendar import CALENDAR_KINDS
+    from sim.scenario import model as M
+    from sim.scenario import vocabulary
+
+    sc = scenario_from_dict({
+        "scenario": {"name": "defaults"}, "office": {"workers": 2},
+        "tasks": [{"id": "t", "category": "core", "arrivals": {"per_day": 1.0},
+                   "effort_hours": {"dist": "fixed", "value": 1.0}}]})
+    assert sc.scenario == M.ScenarioMeta("defaults")
+    assert sc.calendar == M.CalendarSpec()
+    assert sc.office == M.Office(2)
+    assert sc.admission == M.Admission()
+    assert sc.problems == M.ProblemRouting()
+    assert sc.volunteers == M.Volunteers()
+    assert sc.joint_meetings == M.JointMeetings()
+    task = sc.tasks[0]
+    assert task == M.TaskType("t", "core", M.Arrivals(1.0 / 24.0, "per_day", 1.0), task.steps,
+                              name="t")
+    every_week = scenario_from_dict({**sc.base, "joint_meetings": {
+        "enabled": True, "schedule": {"every": "week"}}})
+    assert every_week.joint_meetings.schedule == M.Schedule("week")
+    # the calendar layer keeps its own list of kinds (it may not import the scenario layer)
+    assert CALENDAR_KINDS == vocabulary.CALENDAR_KINDS

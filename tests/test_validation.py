@@ -15,7 +15,7 @@ from engine_helpers import erlang_c_wait
 from validation import periodic, study_calendar, study_little, study_mmc, study_priority, theory
 from validation.checks import FAIL, PASS, PASS_FW, Check, Study
 from validation.report import render
-from validation.runner import Runner
+from validation.runner import Runner, scenario_from
 from validation.study_capacity import run as capacity_run
 
 SERIAL = Runner(1)
@@ -178,6 +178,29 @@ def test_priority_study_passes_with_cobham_and_fails_with_fifo_waits():
 
     wrong = study_priority.run(SERIAL, mm1, theory_fn=fifo)
     assert not wrong.passed
+
+
+def test_studies_give_the_same_numbers_on_a_process_pool_as_serially():
+    # the studies submit to the package's evaluator: the reduction runs in the worker, and
+    # the values (one a replication, in job order) must be exactly the serial ones
+    mm1 = study_priority.systems(scale=0.03, replications=3)[:1]
+    syss = study_calendar.systems(scale=0.05, replications=2)
+    serial = [study_priority.run(SERIAL, mm1), study_calendar.run(SERIAL, syss)]
+    with Runner(2) as pool:
+        assert pool.evaluator.executor == "processes"
+        parallel = [study_priority.run(pool, mm1), study_calendar.run(pool, syss)]
+    for a, b in zip(serial, parallel, strict=True):
+        assert [list(c.values) for c in a.checks] == [list(c.values) for c in b.checks]
+        assert any(len(c.values) > 1 for c in a.checks)
+
+
+def test_a_failing_replication_raises_with_the_workers_traceback():
+    def boom(sc, r):   # a local function: the serial executor calls it as it is
+        raise ValueError(f"no numbers for replication {r}")
+
+    sc = scenario_from(study_mmc.scenario(small_mmc()[0]))
+    with pytest.raises(RuntimeError, match=r"replication 0 .*ValueError: no numbers"):
+        SERIAL.map([(sc, 0, boom)])
 
 
 def test_calendar_study_passes_with_the_exact_solution_and_fails_ignoring_office_hours():

@@ -1,7 +1,9 @@
 """``python -m validation``: run every study, write ``docs/validation.md``, exit 1 on a failure.
 
 Options: ``--out PATH`` (default ``docs/validation.md`` in the repository), ``--jobs N``
-(processes; default ``VALIDATE_JOBS`` or up to 2), ``--scale X`` (run lengths times X: a
+(workers; default ``VALIDATE_JOBS`` or up to 2), ``--executor serial|processes|dask`` and
+``--scheduler ADDRESS`` (where the replications run: the package's evaluator, as for every
+``sim`` study; default processes, or serial with one job), ``--scale X`` (run lengths times X: a
 quick smoke run with e.g. 0.05; the committed report uses 1).
 """
 
@@ -19,6 +21,8 @@ from pathlib import Path
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")
 
+from sim.errors import InputError  # noqa: E402
+from sim.evaluate import EXECUTORS, Interrupted  # noqa: E402
 from validation import (  # noqa: E402
     study_calendar,
     study_capacity,
@@ -59,16 +63,26 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m validation", description=__doc__)
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "validation.md")
     ap.add_argument("--jobs", type=int, default=default_processes())
+    ap.add_argument("--executor", choices=EXECUTORS, default=None)
+    ap.add_argument("--scheduler", default=None)
     ap.add_argument("--scale", type=float, default=1.0)
     args = ap.parse_args(argv)
     t0 = time.perf_counter()
-    with Runner(args.jobs) as runner:
-        studies = run_all(runner, args.scale)
+    try:
+        with Runner(args.jobs, args.executor, args.scheduler) as runner:
+            studies = run_all(runner, args.scale)
+    except InputError as exc:
+        print(f"python -m validation: {exc}", file=sys.stderr)
+        return 2
+    except Interrupted as exc:
+        print(f"python -m validation: interrupted by {exc.signal_name}", file=sys.stderr)
+        return exc.exit_code
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(render(studies, args.scale), encoding="utf-8")
     ok = all(s.passed for s in studies)
     print(f"wrote {args.out}; {'all studies pass' if ok else 'SOME STUDIES FAIL'} "
-          f"({time.perf_counter() - t0:.0f} s, {args.jobs} process(es))")
+          f"({time.perf_counter() - t0:.0f} s, {runner.evaluator.executor}, "
+          f"{runner.evaluator.workers} worker(s))")
     return 0 if ok else 1
 
 

@@ -24,7 +24,7 @@ import numpy as np
 from validation import periodic
 from validation.checks import Check, Study, cell, fmt, mark
 from validation.records import time_average
-from validation.runner import Runner, run_dict
+from validation.runner import Runner, scenario_from
 
 START = dt.date(2024, 1, 1)        # a Monday: the week's schedule starts at t = 0
 OFFICE_HOURS = ((8.5, 12.0), (14.5, 18.0))
@@ -110,14 +110,13 @@ def working_hours_before(t: np.ndarray) -> np.ndarray:
     return day * per_day + within
 
 
-def replication(job: tuple[dict, int, bool]) -> tuple[float, ...]:
+def replication(sc, r, every_day: bool = False) -> tuple[float, ...]:
     """(W clock hours from the engine, L time-average from the log[, Wq and W in working
-    hours from the log, for the every-day office])."""
-    data, rep, every_day = job
-    r = run_dict(data, rep)
+    hours from the log, for the every-day office]) of the replication ``r`` of ``sc`` (run
+    in the worker)."""
     ev = r.events
-    lo = data["scenario"]["warmup_days"] * 24.0
-    hi = data["scenario"]["days"] * 24.0
+    lo = sc.scenario.warmup_days * 24.0
+    hi = sc.scenario.days * 24.0
     a, fs, done = ev["arrival_hours"], ev["first_start_hours"], ev["done_hours"]
     out = (r.tasks["job"]["time_in_system_hours_mean"], time_average(a, done, lo, hi))
     if not every_day:
@@ -160,8 +159,10 @@ def run(runner: Runner, syss: list[System] | None = None, theory_fn=None) -> Stu
     """``theory_fn(system) -> (L, W)`` defaults to the exact periodic solution."""
     syss = systems() if syss is None else syss
     theory_fn = theory_fn or (lambda s: (exact(s).L, exact(s).W))
-    jobs = [(scenario(s), r, s.every_day) for s in syss for r in range(s.replications)]
-    results = iter(runner.map(replication, jobs))
+    scs = [scenario_from(scenario(s)) for s in syss]
+    results = iter(runner.map(
+        (sc, r, functools.partial(replication, every_day=s.every_day))
+        for s, sc in zip(syss, scs, strict=True) for r in range(s.replications)))
     study = Study(key="calendar", title="Office hours: the working-calendar queue",
                   compared="", explanation="")
     lines = ["| system | lam /h | quantity | exact | simulated [95% CI] | |",

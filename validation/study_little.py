@@ -52,15 +52,19 @@ def cases(replications: int = 20) -> list[Case]:
     ]
 
 
-def replication(job: tuple[Case, int]) -> dict[str, float]:
-    from sim.engine import run_replication
+def load(case: Case):
+    """The case's scenario: its file with its overrides."""
     from sim.scenario import apply_overrides, load_scenario
 
-    case, rep = job
     sc = load_scenario(ROOT / case.path)
     if case.overrides:
         sc = apply_overrides(sc, dict(case.overrides))
-    r = run_replication(sc, rep, events=True)
+    return sc
+
+
+def replication(sc, r) -> dict[str, float]:
+    """:func:`measure` over the scenario's window (after the warm-up, up to the horizon),
+    of the replication ``r`` of ``sc`` (run in the worker)."""
     return measure(r, sc.scenario.warmup_days * 24.0, sc.scenario.days * 24.0)
 
 
@@ -99,8 +103,9 @@ def measure(r, lo: float, hi: float) -> dict[str, float]:
 
 def run(runner: Runner, case_list: list[Case] | None = None) -> Study:
     case_list = cases() if case_list is None else case_list
-    jobs = [(c, r) for c in case_list for r in range(c.replications)]
-    results = iter(runner.map(replication, jobs))
+    scs = [load(c) for c in case_list]
+    results = iter(runner.map((sc, r, replication) for c, sc in zip(case_list, scs, strict=True)
+                              for r in range(c.replications)))
     study = Study(
         key="little", title="Little's law on the Bozhou scenarios",
         compared=("For the tasks the office takes on (all tasks not refused under the "

@@ -16,7 +16,7 @@ import numpy as np
 from validation import theory
 from validation.checks import Check, Study, cell, fmt, mark
 from validation.records import time_average
-from validation.runner import Runner, run_dict
+from validation.runner import Runner, scenario_from
 
 LOADS = (0.3, 0.5, 0.7, 0.8, 0.9, 0.95)
 SERVERS = (1, 3, 10)
@@ -66,13 +66,12 @@ def scenario(case: Case) -> dict:
     }
 
 
-def replication(job: tuple[dict, int]) -> tuple[float, float, float]:
-    """(Wq from the engine, share who waited, time-average number in system)."""
-    data, rep = job
-    r = run_dict(data, rep)
+def replication(sc, r) -> tuple[float, float, float]:
+    """(Wq from the engine, share who waited, time-average number in system) of the
+    replication ``r`` (with its event log) of the scenario ``sc`` (run in the worker)."""
     ev = r.events
-    lo = data["scenario"]["warmup_days"] * 24.0
-    hi = data["scenario"]["days"] * 24.0
+    lo = sc.scenario.warmup_days * 24.0
+    hi = sc.scenario.days * 24.0
     a, fs = ev["arrival_hours"], ev["first_start_hours"]
     cohort = (a >= lo) & (a < hi) & (fs <= hi)
     waited = float(np.mean(fs[cohort] > ev["entry_hours"][cohort]))
@@ -87,8 +86,9 @@ def run(runner: Runner, cases: list[Case] | None = None, theory_fn=None) -> Stud
     theory_fn = theory_fn or (lambda lam, mu, c: (theory.mmc_wait(lam, mu, c),
                                                  theory.erlang_c(lam, mu, c),
                                                  theory.mmc_number_in_system(lam, mu, c)))
-    jobs = [(scenario(k), r) for k in cases for r in range(k.replications)]
-    results = runner.map(replication, jobs)
+    scs = [scenario_from(scenario(k)) for k in cases]
+    results = runner.map((sc, r, replication) for k, sc in zip(cases, scs, strict=True)
+                         for r in range(k.replications))
     study = Study(
         key="mmc", title="M/M/c against Erlang C",
         compared=("FIFO M/M/c with calendar `always`: exponential work of mean 1 h, Poisson "

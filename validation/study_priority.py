@@ -17,7 +17,7 @@ import numpy as np
 
 from validation import theory
 from validation.checks import Check, Study, cell, fmt, mark
-from validation.runner import Runner, run_dict
+from validation.runner import Runner, scenario_from
 
 
 @dataclass(frozen=True)
@@ -100,11 +100,9 @@ def theory_waits(s: System) -> list[float]:
     return theory.mmc_priority_waits(lams, 1.0 / means.pop(), s.servers)
 
 
-def replication(job: tuple[dict, int]) -> dict[str, float]:
+def replication(sc, r) -> dict[str, float]:
     """Per-class mean waits, and the most work segments any task was done in (1 when no
-    task is ever interrupted)."""
-    data, rep = job
-    r = run_dict(data, rep)
+    task is ever interrupted), of the replication ``r`` of ``sc`` (run in the worker)."""
     out = {tid: row["wait_hours_mean"] for tid, row in r.tasks.items()}
     out["max_segments"] = float(np.bincount(r.work["task"]).max())
     return out
@@ -112,8 +110,9 @@ def replication(job: tuple[dict, int]) -> dict[str, float]:
 
 def run(runner: Runner, syss: list[System] | None = None, theory_fn=theory_waits) -> Study:
     syss = systems() if syss is None else syss
-    jobs = [(scenario(s), r) for s in syss for r in range(s.replications)]
-    results = iter(runner.map(replication, jobs))
+    scs = [scenario_from(scenario(s)) for s in syss]
+    results = iter(runner.map((sc, r, replication) for s, sc in zip(syss, scs, strict=True)
+                              for r in range(s.replications)))
     study = Study(
         key="priority", title="Non-preemptive priority queues against Cobham's formula",
         compared=("Per-class mean wait in queue (the engine's per-task-type `wait_hours_mean`) "

@@ -1,7 +1,7 @@
 """``sim report A.toml B.toml [...] -o report.html``: one self-contained HTML report.
 
-Runs the comparison (as ``sim compare``, with the per-task event logs the figures need),
-then writes the page of :func:`sim.report.write_report` (which only draws) and prints its
+Runs the comparison (as ``sim compare``, with the per-task event logs the figures need, on
+the executor of ``--executor``/``--workers``/``--scheduler``, like every study), then writes the page of :func:`sim.report.write_report` (which only draws) and prints its
 path on stdout.
 """
 
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from sim.cli.execution import add_execution_options
 from sim.cli.options import html_path_option
 from sim.cli.run import add_replication_options, experiment_kwargs, save_file
 from sim.errors import InputError
@@ -49,4 +50,5 @@ def register(subparsers) -> None:
     add_replication_options(p)
     p.add_argument("--lang", choices=("en", "zh"), default="en",
                    help="language of the report: en (default) or zh (Chinese)")
+    add_execution_options(p)
     p.set_defaults(func=_report, events=True)

@@ -15,13 +15,14 @@ result; it does not stop the others. The caller decides what a failure means.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import pickle
 import socket
 import traceback
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -62,11 +63,25 @@ class Job:
     events: bool = False
     daily: bool = True
     tag: Any = None          # the caller's label, e.g. (point, replication); not used here
+    reduce: Callable[[Scenario, ReplicationResult], Any] | None = None
+    """Applied in the worker to (scenario, result): the job's result is what it returns (a
+    study that needs a few numbers from the event log sends back only those). A module-level
+    function (or a :func:`functools.partial` of one), so that it pickles by name."""
 
     @property
     def key(self) -> str:
-        """What identifies the job's result: scenario hash, seed, replication (and events)."""
-        return f"{self.hash}-s{self.seed}-r{self.replication}" + ("-ev" if self.events else "")
+        """What identifies the job's result: scenario hash, seed, replication (and events,
+        and the reduction)."""
+        key = f"{self.hash}-s{self.seed}-r{self.replication}" + ("-ev" if self.events else "")
+        return key if self.reduce is None else f"{key}-{_callable_name(self.reduce)}"
+
+
+def _callable_name(fn: Callable[..., Any]) -> str:
+    """``module.qualname`` of a function; a partial adds its arguments."""
+    if isinstance(fn, functools.partial):
+        args = ",".join([*map(repr, fn.args), *(f"{k}={v!r}" for k, v in sorted(fn.keywords.items()))])
+        return f"{_callable_name(fn.func)}({args})"
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', type(fn).__name__)}"
 
 
 @dataclass(frozen=True)
@@ -89,9 +104,11 @@ class JobSet:
 
     def add(self, scenario: Scenario, replication: int, seed: int, *,
             extra: Sequence[tuple[str, Any]] = (), expected: str | None = None,
-            events: bool = False, daily: bool = True, tag: Any = None) -> int:
+            events: bool = False, daily: bool = True, tag: Any = None,
+            reduce: Callable[[Scenario, ReplicationResult], Any] | None = None) -> int:
         """Replication ``replication`` of ``scenario`` with ``extra`` overrides on top (a
-        sweep's point); ``expected`` is that scenario's hash (default: ``scenario.hash``)."""
+        sweep's point); ``expected`` is that scenario's hash (default: ``scenario.hash``);
+        ``reduce``: see :attr:`Job.reduce`."""
         seen = self._source_of.get(id(scenario.base))
         if seen is not None and seen[0] is scenario.base:
             key = seen[1]
@@ -103,7 +120,7 @@ class JobSet:
         if not extra:
             self.local.setdefault(scenario.hash, scenario)
         job = Job(key, tuple(scenario.overrides) + tuple(extra), expected or scenario.hash,
-                  int(replication), int(seed), bool(events), bool(daily), tag)
+                  int(replication), int(seed), bool(events), bool(daily), tag, reduce)
         self.jobs.append(job)
         return len(self.jobs) - 1
 
@@ -136,9 +153,9 @@ def scenario_of(source: ScenarioSource, job: Job) -> Scenario:
 
 
 def run_job(source: ScenarioSource | None, job: Job,
-            local: Mapping[str, Scenario] | None = None) -> ReplicationResult | JobFailed:
-    """Run one job; a :class:`JobFailed` if it raised. ``local`` scenarios (by hash) are
-    used as they are (the serial executor: no rebuild)."""
+            local: Mapping[str, Scenario] | None = None) -> ReplicationResult | Any | JobFailed:
+    """Run one job; a :class:`JobFailed` if it (or its reduction) raised. ``local`` scenarios
+    (by hash) are used as they are (the serial executor: no rebuild)."""
     from sim.engine import run_replication
 
     try:
@@ -150,7 +167,7 @@ def run_job(source: ScenarioSource | None, job: Job,
         res = run_replication(sc, job.replication, job.seed, events=job.events)
         if not job.daily:
             res = replace(res, daily={})
-        return res
+        return res if job.reduce is None else job.reduce(sc, res)
     except Exception as exc:
         return JobFailed(f"{type(exc).__name__}: {exc}", traceback.format_exc(), worker_name())
 

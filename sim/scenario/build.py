@@ -33,7 +33,7 @@ from sim.scenario.model import (
     VolunteerWindow,
     Wave,
 )
-from sim.scenario.schema import RATE_HOURS, RATE_KEYS
+from sim.scenario.schema import RATE_HOURS, RATE_KEYS, SCHEDULE_DEFAULTS
 
 
 def target(t: Mapping[str, Any]) -> Target:
@@ -54,9 +54,9 @@ def dist(d: Mapping[str, Any]) -> Dist:
 def _schedule(s: Mapping[str, Any]) -> Schedule:
     return Schedule(
         every=s["every"],
-        weekday=WEEKDAYS.index(s.get("weekday", "mon")),
-        day=s.get("day", 1),
-        month=s.get("month", 1),
+        weekday=WEEKDAYS.index(s.get("weekday", SCHEDULE_DEFAULTS["weekday"])),
+        day=s.get("day", SCHEDULE_DEFAULTS["day"]),
+        month=s.get("month", SCHEDULE_DEFAULTS["month"]),
         time_hours=V.parse_time(s["time"]),
         count=s["count"],
     )

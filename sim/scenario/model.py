@@ -3,7 +3,10 @@
 These frozen dataclasses are what the engine reads. They are built by
 :mod:`sim.scenario.loader` from TOML after inheritance, levers and overrides, and after
 validation, so every value here is already known to be well-formed. Field names are the
-TOML key names (see ``docs/scenario-format.md``).
+TOML key names (see ``docs/scenario-format.md``). Their defaults are not written here:
+they are the schema's (:mod:`sim.scenario.schema`, read with :func:`_d`), converted where
+the model holds another form (office hours and volunteer windows as hours, distributions
+and schedules as objects); the closed word lists are :mod:`sim.scenario.vocabulary`'s.
 """
 
 from __future__ import annotations
@@ -12,30 +15,24 @@ import datetime as _dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Any
 
 # the category list lives in sim.categories; re-exported for the modules that read it here
 from sim.categories import ADMIN_CATEGORIES as ADMIN_CATEGORIES
 from sim.categories import CATEGORIES as CATEGORIES
 from sim.categories import ORIGINS as ORIGINS
 from sim.categories import SERVICE_CATEGORIES as SERVICE_CATEGORIES
+from sim.scenario import schema as S
+from sim.scenario import values as V
 
-CalendarKind = Literal["always", "weekdays", "cn"]
-Dispatch = Literal["fifo", "priority", "edf"]
-ADMISSION_LISTS: tuple[str, ...] = ("statutory", "assisting", "unlisted", "none")
-PROBLEM_KINDS: tuple[str, ...] = (
-    "repair", "cleaning", "housekeeping", "parking", "illegal_building", "dispute", "other",
-)
-ROLES: tuple[str, ...] = ("worker", "secretary")
-DIST_PARAMS: Mapping[str, tuple[str, ...]] = MappingProxyType({
-    "fixed": ("value",),
-    "exponential": ("mean",),
-    "lognormal": ("mean", "sd"),
-    "gamma": ("mean", "sd"),
-    "triangular": ("low", "mode", "high"),
-    "uniform": ("low", "high"),
-})
-WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# the format's word lists live in sim.scenario.vocabulary; re-exported for their readers
+from sim.scenario.vocabulary import ADMISSION_LISTS as ADMISSION_LISTS
+from sim.scenario.vocabulary import DIST_PARAMS as DIST_PARAMS
+from sim.scenario.vocabulary import PROBLEM_KINDS as PROBLEM_KINDS
+from sim.scenario.vocabulary import ROLES as ROLES
+from sim.scenario.vocabulary import WEEKDAYS as WEEKDAYS
+
+_d = S.default
 
 
 
@@ -95,16 +92,29 @@ class Dist:
         return (p["low"] + p["high"]) / 2.0
 
 
+def _dist(table: Mapping[str, Any]) -> Dist:
+    """The :class:`Dist` of a distribution table (a schema default)."""
+    return Dist(table["dist"], MappingProxyType({k: v for k, v in table.items() if k != "dist"}))
+
+
 @dataclass(frozen=True, slots=True)
 class Schedule:
     """Fixed-date arrivals: ``every`` day/week/month/quarter/year at ``time`` (hours of day)."""
 
-    every: Literal["day", "week", "month", "quarter", "year"]
-    weekday: int = 0          # 0 = Monday (for every = "week")
-    day: int = 1              # day of month (month, quarter, year)
-    month: int = 1            # 1..12 (year)
-    time_hours: float = 9.0   # "09:00" -> 9.0
-    count: int = 1
+    every: str                # one of schema.EVERY
+    # 0 = Monday (for every = "week")
+    weekday: int = WEEKDAYS.index(S.SCHEDULE_DEFAULTS["weekday"])
+    day: int = S.SCHEDULE_DEFAULTS["day"]            # day of month (month, quarter, year)
+    month: int = S.SCHEDULE_DEFAULTS["month"]        # 1..12 (year)
+    time_hours: float = V.parse_time(S.SCHEDULE_DEFAULTS["time"])   # "09:00" -> 9.0
+    count: int = S.SCHEDULE_DEFAULTS["count"]
+
+
+def _schedule(table: Mapping[str, Any]) -> Schedule:
+    """The :class:`Schedule` of a schedule table (a schema default)."""
+    t = {**S.SCHEDULE_DEFAULTS, **table}
+    return Schedule(every=t["every"], weekday=WEEKDAYS.index(t["weekday"]), day=t["day"],
+                    month=t["month"], time_hours=V.parse_time(t["time"]), count=t["count"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,15 +134,15 @@ class Arrivals:
     rate_per_hour: float = 0.0
     rate_key: str | None = None          # which key the user wrote, e.g. "per_month"
     rate_value: float = 0.0              # the value the user wrote
-    when: Literal["office_hours", "any_time"] = "office_hours"
-    seasonality: tuple[float, ...] = (1.0,) * 12
+    when: str = _d(S.ARRIVALS, "when")                 # one of vocabulary.ARRIVAL_WHEN
+    seasonality: tuple[float, ...] = _d(S.ARRIVALS, "seasonality")
     waves: tuple[Wave, ...] = ()
     schedule: Schedule | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    role: Literal["worker", "secretary"]
+    role: str                 # one of vocabulary.ROLES
     effort_hours: Dist
 
 
@@ -143,71 +153,73 @@ class TaskType:
     arrivals: Arrivals
     steps: tuple[Step, ...]
     name: str = ""
-    name_zh: str = ""
-    enabled: bool = True
-    origin: Literal["department", "resident", "office"] = "office"
-    admission_list: Literal["statutory", "assisting", "unlisted", "none"] = "none"
-    copies: int = 1
-    effort_factor: float = 1.0
-    priority: int = 0
+    name_zh: str = _d(S.TASK, "name_zh")
+    enabled: bool = _d(S.TASK, "enabled")
+    origin: str = _d(S.TASK, "origin")                    # one of categories.ORIGINS
+    admission_list: str = _d(S.TASK, "admission_list")    # one of vocabulary.ADMISSION_LISTS
+    copies: int = _d(S.TASK, "copies")
+    effort_factor: float = _d(S.TASK, "effort_factor")
+    priority: int = _d(S.TASK, "priority")
     deadline_working_days: int | None = None
-    problem_kind: str = "other"
+    problem_kind: str = _d(S.TASK, "problem_kind")
     source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class ScenarioMeta:
     name: str
-    name_zh: str = ""
-    description: str = ""
-    days: int = 365
-    warmup_days: int = 0
-    start_date: _dt.date = _dt.date(2019, 1, 1)
-    calendar: CalendarKind = "weekdays"
-    seed: int = 1
-    replications: int = 10
+    name_zh: str = _d(S.SCENARIO, "name_zh")
+    description: str = _d(S.SCENARIO, "description")
+    days: int = _d(S.SCENARIO, "days")
+    warmup_days: int = _d(S.SCENARIO, "warmup_days")
+    start_date: _dt.date = _d(S.SCENARIO, "start_date")  # noqa: RUF009 (a date is immutable)
+    calendar: str = _d(S.SCENARIO, "calendar")    # one of vocabulary.CALENDAR_KINDS
+    seed: int = _d(S.SCENARIO, "seed")
+    replications: int = _d(S.SCENARIO, "replications")
     source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class CalendarSpec:
     # (start_hour, end_hour) pairs within a day, e.g. ((8.5, 12.0), (14.5, 18.0))
-    office_hours: tuple[tuple[float, float], ...] = ((8.5, 12.0), (14.5, 18.0))
-    extra_holidays: tuple[_dt.date, ...] = ()
-    extra_working_days: tuple[_dt.date, ...] = ()
+    office_hours: tuple[tuple[float, float], ...] = tuple(
+        V.parse_interval(x) for x in _d(S.CALENDAR, "office_hours"))
+    extra_holidays: tuple[_dt.date, ...] = _d(S.CALENDAR, "extra_holidays")
+    extra_working_days: tuple[_dt.date, ...] = _d(S.CALENDAR, "extra_working_days")
 
 
 @dataclass(frozen=True, slots=True)
 class Office:
     workers: int
-    dispatch: Dispatch = "fifo"
-    secretary: bool = True
-    secretary_takes_general_work: bool = False
-    overtime_threshold_hours: float = 8.0
-    overtime_hours_max_per_day: float = 0.0
+    dispatch: str = _d(S.OFFICE, "dispatch")      # one of vocabulary.DISPATCH_RULES
+    secretary: bool = _d(S.OFFICE, "secretary")
+    secretary_takes_general_work: bool = _d(S.OFFICE, "secretary_takes_general_work")
+    overtime_threshold_hours: float = _d(S.OFFICE, "overtime_threshold_hours")
+    overtime_hours_max_per_day: float = _d(S.OFFICE, "overtime_hours_max_per_day")
     source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Admission:
-    enabled: bool = False
-    review_working_days: float = 5.0
-    approval_probability: float = 0.2
-    pushed_anyway_share: float = 0.0
+    enabled: bool = _d(S.ADMISSION, "enabled")
+    review_working_days: float = _d(S.ADMISSION, "review_working_days")
+    approval_probability: float = _d(S.ADMISSION, "approval_probability")
+    pushed_anyway_share: float = _d(S.ADMISSION, "pushed_anyway_share")
     source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class ProblemRouting:
-    volunteer_kinds: tuple[str, ...] = ("repair", "cleaning", "housekeeping")
-    joint_meeting_kinds: tuple[str, ...] = ("parking", "illegal_building", "dispute")
-    joint_meeting_share: float = 1.0   # of those kinds (no property service): need a meeting
-    managed_estate_share: float = 0.0
-    red_property_coverage: float = 0.0
+    volunteer_kinds: tuple[str, ...] = _d(S.PROBLEMS, "volunteer_kinds")
+    joint_meeting_kinds: tuple[str, ...] = _d(S.PROBLEMS, "joint_meeting_kinds")
+    # of those kinds (no property service): the share that needs a meeting
+    joint_meeting_share: float = _d(S.PROBLEMS, "joint_meeting_share")
+    managed_estate_share: float = _d(S.PROBLEMS, "managed_estate_share")
+    red_property_coverage: float = _d(S.PROBLEMS, "red_property_coverage")
     property_company_days: Dist = field(
-        default_factory=lambda: Dist("exponential", MappingProxyType({"mean": 3.0})))
-    volunteer_max_wait_days: float = 7.0
-    resolution_target_days: float = 7.0
+        default_factory=lambda: _dist(_d(S.PROBLEMS, "property_company_days")))
+    volunteer_max_wait_days: float = _d(S.PROBLEMS, "volunteer_max_wait_days")
+    resolution_target_days: float = _d(S.PROBLEMS, "resolution_target_days")
     source: str = ""
 
 
@@ -220,27 +232,26 @@ class VolunteerWindow:
 
 @dataclass(frozen=True, slots=True)
 class Volunteers:
-    teams: int = 0
-    members_per_team: int = 10
-    hours_per_member_per_week: float = 2.0
-    turnout: float = 0.5
-    windows: tuple[VolunteerWindow, ...] = (
-        VolunteerWindow((0, 1, 2, 3, 4), 19.0, 21.0),
-        VolunteerWindow((5, 6), 9.0, 12.0),
-    )
+    teams: int = _d(S.VOLUNTEERS, "teams")
+    members_per_team: int = _d(S.VOLUNTEERS, "members_per_team")
+    hours_per_member_per_week: float = _d(S.VOLUNTEERS, "hours_per_member_per_week")
+    turnout: float = _d(S.VOLUNTEERS, "turnout")
+    windows: tuple[VolunteerWindow, ...] = tuple(
+        VolunteerWindow(*V.parse_window(w)) for w in _d(S.VOLUNTEERS, "windows"))
     source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class JointMeetings:
-    enabled: bool = False
-    schedule: Schedule = Schedule(every="month", day=20, time_hours=15.0)
-    duration_hours: float = 2.0
-    workers_attending: int = 1
-    prep_hours: float = 2.0
-    problems_per_meeting_max: int = 5
-    min_problems: int = 0              # a scheduled meeting is held only with this many waiting
-    part_time_members: int = 0
+    enabled: bool = _d(S.JOINT_MEETINGS, "enabled")
+    schedule: Schedule = _schedule(_d(S.JOINT_MEETINGS, "schedule"))  # noqa: RUF009 (frozen)
+    duration_hours: float = _d(S.JOINT_MEETINGS, "duration_hours")
+    workers_attending: int = _d(S.JOINT_MEETINGS, "workers_attending")
+    prep_hours: float = _d(S.JOINT_MEETINGS, "prep_hours")
+    problems_per_meeting_max: int = _d(S.JOINT_MEETINGS, "problems_per_meeting_max")
+    # a scheduled meeting is held only with this many waiting
+    min_problems: int = _d(S.JOINT_MEETINGS, "min_problems")
+    part_time_members: int = _d(S.JOINT_MEETINGS, "part_time_members")
     source: str = ""
 
 
@@ -255,7 +266,7 @@ class Target:
     value: float
     tolerance: float
     relative: bool = False
-    side: Literal["both", "above", "below"] = "both"
+    side: str = _d(S.TARGET, "side")        # one of schema.TARGET_SIDES
     source: str = ""
     reason: str = ""
 
@@ -278,8 +289,8 @@ class Lever:
     description: str
     source: str
     set: Mapping[str, Any]
-    description_zh: str = ""
-    enabled: bool = True
+    description_zh: str = _d(S.LEVER, "description_zh")
+    enabled: bool = _d(S.LEVER, "enabled")
 
     def __reduce__(self):
         return plain_reduce(self)

@@ -11,6 +11,9 @@ to check the dotted paths of levers and ``--set``. Node kinds:
 - :class:`DistNode` / :class:`ScheduleNode`: a distribution / schedule table;
 - :class:`Named`: a table of tables under free names (``levers``);
 - :class:`FreeTable`: a table of dotted path -> value (``[sources]``, a lever's ``set``).
+
+The defaults written here are the only ones: the frozen model's dataclasses
+(:mod:`sim.scenario.model`) take theirs from this schema (:func:`default`).
 """
 
 from __future__ import annotations
@@ -19,12 +22,14 @@ import datetime as _dt
 from collections.abc import Callable
 from typing import Any
 
+from sim.categories import CATEGORIES, ORIGINS
 from sim.scenario import values as V
-from sim.scenario.model import (
+from sim.scenario.vocabulary import (
     ADMISSION_LISTS,
-    CATEGORIES,
+    ARRIVAL_WHEN,
+    CALENDAR_KINDS,
+    DISPATCH_RULES,
     DIST_PARAMS,
-    ORIGINS,
     PROBLEM_KINDS,
     ROLES,
 )
@@ -56,6 +61,10 @@ SCHEDULE_KEYS: dict[str, tuple[str, ...]] = {
     "day": (), "week": ("weekday",), "month": ("day",), "quarter": ("day",),
     "year": ("day", "month"),
 }
+SCHEDULE_DEFAULTS: dict[str, Any] = {"weekday": "mon", "day": 1, "month": 1, "time": "09:00",
+                                     "count": 1}
+"""What a schedule table leaves out (``weekday``, ``day``, ``month`` where its ``every``
+uses them)."""
 TASK_ID = r"[a-z][a-z0-9_]*"
 LEVER_NAME = r"[A-Za-z0-9_][A-Za-z0-9_-]*"
 
@@ -229,7 +238,7 @@ SCENARIO = Table({
     "days": Scalar(V.integer(1, MAX_DAYS), 365),
     "warmup_days": Scalar(V.integer(0, MAX_DAYS - 1), 0),
     "start_date": Scalar(V.date_value, _dt.date(2019, 1, 1)),
-    "calendar": Scalar(V.choice(("always", "weekdays", "cn")), "weekdays"),
+    "calendar": Scalar(V.choice(CALENDAR_KINDS), "weekdays"),
     "seed": Scalar(V.integer(0, MAX_SEED), 1),
     "replications": Scalar(V.integer(1, MAX_REPLICATIONS), 10),
 }, post=_scenario_post)
@@ -242,7 +251,7 @@ CALENDAR = Table({
 
 OFFICE = Table({
     "workers": Scalar(V.integer(1, MAX_WORKERS), REQUIRED),
-    "dispatch": Scalar(V.choice(("fifo", "priority", "edf")), "fifo"),
+    "dispatch": Scalar(V.choice(DISPATCH_RULES), "fifo"),
     "secretary": Scalar(V.boolean, True),
     "secretary_takes_general_work": Scalar(V.boolean, False),
     "overtime_threshold_hours": Scalar(V.number(0.0, 100_000.0), 8.0),
@@ -266,7 +275,7 @@ WAVE = Table({
 
 ARRIVALS = Table({
     **{k: Scalar(V.number(0.0, RATE_MAX[k])) for k in RATE_KEYS},
-    "when": Scalar(V.choice(("office_hours", "any_time")), "office_hours"),
+    "when": Scalar(V.choice(ARRIVAL_WHEN), "office_hours"),
     "seasonality": Scalar(V.seasonality_upto(MAX_SEASONALITY), (1.0,) * 12),
     "waves": Seq(WAVE, default=()),
     "schedule": SCHEDULE,
@@ -362,3 +371,11 @@ ROOT = Table({
 """The whole file. ``extends`` is read and removed before this schema applies."""
 
 TOP_KEYS: tuple[str, ...] = ("extends", *ROOT.fields)
+
+
+def default(table: Table, key: str) -> Any:
+    """The default of ``key`` in ``table`` (for the frozen model's dataclass fields)."""
+    value = table.fields[key].default
+    if isinstance(value, _Marker):
+        raise KeyError(f"{key} has no default ({value})")
+    return value

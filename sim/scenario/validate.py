@@ -14,7 +14,6 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
-from sim.scenario.model import DIST_PARAMS, WEEKDAYS
 from sim.scenario.schema import (
     ABSENT,
     EVERY,
@@ -23,6 +22,7 @@ from sim.scenario.schema import (
     MAX_SCHEDULE_COUNT,
     REQUIRED,
     ROOT,
+    SCHEDULE_DEFAULTS,
     SCHEDULE_KEYS,
     TOP_KEYS,
     DistNode,
@@ -37,6 +37,7 @@ from sim.scenario.schema import (
     join,
 )
 from sim.scenario.values import Bad, describe, integer, number, string, suggest, time_of_day
+from sim.scenario.vocabulary import DIST_PARAMS, WEEKDAYS
 
 _MISSING = "required key is missing"
 
@@ -105,7 +106,7 @@ def check_key(node: DistNode | ScheduleNode, key: str, v: Any, path: str) -> Non
     elif key == "count":
         _value(Scalar(integer(1, MAX_SCHEDULE_COUNT)), v, path)
     else:
-        _value(_SCHEDULE_CHECKS[key][0], v, path)
+        _value(_SCHEDULE_CHECKS[key], v, path)
 
 
 def _value(node: Any, v: Any, path: str) -> Any:
@@ -277,10 +278,10 @@ def _dist(node: DistNode, v: Any, path: str) -> dict[str, Any]:
     return out
 
 
-_SCHEDULE_CHECKS: dict[str, tuple[Any, Any]] = {
-    "weekday": (Scalar(lambda x: _weekday(x)), "mon"),
-    "day": (Scalar(integer(1, 28)), 1),
-    "month": (Scalar(integer(1, 12)), 1),
+_SCHEDULE_CHECKS: dict[str, Scalar] = {
+    "weekday": Scalar(lambda x: _weekday(x)),
+    "day": Scalar(integer(1, 28)),
+    "month": Scalar(integer(1, 12)),
 }
 
 
@@ -312,12 +313,12 @@ def _schedule(node: ScheduleNode, v: Any, path: str) -> dict[str, Any]:
                           ", ".join(allowed))
     out: dict[str, Any] = {"every": every}
     for key in own:
-        check, default = _SCHEDULE_CHECKS[key]
-        out[key] = _value(check, v[key], join(path, key)) if v.get(key) is not None else default
+        out[key] = (_value(_SCHEDULE_CHECKS[key], v[key], join(path, key))
+                    if v.get(key) is not None else SCHEDULE_DEFAULTS[key])
     out["time"] = _value(Scalar(time_of_day), v["time"], join(path, "time")) if v.get(
-        "time") is not None else "09:00"
+        "time") is not None else SCHEDULE_DEFAULTS["time"]
     out["count"] = _value(Scalar(integer(1, MAX_SCHEDULE_COUNT)), v["count"], join(path, "count")) if v.get(
-        "count") is not None else 1
+        "count") is not None else SCHEDULE_DEFAULTS["count"]
     if "source" in v:
         out["source"] = _value(Scalar(string()), v["source"], join(path, "source"))
     return out

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sim.scenario.model import WEEKDAYS
+from sim.scenario.vocabulary import WEEKDAYS
 
 
 class Bad(Exception):

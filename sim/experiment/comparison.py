@@ -1,0 +1,147 @@
+"""The result of :func:`sim.experiment.compare`: paired differences and their verdicts.
+
+:func:`differences` pairs each scenario with the baseline (the first) replication by
+replication: the mean paired difference with its 95 % t-interval, the unpaired Welch
+interval for reference, the relative change, and a verdict (:func:`verdict`) judged by the
+metric's direction in the registry (:mod:`sim.metrics`). :class:`ComparisonResult` holds the
+runs and that table, and writes the ``sim compare --json`` object and the CSV files.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sim.experiment.results import RunResult, num, write_frames
+from sim.experiment.tables import comparison_table
+from sim.metrics import metric
+from sim.stats import paired, welch_interval
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["BETTER", "DIFFERENCE_COLUMNS", "HIGHER", "LOWER", "UNCLEAR", "WORSE",
+           "ComparisonResult", "differences", "verdict"]
+
+BETTER, WORSE, UNCLEAR, HIGHER, LOWER = "better", "worse", "no clear difference", "higher", "lower"
+DIFFERENCE_COLUMNS = ["run", "baseline", "scenario", "metric", "label", "label_zh", "unit",
+                      "direction", "baseline_mean", "scenario_mean", "diff_mean", "ci_low",
+                      "ci_high", "unpaired_ci_low", "unpaired_ci_high", "relative", "verdict",
+                      "headline", "n"]
+
+
+def verdict(lo: float, hi: float, direction: int) -> str:
+    """The verdict on a difference whose 95 % interval is ``[lo, hi]``: ``"better"`` or
+    ``"worse"`` (by ``direction``, +1 higher is better, -1 lower) when it excludes 0,
+    ``"higher"``/``"lower"`` for direction 0, else ``"no clear difference"``."""
+    if not (math.isfinite(lo) and math.isfinite(hi)) or lo <= 0.0 <= hi:
+        return UNCLEAR
+    up = lo > 0.0
+    if direction == 0:
+        return HIGHER if up else LOWER
+    return BETTER if up == (direction > 0) else WORSE
+
+
+def differences(runs: list[RunResult]) -> pd.DataFrame:
+    """One row per (non-baseline scenario, metric): ``DIFFERENCE_COLUMNS``."""
+    import pandas as pd
+
+    base = runs[0]
+    rows = []
+    for k in range(1, len(runs)):
+        scen = runs[k]
+        names = [m for m in base.by_replication.columns[1:] if m in scen.by_replication.columns]
+        for m in names:
+            a = base.by_replication[m].to_numpy(dtype=float)
+            b = scen.by_replication[m].to_numpy(dtype=float)
+            iv, _ = paired(a, b)
+            bm = float(base.summary.at[m, "mean"])
+            sm = float(scen.summary.at[m, "mean"])
+            ulo, uhi = welch_interval(a, b)
+            meta = metric(m)
+            rel = iv.mean / bm if math.isfinite(bm) and bm != 0.0 else math.nan
+            rows.append({"run": k, "baseline": base.name, "scenario": scen.name, "metric": m,
+                         "label": meta.label, "label_zh": meta.label_zh, "unit": meta.unit,
+                         "direction": meta.direction, "baseline_mean": bm, "scenario_mean": sm,
+                         "diff_mean": iv.mean, "ci_low": iv.low, "ci_high": iv.high,
+                         "unpaired_ci_low": ulo, "unpaired_ci_high": uhi, "relative": rel,
+                         "verdict": verdict(iv.low, iv.high, meta.direction),
+                         "headline": meta.headline, "n": iv.n})
+    return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
+
+
+@dataclass
+class ComparisonResult:
+    """Several scenarios run with the same replications and seed; differences against the
+    first (the baseline), paired by replication.
+
+    ``differences``: one row per (scenario, metric) with baseline, scenario, metric, label,
+    label_zh, unit, direction, baseline_mean, scenario_mean, diff_mean, ci_low, ci_high (paired
+    95 % t-interval), unpaired_ci_low, unpaired_ci_high (Welch, for reference), relative
+    (diff_mean / baseline_mean; NaN, null in JSON, where the baseline mean is 0 or NaN), verdict, headline
+    and n (pairs where both values are defined). baseline_mean and scenario_mean are each
+    run's mean over the replications where the metric is defined, diff_mean is over the pairs
+    where both are; where no value is NaN, ``scenario_mean - baseline_mean == diff_mean``.
+    """
+
+    runs: list[RunResult]
+    differences: pd.DataFrame
+    seed: int
+    replications: int
+    run_seconds: float = 0.0
+    precision_info: dict[str, Any] = field(default_factory=dict)
+    partial: dict[str, Any] | None = None    # set when interrupted (see ExperimentInterrupted)
+
+    @property
+    def baseline(self) -> RunResult:
+        return self.runs[0]
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``sim compare --json`` object (docs/experiments.md, "Output"; NaN -> None)."""
+        diffs = []
+        for k in range(1, len(self.runs)):
+            part = self.differences[self.differences["run"] == k]
+            diffs.append({
+                "baseline": self.runs[0].name, "scenario": self.runs[k].name,
+                "metrics": {row["metric"]: {"mean": num(row["diff_mean"]),
+                                            "ci95": [num(row["ci_low"]), num(row["ci_high"])],
+                                            "relative": num(row["relative"])}
+                            for _, row in part.iterrows()}})
+        out = {"runs": [r.to_json() for r in self.runs], "differences": diffs}
+        if self.partial:
+            out["partial"] = dict(self.partial)
+        return out
+
+    def write_csv(self, directory: str | os.PathLike[str], events: bool = True) -> list[Path]:
+        """Write differences.csv and, for all runs together (columns ``run``, the position in
+        the command, and ``scenario``), summary.csv, by_replication.csv, tasks.csv,
+        tasks_by_replication.csv, daily.csv (and events.csv, if events were recorded and
+        ``events`` is true); Parquet copies if pyarrow is installed. Returns the paths written."""
+        import pandas as pd
+
+        def stack(attr: str, index: bool = False) -> pd.DataFrame | None:
+            parts = []
+            for k, r in enumerate(self.runs):
+                df = getattr(r, attr)
+                if df is None:
+                    return None
+                df = df.reset_index() if index else df.copy()
+                df.insert(0, "scenario", r.name)
+                df.insert(0, "run", k)
+                parts.append(df)
+            return pd.concat(parts, ignore_index=True)
+
+        return write_frames(directory, {
+            "differences": self.differences, "summary": stack("summary", True),
+            "by_replication": stack("by_replication"), "tasks": stack("tasks", True),
+            "tasks_by_replication": stack("tasks_by_replication"), "daily": stack("daily"),
+            "events": stack("events") if events else None}, index=set())
+
+    def table(self, lang: str = "en") -> str:
+        """Per non-baseline scenario: metric, baseline mean, scenario mean, paired difference
+        with its 95 % CI, relative change and verdict; headline metrics first
+        (:func:`sim.experiment.tables.comparison_table`)."""
+        return comparison_table(self, lang)
