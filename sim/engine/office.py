@@ -261,7 +261,7 @@ class Office:
         # the reusable events (see _reusable_event): one for the arrivals' feed, one per person
         # for the end of their work segments
         self.feeder = self._reusable_event()
-        self.feeder_callbacks = [self._on_feed]
+        self.feeder_callbacks: list = []
         self.feeder_time = _INF
         # overtime
         self.ot_max = off.overtime_hours_max_per_day if cal.kind != "always" else 0.0
@@ -286,6 +286,7 @@ class Office:
         # the arrivals' and the work segments' handlers (closures over the arrays above), and
         # the reusable end-of-segment event of each person (see _arm)
         self._absorb = self._absorb_handler()
+        self.feeder_callbacks.append(self._feed_handler())
         self._on_segment_end = self._segment_end_handler()
         for s in self.servers:
             s.event = self._reusable_event()
@@ -489,11 +490,47 @@ class Office:
                     d = exact_delay(now, t)
                 env.schedule(ev, NORMAL, d)
 
-    def _on_feed(self, ev) -> None:
-        self.feeder_pending = False
-        self._absorb(self.feeder_time)
-        if self.n_idle:
-            self._ensure_feeder()
+    def _feed_handler(self):
+        """The feeder's callback: the next arrival, at ``feeder_time``, while someone is idle.
+
+        When the arrival after it is due strictly before every event in SimPy's queue
+        (``Environment.peek``, public API), nothing can happen in between, so it is taken in
+        the same callback instead of through an event of its own: the same state changes in
+        the same order, and the events they schedule keep their order against every other
+        event (SimPy orders events of one time by when they were scheduled, and no event is
+        scheduled in between). Their absolute times are the same too (``schedule_at`` picks
+        the delay from ``env.now``); only in the case ``exact_delay`` cannot reach exactly
+        may the nearest reachable time differ by an ulp (docs/performance.md). About 40% of
+        a Bozhou year's feeder events are saved this way.
+        """
+        e_time, absorb, env, feeder_callbacks = self.e_time, self._absorb, self.env, self.feeder_callbacks
+        schedule, peek, normal, inf = env.schedule, env.peek, NORMAL, _INF
+        office = self
+
+        def on_feed(ev) -> None:
+            office.feeder_pending = False
+            t = office.feeder_time
+            while True:
+                absorb(t)
+                if not office.n_idle or office.feeder_pending:
+                    return
+                t = e_time[office.cursor]       # what _ensure_feeder does, and ...
+                if t == inf:
+                    return
+                if t < peek():
+                    continue                    # ... nothing happens before t: take it now
+                office.feeder_pending = True
+                office.feeder_time = t
+                feeder = office.feeder
+                feeder.callbacks = feeder_callbacks
+                now = env.now                   # what schedule_at(env, feeder, t) does
+                d = t - now
+                if now + d != t:
+                    d = exact_delay(now, t)
+                schedule(feeder, normal, d)
+                return
+
+        return on_feed
 
     # ----------------------------------------------------------------- people
     def _availability(self, s: _Server, t: float) -> tuple[float, float]:
