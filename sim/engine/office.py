@@ -507,18 +507,20 @@ class Office:
         schedule, peek, normal, inf = env.schedule, env.peek, NORMAL, _INF
         office = self
 
-        def on_feed(ev) -> None:
-            office.feeder_pending = False
-            t = office.feeder_time
+        def feed_tail() -> None:
+            """What ``_ensure_feeder`` does, as the last action of a callback, taking at once
+            the arrivals due before every queued event."""
+            if office.feeder_pending:
+                return
             while True:
-                absorb(t)
-                if not office.n_idle or office.feeder_pending:
-                    return
-                t = e_time[office.cursor]       # what _ensure_feeder does, and ...
+                t = e_time[office.cursor]
                 if t == inf:
                     return
                 if t < peek():
-                    continue                    # ... nothing happens before t: take it now
+                    absorb(t)                   # nothing happens before t: take it now
+                    if not office.n_idle or office.feeder_pending:
+                        return
+                    continue
                 office.feeder_pending = True
                 office.feeder_time = t
                 feeder = office.feeder
@@ -530,6 +532,13 @@ class Office:
                 schedule(feeder, normal, d)
                 return
 
+        def on_feed(ev) -> None:
+            office.feeder_pending = False
+            absorb(office.feeder_time)
+            if office.n_idle:
+                feed_tail()
+
+        self._feed_tail = feed_tail
         return on_feed
 
     # ----------------------------------------------------------------- people
@@ -634,7 +643,8 @@ class Office:
         done, first_start = self.done, self.first_start
         seg_extend, seg_pack = self.segs.extend, _SEGMENT.pack
         env = self.env
-        schedule, ensure_feeder = env.schedule, self._ensure_feeder
+        # (feed_tail: _ensure_feeder, where it is the callback's last action)
+        schedule, ensure_feeder = env.schedule, self._feed_tail
         absorb, segment, to_step = self._absorb, self._segment, self._to_step
         availability, start_next = self._availability, self._start_next
         e_task, e_plain, efforts0 = self.e_task, self.e_plain, self.efforts0
@@ -733,7 +743,7 @@ class Office:
                 if s.wake == inf and any(q.n for q in s.queues):
                     s.wake = start
                     office._at(start, office._on_wake, s, start)
-                office._ensure_feeder()
+                ensure_feeder()
 
         return on_segment_end
 
@@ -790,6 +800,7 @@ class Office:
             self.feeder_callbacks.clear()
             self._on_segment_end = None
             self._absorb = None
+            self._feed_tail = None
             self.env = None
         # close the segments in progress at the horizon (the work done so far counts)
         T = self.horizon
