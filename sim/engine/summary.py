@@ -121,6 +121,17 @@ def _per_day(start: np.ndarray, end: np.ndarray, key: np.ndarray | None, n_keys:
     return out
 
 
+def _count_up_to(x: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """For each of the sorted ``ends``, how many values of ``x`` are ``<=`` it (NaN: never).
+
+    The same counts as ``searchsorted(sort(x), ends, side="right")`` without sorting ``x``:
+    each value goes to the first end at or after it (a binary search among the few ends),
+    and the counts per end are summed up (exact integers).
+    """
+    first = np.searchsorted(ends, x, side="left")     # (NaN sorts after every end)
+    return np.cumsum(np.bincount(first, minlength=ends.size + 1)[:ends.size])
+
+
 def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRecord,
               *, seed: int, replication: int, events: bool = False) -> ReplicationResult:
     meta = scenario.scenario
@@ -265,18 +276,11 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     ends = day_edges[1:]
     admitted = ~w.refused & np.isfinite(w.entry)
     staff_route = admitted & (rec.route == ROUTE_STAFF)
-    entry_sorted = np.sort(w.entry[admitted])
-    done_sorted = np.sort(np.where(np.isnan(done[admitted]), np.inf, done[admitted]))
-    daily["tasks_open"] = (np.searchsorted(entry_sorted, ends, side="right")
-                           - np.searchsorted(done_sorted, ends, side="right")).astype(float)
-    del entry_sorted, done_sorted
+    daily["tasks_open"] = (_count_up_to(w.entry[admitted], ends)
+                           - _count_up_to(done[admitted], ends)).astype(float)
     # queue: entered the staff queues, not yet started
-    fs = np.where(np.isnan(rec.first_start), np.inf, rec.first_start)
-    q_in = np.sort(w.entry[staff_route])
-    q_out = np.sort(fs[staff_route])
-    daily["queue_length"] = (np.searchsorted(q_in, ends, side="right")
-                             - np.searchsorted(q_out, ends, side="right")).astype(float)
-    del fs, q_in, q_out
+    daily["queue_length"] = (_count_up_to(w.entry[staff_route], ends)
+                             - _count_up_to(rec.first_start[staff_route], ends)).astype(float)
     # open workload in hours: effort that entered the staff queues minus staff hours worked
     eff = np.nansum(w.efforts, axis=1)
     order = np.argsort(w.entry[staff_route], kind="stable")
