@@ -263,6 +263,7 @@ class Office:
         self.feeder = self._reusable_event()
         self.feeder_callbacks: list = []
         self.feeder_time = _INF
+        self.spare: list[Timeout] = []   # processed events for _at to re-arm
         # overtime
         self.ot_max = off.overtime_hours_max_per_day if cal.kind != "always" else 0.0
         self.ot_threshold = off.overtime_threshold_hours
@@ -311,7 +312,12 @@ class Office:
         return ev
 
     def _at(self, t: float, callback, *args) -> None:
-        """``callback(*args, event)`` at time ``t`` (at once if ``t`` has passed)."""
+        """``callback(*args, event)`` at time ``t`` (at once if ``t`` has passed).
+
+        The event is a processed ``Timeout`` from ``self.spare`` when there is one (each
+        handler given to ``_at`` puts its event back there first thing), re-armed like a
+        person's end-of-segment event: no new event object for each resume or wake-up.
+        """
         env = self.env
         now = env.now
         if t > now:
@@ -320,7 +326,13 @@ class Office:
                 d = exact_delay(now, t)
         else:
             d = 0.0
-        Timeout(env, d).callbacks.append(partial(callback, *args))
+        spare = self.spare
+        if spare:
+            ev = spare.pop()
+            ev.callbacks = [partial(callback, *args)]
+            env.schedule(ev, NORMAL, d)
+        else:
+            Timeout(env, d).callbacks.append(partial(callback, *args))
 
     def _arm(self, s: _Server, stop: float) -> None:
         """Schedule the end of ``s``'s segment at ``stop``.
@@ -748,11 +760,13 @@ class Office:
         return on_segment_end
 
     def _on_resume(self, s: _Server, t: float, ev) -> None:
+        self.spare.append(ev)   # processed: reusable by _at
         if self.e_time[self.cursor] <= t:
             self._absorb(t)
         self._segment(s, t)
 
     def _on_wake(self, s: _Server, t: float, ev) -> None:
+        self.spare.append(ev)   # processed: reusable by _at
         s.wake = _INF
         self._absorb(t)
         if not s.busy:
@@ -764,6 +778,7 @@ class Office:
                 self._at(start, self._on_wake, s, start)
 
     def _on_volunteer_timeout(self, i: int, t: float, ev) -> None:
+        self.spare.append(ev)   # processed: reusable by _at
         self._absorb(t)
         if self.first_start[i] == self.first_start[i] or self.queue_of[i] != Q_VOLUNTEER:
             return  # a volunteer started on it
@@ -773,6 +788,7 @@ class Office:
         self._to_step(i, 0, t)
 
     def _on_meeting(self, t: float, ev) -> None:
+        self.spare.append(ev)   # processed: reusable by _at
         self._absorb(t)
         self.meetings_held.append(t)
         end = t + self.jm.duration_hours
@@ -801,6 +817,7 @@ class Office:
             self._on_segment_end = None
             self._absorb = None
             self._feed_tail = None
+            self.spare.clear()
             self.env = None
         # close the segments in progress at the horizon (the work done so far counts)
         T = self.horizon
