@@ -20,3 +20,8 @@ def test_count_up_to_equals_sorted_search(xs: list[float], d0: int, nd: int) -> 
     ends = np.arange(d0 + 1, d0 + nd + 1) * 24.0
     ref = np.searchsorted(np.sort(np.where(np.isnan(x), np.inf, x)), ends, side="right")
     assert _count_up_to(x, ends).tolist() == ref.tolist()
+    xs_sorted = np.sort(x)      # (the in-order shortcut, NaN last)
+    assert _count_up_to(xs_sorted, ends).tolist() == ref.tolist()
+    finite = np.sort(x[~np.isnan(x)])
+    ref_f = np.searchsorted(finite, ends, side="right")
+    assert _count_up_to(finite, ends).tolist() == ref_f.tolist()

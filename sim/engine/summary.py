@@ -128,6 +128,10 @@ def _count_up_to(x: np.ndarray, ends: np.ndarray) -> np.ndarray:
     each value goes to the first end at or after it (a binary search among the few ends),
     and the counts per end are summed up (exact integers).
     """
+    if x.size > 1 and bool((x[1:] >= x[:-1]).all()):
+        # already in order (no NaN: a comparison with NaN is false), as entries and the
+        # first starts under FIFO often are: search the ends in it instead
+        return np.searchsorted(x, ends, side="right")
     first = np.searchsorted(ends, x, side="left")     # (NaN sorts after every end)
     return np.cumsum(np.bincount(first, minlength=ends.size + 1)[:ends.size])
 
