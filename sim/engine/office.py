@@ -28,7 +28,7 @@ import struct
 from array import array
 from collections import deque
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from heapq import heappop
 
 import numpy as np
@@ -148,6 +148,21 @@ class OfficeRecord:
     meetings_held: np.ndarray   # times of joint meetings held
 
 
+@lru_cache(maxsize=64)
+def _weekly_windows(start_date, n_days: int, windows) -> tuple[list[float], list[float], list[int], int]:
+    """The volunteers' availability windows over ``n_days`` days, as Python lists (starts,
+    ends; the loops in volunteer_shifts read them item by item, faster than numpy scalars),
+    the index bounds of each week's windows and the number of weeks. The same for every
+    replication of a scenario: cached (the lists are only read)."""
+    base = Shifts.from_weekly_windows(start_date, n_days, windows)
+    starts, ends = base.starts, base.ends
+    offset = start_date.weekday() * 24.0
+    week = np.floor((starts + offset) / 168.0).astype(int)
+    n_weeks = int(week.max()) + 1 if week.size else 0
+    bounds = np.searchsorted(week, np.arange(n_weeks + 1)).tolist()
+    return starts.tolist(), ends.tolist(), bounds, n_weeks
+
+
 def volunteer_shifts(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> list[Shifts]:
     """Each volunteer member's working time: in a week they turn out (chance ``turnout``),
     they give ``hours_per_member_per_week`` hours inside the availability windows, starting
@@ -156,16 +171,8 @@ def volunteer_shifts(scenario: Scenario, cal: WorkCalendar, streams: Streams) ->
     members = v.teams * v.members_per_team
     if members == 0:
         return []
-    n_days = scenario.scenario.days + 7
-    base = Shifts.from_weekly_windows(scenario.scenario.start_date, n_days, v.windows)
-    starts, ends = base.starts, base.ends
-    offset = scenario.scenario.start_date.weekday() * 24.0
-    week = np.floor((starts + offset) / 168.0).astype(int)
-    n_weeks = int(week.max()) + 1 if week.size else 0
-    bounds = np.searchsorted(week, np.arange(n_weeks + 1)).tolist()
-    # Python floats and ints for the loops below (a numpy scalar per item is several times
-    # slower to read); the arithmetic is the same, in the same order
-    starts_l, ends_l = starts.tolist(), ends.tolist()
+    starts_l, ends_l, bounds, n_weeks = _weekly_windows(scenario.scenario.start_date,
+                                                       scenario.scenario.days + 7, v.windows)
     turnout = v.turnout
     out = []
     hours = v.hours_per_member_per_week
