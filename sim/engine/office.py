@@ -663,7 +663,7 @@ class Office:
         seg_extend, seg_pack = self.segs.extend, _SEGMENT.pack
         env = self.env
         # (feed_tail: _ensure_feeder, where it is the callback's last action)
-        schedule, ensure_feeder = env.schedule, self._feed_tail
+        schedule, ensure_feeder, peek = env.schedule, self._feed_tail, env.peek
         absorb, segment, to_step = self._absorb, self._segment, self._to_step
         availability, start_next = self._availability, self._start_next
         e_task, e_plain, efforts0 = self.e_task, self.e_plain, self.efforts0
@@ -673,96 +673,103 @@ class Office:
         q_worker, q_volunteer, normal, inf = Q_WORKER, Q_VOLUNTEER, NORMAL, _INF
 
         def on_segment_end(s: _Server, ev) -> None:
-            t = s.seg_end       # (env.now, unless t was out of SimPy's reach: see exact_delay)
-            c = office.cursor
-            e = e_time[c]
-            if e <= t:
-                if not office.n_idle and workers_fifo is not None:
-                    # everyone is busy: plain FIFO entries join the workers' queue (the first
-                    # case of _absorb, inlined: the commonest thing a busy office does)
-                    open_work = office.open_work
-                    c0 = c
-                    while e <= t and e_plain[c]:
-                        j = e_task[c]
-                        workers_fifo.append(j)
-                        rem = efforts0[j]
-                        remaining[j] = rem
-                        open_work += rem
-                        c += 1
-                        e = e_time[c]
-                    workers_q.n += c - c0
-                    office.open_work = open_work
-                    office.cursor = c
+            while True:   # (more than once: see the end of the fast path)
+                t = s.seg_end       # (env.now, unless t was out of SimPy's reach: see exact_delay)
+                c = office.cursor
+                e = e_time[c]
                 if e <= t:
-                    absorb(t)
-            i = s.task
-            begun = s.seg_start
-            worked = t - begun
-            s.in_seg = False
-            if worked > 0:
-                seg_extend(seg_pack(i, s.idx, begun, t, s.ot))
-            qi = queue_of[i]
-            if qi == q_worker:
-                office.open_work -= worked
-            rem = remaining[i] - worked
-            if rem > 1e-9:
-                remaining[i] = rem
-                segment(s, t)
-                return
-            remaining[i] = 0.0
-            k = step[i] + 1
-            if qi != q_volunteer and k < nsteps[type_idx[i]]:
-                to_step(i, k, t)
-            else:
-                done[i] = t
-            end = s.iv_end
-            if s.iv_start <= t < end:
-                # fast paths: still in office hours and ...
-                q = s.queues[0]
-                if not q.n:
-                    if len(s.queues) == 1:
-                        # ... nothing waits: idle (what start_next does when all is empty)
-                        s.task = -1
-                        s.busy = False
-                        office.n_idle += 1
-                        ensure_feeder()
-                        return
-                elif q.moved is None and not q.appointments:
-                    # ... the next task of the first queue (what start_next does)
-                    q.n -= 1
-                    fifo = q.fifo
-                    j = fifo.popleft() if fifo is not None else heappop(q.heap)[-1]
-                    s.task = j
-                    f = first_start[j]
-                    if f != f:  # nan: the first start
-                        first_start[j] = t
-                    stop = t + remaining[j]
-                    if stop > end:
-                        stop = end
-                    s.in_seg = True
-                    s.ot = False
-                    s.seg_start = t
-                    s.seg_end = stop
-                    ev = s.event
-                    ev.callbacks = s.callbacks
-                    now = env.now                   # what _arm(s, stop) does
-                    d = stop - now
-                    if now + d != stop:
-                        d = exact_delay(now, stop)
-                    schedule(ev, normal, d)
+                    if not office.n_idle and workers_fifo is not None:
+                        # everyone is busy: plain FIFO entries join the workers' queue (the first
+                        # case of _absorb, inlined: the commonest thing a busy office does)
+                        open_work = office.open_work
+                        c0 = c
+                        while e <= t and e_plain[c]:
+                            j = e_task[c]
+                            workers_fifo.append(j)
+                            rem = efforts0[j]
+                            remaining[j] = rem
+                            open_work += rem
+                            c += 1
+                            e = e_time[c]
+                        workers_q.n += c - c0
+                        office.open_work = open_work
+                        office.cursor = c
+                    if e <= t:
+                        absorb(t)
+                i = s.task
+                begun = s.seg_start
+                worked = t - begun
+                s.in_seg = False
+                if worked > 0:
+                    seg_extend(seg_pack(i, s.idx, begun, t, s.ot))
+                qi = queue_of[i]
+                if qi == q_worker:
+                    office.open_work -= worked
+                rem = remaining[i] - worked
+                if rem > 1e-9:
+                    remaining[i] = rem
+                    segment(s, t)
                     return
-            s.task = -1
-            start, _ = availability(s, t)
-            if start <= t:
-                start_next(s, t)
-            else:
-                s.busy = False
-                office.n_idle += 1
-                # work may be waiting: wake at the next opening
-                if s.wake == inf and any(q.n for q in s.queues):
-                    s.wake = start
-                    office._at(start, office._on_wake, s, start)
-                ensure_feeder()
+                remaining[i] = 0.0
+                k = step[i] + 1
+                if qi != q_volunteer and k < nsteps[type_idx[i]]:
+                    to_step(i, k, t)
+                else:
+                    done[i] = t
+                end = s.iv_end
+                if s.iv_start <= t < end:
+                    # fast paths: still in office hours and ...
+                    q = s.queues[0]
+                    if not q.n:
+                        if len(s.queues) == 1:
+                            # ... nothing waits: idle (what start_next does when all is empty)
+                            s.task = -1
+                            s.busy = False
+                            office.n_idle += 1
+                            ensure_feeder()
+                            return
+                    elif q.moved is None and not q.appointments:
+                        # ... the next task of the first queue (what start_next does)
+                        q.n -= 1
+                        fifo = q.fifo
+                        j = fifo.popleft() if fifo is not None else heappop(q.heap)[-1]
+                        s.task = j
+                        f = first_start[j]
+                        if f != f:  # nan: the first start
+                            first_start[j] = t
+                        stop = t + remaining[j]
+                        if stop > end:
+                            stop = end
+                        s.in_seg = True
+                        s.ot = False
+                        s.seg_start = t
+                        s.seg_end = stop
+                        if stop < peek():
+                            # this segment ends before every event in SimPy's queue: nothing
+                            # can happen in between, so end it now rather than through an
+                            # event (same order; see _feed_handler)
+                            continue
+                        ev = s.event
+                        ev.callbacks = s.callbacks
+                        now = env.now                   # what _arm(s, stop) does
+                        d = stop - now
+                        if now + d != stop:
+                            d = exact_delay(now, stop)
+                        schedule(ev, normal, d)
+                        return
+                s.task = -1
+                start, _ = availability(s, t)
+                if start <= t:
+                    start_next(s, t)
+                else:
+                    s.busy = False
+                    office.n_idle += 1
+                    # work may be waiting: wake at the next opening
+                    if s.wake == inf and any(q.n for q in s.queues):
+                        s.wake = start
+                        office._at(start, office._on_wake, s, start)
+                    ensure_feeder()
+                return
 
         return on_segment_end
 
