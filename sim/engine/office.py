@@ -28,7 +28,7 @@ import struct
 from array import array
 from collections import deque
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from heapq import heappop
 
 import numpy as np
@@ -148,6 +148,21 @@ class OfficeRecord:
     meetings_held: np.ndarray   # times of joint meetings held
 
 
+@lru_cache(maxsize=64)
+def _weekly_windows(start_date, n_days: int, windows) -> tuple[list[float], list[float], list[int], int]:
+    """The volunteers' availability windows over ``n_days`` days, as Python lists (starts,
+    ends; the loops in volunteer_shifts read them item by item, faster than numpy scalars),
+    the index bounds of each week's windows and the number of weeks. The same for every
+    replication of a scenario: cached (the lists are only read)."""
+    base = Shifts.from_weekly_windows(start_date, n_days, windows)
+    starts, ends = base.starts, base.ends
+    offset = start_date.weekday() * 24.0
+    week = np.floor((starts + offset) / 168.0).astype(int)
+    n_weeks = int(week.max()) + 1 if week.size else 0
+    bounds = np.searchsorted(week, np.arange(n_weeks + 1)).tolist()
+    return starts.tolist(), ends.tolist(), bounds, n_weeks
+
+
 def volunteer_shifts(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> list[Shifts]:
     """Each volunteer member's working time: in a week they turn out (chance ``turnout``),
     they give ``hours_per_member_per_week`` hours inside the availability windows, starting
@@ -156,29 +171,26 @@ def volunteer_shifts(scenario: Scenario, cal: WorkCalendar, streams: Streams) ->
     members = v.teams * v.members_per_team
     if members == 0:
         return []
-    n_days = scenario.scenario.days + 7
-    base = Shifts.from_weekly_windows(scenario.scenario.start_date, n_days, v.windows)
-    starts, ends = base.starts, base.ends
-    offset = scenario.scenario.start_date.weekday() * 24.0
-    week = np.floor((starts + offset) / 168.0).astype(int)
-    n_weeks = int(week.max()) + 1 if week.size else 0
-    bounds = np.searchsorted(week, np.arange(n_weeks + 1))
+    starts_l, ends_l, bounds, n_weeks = _weekly_windows(scenario.scenario.start_date,
+                                                       scenario.scenario.days + 7, v.windows)
+    turnout = v.turnout
     out = []
     hours = v.hours_per_member_per_week
     for m in range(members):
         # one stream per member: adding members does not change the others' weeks
-        u = streams(f"volunteers:member:{m}").random((max(n_weeks, 1), 2))
+        u = streams(f"volunteers:member:{m}").random((max(n_weeks, 1), 2)).tolist()
         ivs: list[tuple[float, float]] = []
         for w in range(n_weeks):
             lo, hi = bounds[w], bounds[w + 1]
-            if hi <= lo or u[w, 0] >= v.turnout or hours <= 0:
+            u0, u1 = u[w]
+            if hi <= lo or u0 >= turnout or hours <= 0:
                 continue
-            first = lo + int(u[w, 1] * (hi - lo))
+            first = lo + int(u1 * (hi - lo))
             left = hours
             for k in list(range(first, hi)) + list(range(lo, first)):
                 if left <= 0:
                     break
-                s, e = float(starts[k]), float(ends[k])
+                s, e = starts_l[k], ends_l[k]
                 take = min(e - s, left)
                 ivs.append((s, s + take))
                 left -= take
@@ -256,8 +268,9 @@ class Office:
         # the reusable events (see _reusable_event): one for the arrivals' feed, one per person
         # for the end of their work segments
         self.feeder = self._reusable_event()
-        self.feeder_callbacks = [self._on_feed]
+        self.feeder_callbacks: list = []
         self.feeder_time = _INF
+        self.spare: list[Timeout] = []   # processed events for _at to re-arm
         # overtime
         self.ot_max = off.overtime_hours_max_per_day if cal.kind != "always" else 0.0
         self.ot_threshold = off.overtime_threshold_hours
@@ -281,6 +294,7 @@ class Office:
         # the arrivals' and the work segments' handlers (closures over the arrays above), and
         # the reusable end-of-segment event of each person (see _arm)
         self._absorb = self._absorb_handler()
+        self.feeder_callbacks.append(self._feed_handler())
         self._on_segment_end = self._segment_end_handler()
         for s in self.servers:
             s.event = self._reusable_event()
@@ -305,7 +319,12 @@ class Office:
         return ev
 
     def _at(self, t: float, callback, *args) -> None:
-        """``callback(*args, event)`` at time ``t`` (at once if ``t`` has passed)."""
+        """``callback(*args, event)`` at time ``t`` (at once if ``t`` has passed).
+
+        The event is a processed ``Timeout`` from ``self.spare`` when there is one (each
+        handler given to ``_at`` puts its event back there first thing), re-armed like a
+        person's end-of-segment event: no new event object for each resume or wake-up.
+        """
         env = self.env
         now = env.now
         if t > now:
@@ -314,7 +333,13 @@ class Office:
                 d = exact_delay(now, t)
         else:
             d = 0.0
-        Timeout(env, d).callbacks.append(partial(callback, *args))
+        spare = self.spare
+        if spare:
+            ev = spare.pop()
+            ev.callbacks = [partial(callback, *args)]
+            env.schedule(ev, NORMAL, d)
+        else:
+            Timeout(env, d).callbacks.append(partial(callback, *args))
 
     def _arm(self, s: _Server, stop: float) -> None:
         """Schedule the end of ``s``'s segment at ``stop``.
@@ -484,11 +509,56 @@ class Office:
                     d = exact_delay(now, t)
                 env.schedule(ev, NORMAL, d)
 
-    def _on_feed(self, ev) -> None:
-        self.feeder_pending = False
-        self._absorb(self.feeder_time)
-        if self.n_idle:
-            self._ensure_feeder()
+    def _feed_handler(self):
+        """The feeder's callback: the next arrival, at ``feeder_time``, while someone is idle.
+
+        When the arrival after it is due strictly before every event in SimPy's queue
+        (``Environment.peek``, public API), nothing can happen in between, so it is taken in
+        the same callback instead of through an event of its own: the same state changes in
+        the same order, and the events they schedule keep their order against every other
+        event (SimPy orders events of one time by when they were scheduled, and no event is
+        scheduled in between). Their absolute times are the same too (``schedule_at`` picks
+        the delay from ``env.now``); only in the case ``exact_delay`` cannot reach exactly
+        may the nearest reachable time differ by an ulp (docs/performance.md). About 40% of
+        a Bozhou year's feeder events are saved this way.
+        """
+        e_time, absorb, env, feeder_callbacks = self.e_time, self._absorb, self.env, self.feeder_callbacks
+        schedule, peek, normal, inf = env.schedule, env.peek, NORMAL, _INF
+        office = self
+
+        def feed_tail() -> None:
+            """What ``_ensure_feeder`` does, as the last action of a callback, taking at once
+            the arrivals due before every queued event."""
+            if office.feeder_pending:
+                return
+            while True:
+                t = e_time[office.cursor]
+                if t == inf:
+                    return
+                if t < peek():
+                    absorb(t)                   # nothing happens before t: take it now
+                    if not office.n_idle or office.feeder_pending:
+                        return
+                    continue
+                office.feeder_pending = True
+                office.feeder_time = t
+                feeder = office.feeder
+                feeder.callbacks = feeder_callbacks
+                now = env.now                   # what schedule_at(env, feeder, t) does
+                d = t - now
+                if now + d != t:
+                    d = exact_delay(now, t)
+                schedule(feeder, normal, d)
+                return
+
+        def on_feed(ev) -> None:
+            office.feeder_pending = False
+            absorb(office.feeder_time)
+            if office.n_idle:
+                feed_tail()
+
+        self._feed_tail = feed_tail
+        return on_feed
 
     # ----------------------------------------------------------------- people
     def _availability(self, s: _Server, t: float) -> tuple[float, float]:
@@ -592,7 +662,8 @@ class Office:
         done, first_start = self.done, self.first_start
         seg_extend, seg_pack = self.segs.extend, _SEGMENT.pack
         env = self.env
-        schedule, ensure_feeder = env.schedule, self._ensure_feeder
+        # (feed_tail: _ensure_feeder, where it is the callback's last action)
+        schedule, ensure_feeder, peek = env.schedule, self._feed_tail, env.peek
         absorb, segment, to_step = self._absorb, self._segment, self._to_step
         availability, start_next = self._availability, self._start_next
         e_task, e_plain, efforts0 = self.e_task, self.e_plain, self.efforts0
@@ -602,105 +673,114 @@ class Office:
         q_worker, q_volunteer, normal, inf = Q_WORKER, Q_VOLUNTEER, NORMAL, _INF
 
         def on_segment_end(s: _Server, ev) -> None:
-            t = s.seg_end       # (env.now, unless t was out of SimPy's reach: see exact_delay)
-            c = office.cursor
-            e = e_time[c]
-            if e <= t:
-                if not office.n_idle and workers_fifo is not None:
-                    # everyone is busy: plain FIFO entries join the workers' queue (the first
-                    # case of _absorb, inlined: the commonest thing a busy office does)
-                    open_work = office.open_work
-                    c0 = c
-                    while e <= t and e_plain[c]:
-                        j = e_task[c]
-                        workers_fifo.append(j)
-                        rem = efforts0[j]
-                        remaining[j] = rem
-                        open_work += rem
-                        c += 1
-                        e = e_time[c]
-                    workers_q.n += c - c0
-                    office.open_work = open_work
-                    office.cursor = c
+            while True:   # (more than once: see the end of the fast path)
+                t = s.seg_end       # (env.now, unless t was out of SimPy's reach: see exact_delay)
+                c = office.cursor
+                e = e_time[c]
                 if e <= t:
-                    absorb(t)
-            i = s.task
-            begun = s.seg_start
-            worked = t - begun
-            s.in_seg = False
-            if worked > 0:
-                seg_extend(seg_pack(i, s.idx, begun, t, s.ot))
-            qi = queue_of[i]
-            if qi == q_worker:
-                office.open_work -= worked
-            rem = remaining[i] - worked
-            if rem > 1e-9:
-                remaining[i] = rem
-                segment(s, t)
-                return
-            remaining[i] = 0.0
-            k = step[i] + 1
-            if qi != q_volunteer and k < nsteps[type_idx[i]]:
-                to_step(i, k, t)
-            else:
-                done[i] = t
-            end = s.iv_end
-            if s.iv_start <= t < end:
-                # fast paths: still in office hours and ...
-                q = s.queues[0]
-                if not q.n:
-                    if len(s.queues) == 1:
-                        # ... nothing waits: idle (what start_next does when all is empty)
-                        s.task = -1
-                        s.busy = False
-                        office.n_idle += 1
-                        ensure_feeder()
-                        return
-                elif q.moved is None and not q.appointments:
-                    # ... the next task of the first queue (what start_next does)
-                    q.n -= 1
-                    fifo = q.fifo
-                    j = fifo.popleft() if fifo is not None else heappop(q.heap)[-1]
-                    s.task = j
-                    f = first_start[j]
-                    if f != f:  # nan: the first start
-                        first_start[j] = t
-                    stop = t + remaining[j]
-                    if stop > end:
-                        stop = end
-                    s.in_seg = True
-                    s.ot = False
-                    s.seg_start = t
-                    s.seg_end = stop
-                    ev = s.event
-                    ev.callbacks = s.callbacks
-                    now = env.now                   # what _arm(s, stop) does
-                    d = stop - now
-                    if now + d != stop:
-                        d = exact_delay(now, stop)
-                    schedule(ev, normal, d)
+                    if not office.n_idle and workers_fifo is not None:
+                        # everyone is busy: plain FIFO entries join the workers' queue (the first
+                        # case of _absorb, inlined: the commonest thing a busy office does)
+                        open_work = office.open_work
+                        c0 = c
+                        while e <= t and e_plain[c]:
+                            j = e_task[c]
+                            workers_fifo.append(j)
+                            rem = efforts0[j]
+                            remaining[j] = rem
+                            open_work += rem
+                            c += 1
+                            e = e_time[c]
+                        workers_q.n += c - c0
+                        office.open_work = open_work
+                        office.cursor = c
+                    if e <= t:
+                        absorb(t)
+                i = s.task
+                begun = s.seg_start
+                worked = t - begun
+                s.in_seg = False
+                if worked > 0:
+                    seg_extend(seg_pack(i, s.idx, begun, t, s.ot))
+                qi = queue_of[i]
+                if qi == q_worker:
+                    office.open_work -= worked
+                rem = remaining[i] - worked
+                if rem > 1e-9:
+                    remaining[i] = rem
+                    segment(s, t)
                     return
-            s.task = -1
-            start, _ = availability(s, t)
-            if start <= t:
-                start_next(s, t)
-            else:
-                s.busy = False
-                office.n_idle += 1
-                # work may be waiting: wake at the next opening
-                if s.wake == inf and any(q.n for q in s.queues):
-                    s.wake = start
-                    office._at(start, office._on_wake, s, start)
-                office._ensure_feeder()
+                remaining[i] = 0.0
+                k = step[i] + 1
+                if qi != q_volunteer and k < nsteps[type_idx[i]]:
+                    to_step(i, k, t)
+                else:
+                    done[i] = t
+                end = s.iv_end
+                if s.iv_start <= t < end:
+                    # fast paths: still in office hours and ...
+                    q = s.queues[0]
+                    if not q.n:
+                        if len(s.queues) == 1:
+                            # ... nothing waits: idle (what start_next does when all is empty)
+                            s.task = -1
+                            s.busy = False
+                            office.n_idle += 1
+                            ensure_feeder()
+                            return
+                    elif q.moved is None and not q.appointments:
+                        # ... the next task of the first queue (what start_next does)
+                        q.n -= 1
+                        fifo = q.fifo
+                        j = fifo.popleft() if fifo is not None else heappop(q.heap)[-1]
+                        s.task = j
+                        f = first_start[j]
+                        if f != f:  # nan: the first start
+                            first_start[j] = t
+                        stop = t + remaining[j]
+                        if stop > end:
+                            stop = end
+                        s.in_seg = True
+                        s.ot = False
+                        s.seg_start = t
+                        s.seg_end = stop
+                        if stop < peek():
+                            # this segment ends before every event in SimPy's queue: nothing
+                            # can happen in between, so end it now rather than through an
+                            # event (same order; see _feed_handler)
+                            continue
+                        ev = s.event
+                        ev.callbacks = s.callbacks
+                        now = env.now                   # what _arm(s, stop) does
+                        d = stop - now
+                        if now + d != stop:
+                            d = exact_delay(now, stop)
+                        schedule(ev, normal, d)
+                        return
+                s.task = -1
+                start, _ = availability(s, t)
+                if start <= t:
+                    start_next(s, t)
+                else:
+                    s.busy = False
+                    office.n_idle += 1
+                    # work may be waiting: wake at the next opening
+                    if s.wake == inf and any(q.n for q in s.queues):
+                        s.wake = start
+                        office._at(start, office._on_wake, s, start)
+                    ensure_feeder()
+                return
 
         return on_segment_end
 
     def _on_resume(self, s: _Server, t: float, ev) -> None:
+        self.spare.append(ev)   # processed: reusable by _at
         if self.e_time[self.cursor] <= t:
             self._absorb(t)
         self._segment(s, t)
 
     def _on_wake(self, s: _Server, t: float, ev) -> None:
+        self.spare.append(ev)   # processed: reusable by _at
         s.wake = _INF
         self._absorb(t)
         if not s.busy:
@@ -712,6 +792,7 @@ class Office:
                 self._at(start, self._on_wake, s, start)
 
     def _on_volunteer_timeout(self, i: int, t: float, ev) -> None:
+        self.spare.append(ev)   # processed: reusable by _at
         self._absorb(t)
         if self.first_start[i] == self.first_start[i] or self.queue_of[i] != Q_VOLUNTEER:
             return  # a volunteer started on it
@@ -721,6 +802,7 @@ class Office:
         self._to_step(i, 0, t)
 
     def _on_meeting(self, t: float, ev) -> None:
+        self.spare.append(ev)   # processed: reusable by _at
         self._absorb(t)
         self.meetings_held.append(t)
         end = t + self.jm.duration_hours
@@ -748,6 +830,8 @@ class Office:
             self.feeder_callbacks.clear()
             self._on_segment_end = None
             self._absorb = None
+            self._feed_tail = None
+            self.spare.clear()
             self.env = None
         # close the segments in progress at the horizon (the work done so far counts)
         T = self.horizon
