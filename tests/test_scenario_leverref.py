@@ -143,3 +143,17 @@ def test_each_lever_and_all_but_one_in_one_command():
     assert alone.returncode == 0, alone.stderr
     i = names.index("bozhou_after#fewer_meetings")
     assert json.loads(alone.stdout)["runs"][1]["metrics"] == obj["runs"][i]["metrics"]
+
+
+def test_the_reference_is_the_scenario_path_so_out_and_resume_work(tmp_path):
+    args = ["scenarios/bozhou_before.toml", "scenarios/bozhou_levers.toml#red_property",
+            "--set", "scenario.days=20", "--json", "--no-progress"]
+    first = _sim("compare", *args, "--replications", "2", "--out", str(tmp_path / "o"))
+    assert first.returncode == 0, first.stderr
+    more = _sim("compare", *args, "--replications", "3", "--resume", str(tmp_path / "o"))
+    assert more.returncode == 0, more.stderr
+    runs = json.loads(more.stdout)["runs"]
+    assert runs[1]["scenario"]["path"] == "scenarios/bozhou_levers.toml#red_property"
+    assert [r["replications"] for r in runs] == [3, 3]
+    # the resumed run is the same scenario (name, path, hash) as the first call
+    assert json.loads(first.stdout)["runs"][1]["scenario"] == runs[1]["scenario"]

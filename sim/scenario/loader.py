@@ -82,13 +82,14 @@ def load_scenario(path: str | os.PathLike[str], overrides: Overrides = None) -> 
     (also ``FILE#a,b``, ``FILE#-a``) selects levers of FILE (:mod:`sim.scenario.leverref`)."""
     file, spec = split_ref(path)
     base, origins = read_chain(file)
-    if spec is not None:
-        select(base, spec, file)
     if "city" in base and "scenario" not in base:
         raise ScenarioError("is a city scenario ([city]), not a community scenario", file=file,
                             field="city", allowed="a community scenario here; for a city use "
                             "sim run, sim check, sim calibrate, sim validate or sim describe (docs/city.md)")
-    return _resolve(base, override_pairs(overrides), file, origins)
+    if spec is not None:
+        select(base, spec, file)
+    # the scenario keeps the reference as its path: results and manifests name FILE#LEVER
+    return _resolve(base, override_pairs(overrides), os.fspath(path), origins)
 
 
 def scenario_from_dict(data: Mapping[str, Any], path: str = "<dict>") -> Scenario:
