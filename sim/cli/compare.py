@@ -2,23 +2,76 @@
 
 Every scenario runs the same replication numbers with the same seed (common random
 numbers); differences are paired by replication. Options as for ``sim run``; ``--set``
-applies to every scenario. ``--report FILE.html`` also writes the HTML report of
+applies to every scenario. A scenario may be ``FILE#LEVER`` (one lever of a levers file,
+docs/scenario-format.md); ``--levers a,b`` switches exactly those levers on in every scenario
+but the baseline; ``--each-lever`` runs ``BASE REFORM`` as the baseline against each lever of
+the reform alone, ``--all-but-one`` against the reform and the reform without each lever.
+``--report FILE.html`` also writes the HTML report of
 :mod:`sim.report` from the same runs (what ``make run`` does), so the comparison runs once.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 
 from sim.cli.options import html_path_option
 from sim.cli.run import add_experiment_options, run_experiment, save_file
 from sim.errors import InputError
 
 
+def lever_files(args: argparse.Namespace) -> list[str]:
+    """The scenarios to compare: as given, or expanded by ``--levers``, ``--each-lever`` and
+    ``--all-but-one`` into ``FILE#...`` references."""
+    from sim.cli.options import scenario_file_option
+    from sim.scenario.leverref import lever_names, ref
+
+    files = list(args.scenarios)
+    if args.levers is not None:
+        files = files[:1] + [with_levers(f, args.levers) for f in files[1:]]
+    if not (args.each_lever or args.all_but_one):
+        return files
+    flag = "--each-lever" if args.each_lever else "--all-but-one"
+    if len(files) != 2 or args.levers is not None:
+        raise InputError("takes exactly two scenarios, BASE.toml REFORM.toml, and no --levers",
+                         field=flag, allowed="sim compare BASE.toml REFORM.toml " + flag)
+    base, reform = files
+    scenario_file_option(reform)
+    if "#" in reform and not os.path.isfile(reform):
+        raise InputError("the reform must be a file, not FILE#LEVER", file=reform, field=flag)
+    names, on = lever_names(reform)
+    out = [base]
+    if args.each_lever:
+        each = on or names
+        if not each:
+            raise InputError("defines no lever", file=reform, field=flag,
+                             allowed="a scenario with [levers.NAME] tables")
+        out += [ref(reform, n) for n in each]
+    if args.all_but_one:
+        if not on:
+            raise InputError("switches no lever on", file=reform, field="--all-but-one",
+                             allowed="a reform with enabled levers (e.g. bozhou_after.toml)")
+        out += [reform] + [ref(reform, "-" + n) for n in on]
+    return out
+
+
+def with_levers(file: str, levers: str) -> str:
+    """``FILE#LEVERS`` for ``--levers``; a file that already selects levers is refused."""
+    from sim.scenario.leverref import ref, split_ref
+
+    if split_ref(file)[1] is not None:
+        raise InputError("already selects levers with '#'", file=file, field="--levers",
+                         allowed="either FILE#LEVER or --levers, not both")
+    if not levers.strip():
+        raise InputError("expected lever names", field="--levers", allowed="--levers a,b")
+    return ref(file, levers.replace(" ", ""))
+
+
 def _compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise InputError("needs at least two scenario files (the first is the baseline)",
                          field="sim compare")
+    args.scenarios = lever_files(args)
     if args.report:
         html_path_option(args.report, "--report")
     from sim.experiment import compare
@@ -48,6 +101,15 @@ def register(subparsers) -> None:
     p.add_argument("scenarios", metavar="SCENARIO.toml", nargs="+",
                    help="the baseline first, then the scenarios to compare with it")
     add_experiment_options(p)
+    p.add_argument("--levers", metavar="A,B",
+                   help="switch exactly these levers on (all others off) in every scenario but "
+                        "the baseline, as SCENARIO.toml#A,B would")
+    p.add_argument("--each-lever", action="store_true",
+                   help="with BASE.toml REFORM.toml: compare the baseline with each lever of the "
+                        "reform alone (REFORM.toml#LEVER; its enabled levers, else all)")
+    p.add_argument("--all-but-one", action="store_true",
+                   help="with BASE.toml REFORM.toml: compare the baseline with the reform and "
+                        "with the reform without each of its levers (REFORM.toml#-LEVER)")
     p.add_argument("--report", metavar="REPORT.html",
                    help="also write the self-contained HTML report (as `sim report`) from these runs")
     p.set_defaults(func=_compare)

@@ -58,13 +58,16 @@ def positive_float_option(value: str | None, flag: str) -> float | None:
 
 
 def scenario_file_option(path: str) -> str:
-    """``path`` must be an existing regular file: checked before anything runs."""
+    """``path`` must be an existing regular file (``FILE#LEVER``: FILE): checked before
+    anything runs."""
     import os
     import stat
 
     from sim.scenario.files import check_path
+    from sim.scenario.leverref import split_ref
 
     check_path(path)
+    given, (path, _) = path, split_ref(path)
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -76,7 +79,7 @@ def scenario_file_option(path: str) -> str:
     if not stat.S_ISREG(st.st_mode):
         raise InputError("is not a regular file, expected a scenario file (.toml)", file=path,
                          allowed="a regular file")
-    return path
+    return given
 
 
 def json_path_option(value: str | None, flag: str) -> str | None:

@@ -273,8 +273,11 @@ def _run(args: argparse.Namespace) -> int:
 
     if os.path.isfile(args.scenario) and is_city_file(args.scenario):
         return _run_city(args)
+    from sim.cli.compare import with_levers
     from sim.experiment import run
 
+    if args.levers is not None:
+        args.scenario = with_levers(args.scenario, args.levers)
     _, code = run_experiment(args, "run", [args.scenario], lambda files, **kw: run(files[0], **kw))
     return code
 
@@ -284,6 +287,9 @@ def register(subparsers) -> None:
         "run", help="replications of one scenario, with 95%% confidence intervals",
         description="Run replications 0..N-1 of a scenario and print each metric's mean and 95% "
                     "t-interval (headline metrics first).")
-    p.add_argument("scenario", metavar="SCENARIO.toml")
+    p.add_argument("scenario", metavar="SCENARIO.toml",
+                   help="a scenario file, or FILE#LEVER: one lever of a levers file")
     add_experiment_options(p)
+    p.add_argument("--levers", metavar="A,B",
+                   help="switch exactly these levers of the scenario on (all others off)")
     p.set_defaults(func=_run)

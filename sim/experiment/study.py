@@ -37,9 +37,11 @@ def resolve(scenario: Scenario | str | os.PathLike[str], overrides) -> Scenario:
 
     if isinstance(scenario, Scenario):
         return apply_overrides(scenario, overrides) if overrides else scenario
+    from sim.scenario.leverref import split_ref
+
     path = os.fspath(scenario)
-    if not os.path.isfile(path):
-        raise InputError("scenario file not found", file=path)
+    if not os.path.isfile(split_ref(path)[0]):
+        raise InputError("scenario file not found", file=split_ref(path)[0])
     return load_scenario(path, overrides)
 
 

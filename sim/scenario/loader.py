@@ -1,7 +1,8 @@
 """Loading scenarios: the pipeline of ``docs/scenario-format.md`` and its public entry points.
 
 Pipeline: read the file and its ``extends`` chain and merge child over parent
-(:mod:`sim.scenario.files`), apply the enabled levers in order, apply the overrides
+(:mod:`sim.scenario.files`), switch the levers a ``FILE#LEVER`` reference selects
+(:mod:`sim.scenario.leverref`), apply the enabled levers in order, apply the overrides
 (``--set``), validate and fill in defaults (:mod:`sim.scenario.validate`), hash
 (:mod:`sim.scenario.content`) and build the frozen :class:`Scenario`
 (:mod:`sim.scenario.build`). Every problem is a one-line :class:`ScenarioError` naming the
@@ -24,6 +25,7 @@ from sim.errors import ScenarioError
 from sim.scenario.build import build
 from sim.scenario.content import content_hash
 from sim.scenario.files import MAX_NESTING, merge_file, nesting, read_chain
+from sim.scenario.leverref import select, split_ref
 from sim.scenario.merge import Origins, copy, freeze, set_path
 from sim.scenario.model import Scenario
 from sim.scenario.schema import Invalid
@@ -76,14 +78,18 @@ def override_pairs(overrides: Overrides) -> tuple[tuple[str, Any], ...]:
 
 def load_scenario(path: str | os.PathLike[str], overrides: Overrides = None) -> Scenario:
     """Read, merge, apply levers and ``overrides`` (``{"office.workers": 8}`` or
-    ``["office.workers=8"]``), validate and build the scenario in ``path``."""
-    file = os.fspath(path)
+    ``["office.workers=8"]``), validate and build the scenario in ``path``. ``FILE#LEVER``
+    (also ``FILE#a,b``, ``FILE#-a``) selects levers of FILE (:mod:`sim.scenario.leverref`)."""
+    file, spec = split_ref(path)
     base, origins = read_chain(file)
     if "city" in base and "scenario" not in base:
         raise ScenarioError("is a city scenario ([city]), not a community scenario", file=file,
                             field="city", allowed="a community scenario here; for a city use "
                             "sim run, sim check, sim calibrate, sim validate or sim describe (docs/city.md)")
-    return _resolve(base, override_pairs(overrides), file, origins)
+    if spec is not None:
+        select(base, spec, file)
+    # the scenario keeps the reference as its path: results and manifests name FILE#LEVER
+    return _resolve(base, override_pairs(overrides), os.fspath(path), origins)
 
 
 def scenario_from_dict(data: Mapping[str, Any], path: str = "<dict>") -> Scenario:
