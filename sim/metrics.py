@@ -241,12 +241,21 @@ def pool_weights() -> tuple[str, ...]:
 def _entries() -> list[Metric]:
     M = Metric
     out = [
+        # hours by category are the efforts of the tasks that arrive and are admitted, summed:
+        # they follow from arrivals, efforts, the admission list and the routing without any
+        # queueing, as long as every arrived task is worked within the horizon (tests:
+        # test_input_arithmetic_does_not_move_with_the_queueing). The routing here is fixed
+        # before the run; a hand-back after a wait moves a little volunteer work to the workers
+        # (problems_fallback_to_workers, emergent), the one queueing trace in these hours.
         M("admin_hours_share", "Share of staff hours on administration", "行政事务工时占比", "share", -1, True,
           "Worker and secretary hours on assist, unlisted, assessment, meeting, ledger, certificate, opinion and upkeep work, over all their worked hours.",
           kind=INPUT, compute=lambda t: _share(t, ADMIN_CATEGORIES), pool=by("staff_hours"), community_column=1),
         M("service_hours_share", "Share of staff hours serving residents", "服务居民工时占比", "share", +1, True,
           "Worker and secretary hours on core (statutory self-governance), residents' problems and joint activities, over all their worked hours.",
           kind=INPUT, compute=lambda t: _share(t, SERVICE_CATEGORIES), pool=by("staff_hours"), community_column=2),
+        # emergent: busy office hours = all worker effort minus the part done as overtime, which
+        # the queue (and the overtime rule) decides; over workers x office hours, so a change of
+        # workers alone moves it even when every task is done
         M("utilization", "Worker utilisation", "社工忙碌率", "share", -1, True,
           "Hours workers spent working in office hours over their office hours.",
           compute=lambda t: _ratio(t.worker_office_hours, t.workers * t.office_hours) if t.office_hours > 0 else math.nan,
@@ -268,6 +277,8 @@ def _entries() -> list[Metric]:
           pool=by("workers")),
         M("tasks_arrived", "Tasks arrived", "到达事项数", "per year", 0, False, "Task instances that arrived.",
           kind=INPUT, compute=_per_year(lambda t: t.arrived)),
+        # input arithmetic: refused at arrival by the admission list (a rule on the task type),
+        # never queued, so arrivals x list; no queueing parameter moves it
         M("tasks_refused", "Tasks refused", "拒绝事项数", "per year", 0, True,
           "Unlisted tasks refused under the admission list (counted, not worked).",
           kind=INPUT, compute=_per_year(lambda t: t.refused), community_column=12),
@@ -292,8 +303,14 @@ def _entries() -> list[Metric]:
           kind=INPUT, compute=_per_year(lambda t: t.opinion_requests)),
         M("problems_arrived", "Residents' problems arrived", "群众诉求数", "per year", 0, False, "",
           kind=INPUT, compute=_per_year(lambda t: t.problems_arrived), community_column=5),
+        # emergent: equals problems_arrived (input) when every problem is resolved in the
+        # horizon; what it adds to that is exactly the problems the queues leave open
+        # (meeting quorum, volunteer team), so it moves with the queueing
         M("problems_resolved", "Residents' problems resolved", "解决群众诉求数", "per year", +1, True, "",
           compute=_per_year(lambda t: t.resolution_days.size), community_column=6),
+        # emergent, though mostly set by the routing (an input): the problems routed to the
+        # volunteers minus those handed back after waiting problems.volunteer_max_wait_days in
+        # the team's queue and those still open; the hand-backs depend on the team's load
         M("problems_resolved_by_volunteers", "Problems resolved by volunteers", "志愿队解决诉求数", "per year", +1, True, "",
           compute=_resolved_by("volunteers"), community_column=7),
         M("problems_resolved_by_workers", "Problems resolved by workers", "社工解决诉求数", "per year", 0, False, "",

@@ -11,7 +11,7 @@ import pytest
 
 from sim import experiment as ex
 from sim.engine import TASK_FIELDS, run_replication
-from sim.metrics import HEADLINE
+from sim.metrics import EMERGENT, HEADLINE, INPUT
 from sim.scenario import apply_overrides, load_scenario
 from sim.stats import paired, t_interval, welch_interval, welch_moving_average
 
@@ -178,8 +178,9 @@ def test_run_json_has_exactly_the_contract_keys(mmc_run):
     assert j["scenario"]["name"] == "M/M/10" and j["scenario"]["path"].endswith("mmc.toml")
     assert j["seed"] == 1 and j["replications"] == 4 and isinstance(j["version"], str)
     for name, m in j["metrics"].items():
-        assert set(m) == {"mean", "ci95", "values"}, name
+        assert set(m) == {"mean", "ci95", "values", "kind"}, name
         assert len(m["ci95"]) == 2 and len(m["values"]) == 4
+        assert m["kind"] in (INPUT, EMERGENT), name
     assert j["metrics"]["opinion_on_time_rate"]["mean"] is None  # NaN -> null
     for tid, t in j["tasks"].items():
         assert set(t) == set(TASK_FIELDS), tid
@@ -207,6 +208,8 @@ def test_table_lists_headline_metrics_first(mmc_run):
     assert text.index("Worker utilisation") < text.index("Mean wait for staff")
     zh = mmc_run.table("zh")
     assert "社工忙碌率" in zh and "95% 置信区间" in zh
+    util = next(line for line in lines if "Worker utilisation" in line)
+    assert util.endswith("emergent") and "kind:" in lines[-1]
 
 
 def test_events_and_write_csv(mmc, tmp_path):
@@ -307,7 +310,10 @@ def test_compare_json_has_exactly_the_contract_keys(pair):
     assert set(d) == {"baseline", "scenario", "metrics"}
     assert (d["baseline"], d["scenario"]) == ("M/M/10", "M/M/11")
     for name, m in d["metrics"].items():
-        assert set(m) == {"mean", "ci95", "relative"}, name
+        assert set(m) == {"mean", "ci95", "relative", "kind"}, name
+    # the tag travels with the metric: an input cut and a queueing result stay apart
+    assert d["metrics"]["tasks_refused"]["kind"] == INPUT
+    assert d["metrics"]["utilization"]["kind"] == EMERGENT
     u = d["metrics"]["utilization"]
     base = j["runs"][0]["metrics"]["utilization"]["values"]
     scen = j["runs"][1]["metrics"]["utilization"]["values"]
@@ -323,6 +329,13 @@ def test_compare_table(pair):
     assert text.index("Worker utilisation") < text.index("Mean wait for staff")
     assert "better" in text
     assert "更好" in pair.table("zh")
+    # every row ends with its metric's kind, explained under the table
+    rows = {line.split("  ")[0].lstrip("* "): line for line in text.splitlines()}
+    assert rows["Worker utilisation"].endswith("emergent")
+    assert rows["Tasks refused"].endswith("input")
+    assert "\nkind: \"input\" follows from the inputs" in text
+    zh = pair.table("zh")
+    assert "模拟涌现" in zh and "输入推算" in zh and "类型" in zh
 
 
 # ----------------------------------------------------------------- precision

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from sim.errors import InputError
-from sim.metrics import HEADLINE, metric
+from sim.metrics import EMERGENT, HEADLINE, INPUT, metric
+from sim.report.common import esc
+from sim.text import t as catalogue_text
 
 ROOT = Path(__file__).resolve().parents[1]
 BEFORE = "scenarios/bozhou_before.toml"
@@ -149,6 +151,11 @@ def test_headline_table(en):
         row = next((r for r in rows if r.startswith(metric(name).label)), None)
         assert row is not None, name
         assert re.search(r"better|worse|no clear difference|higher|lower", row)
+        # the kind shown with the metric: an input cut or a queueing result
+        shown = catalogue_text(f"kind.{metric(name).kind}")
+        other = catalogue_text(f"kind.{INPUT if metric(name).kind == EMERGENT else EMERGENT}")
+        assert shown in row and other not in row, name
+    assert esc(catalogue_text("report.kind_note")) in en
     # means with confidence intervals, the paired difference in percentage points
     admin = next(r for r in rows if r.startswith(metric("admin_hours_share").label))
     assert re.search(r"\[\d+\.\d+, \d+\.\d+\]", admin) and " pp" in admin and "better" in admin

@@ -108,7 +108,8 @@ class ComparisonResult:
                 "baseline": self.runs[0].name, "scenario": self.runs[k].name,
                 "metrics": {row["metric"]: {"mean": num(row["diff_mean"]),
                                             "ci95": [num(row["ci_low"]), num(row["ci_high"])],
-                                            "relative": num(row["relative"])}
+                                            "relative": num(row["relative"]),
+                                            "kind": metric(row["metric"]).kind}
                             for _, row in part.iterrows()}})
         out = {"runs": [r.to_json() for r in self.runs], "differences": diffs}
         if self.partial:

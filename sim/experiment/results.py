@@ -200,7 +200,8 @@ class RunResult:
             m = row["metric"]
             metrics[m] = {"mean": num(row["mean"]),
                           "ci95": [num(row["ci_low"]), num(row["ci_high"])],
-                          "values": [num(v) for v in self._values[m]]}
+                          "values": [num(v) for v in self._values[m]],
+                          "kind": metric(m).kind}
         tasks = {tid: {f: num(row[f]) for f in TASK_FIELDS} for tid, row in self._task_means.items()}
         sc = self.scenario
         out = {"scenario": {"name": sc.name, "path": str(sc.path), "hash": sc.hash},

@@ -12,6 +12,8 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from sim.formatting import align, decimals, interval, number
+from sim.metrics import metric
+from sim.text import t
 from sim.text import unit as unit_label
 from sim.text import verdict as verdict_label
 
@@ -33,6 +35,15 @@ def _ordered(frame: pd.DataFrame, key: str = "headline") -> pd.DataFrame:
     import pandas as pd
 
     return pd.concat([frame[frame[key]], frame[~frame[key]]])
+
+
+def _kind(name: str, lang: str) -> str:
+    """The metric's kind, short: "input" (input arithmetic) or "emergent" (sim.metrics)."""
+    return t(f"kind.{metric(name).kind}", lang)
+
+
+def _kind_note(zh: bool) -> str:
+    return "\n" + t("kind_note", "zh" if zh else "en")
 
 
 def _ordered_records(rows: list[dict[str, Any]], key: str = "headline") -> list[dict[str, Any]]:
@@ -61,7 +72,8 @@ def run_table(result: RunResult, lang: str = "en") -> str:
     title = (f"{result.name}: {result.replications} 次重复, 种子 {result.seed}" if zh else
              f"{result.name}: {result.replications} replications, seed {result.seed}")
     rows = [["指标" if zh else "Metric", "均值" if zh else "Mean",
-             "95% 置信区间" if zh else "95% CI", "单位" if zh else "Unit"]]
+             "95% 置信区间" if zh else "95% CI", "单位" if zh else "Unit",
+             t("report.kind", lang)]]
     hidden = 0
     for row in _ordered_records(result.summary_rows):
         m = row["metric"]
@@ -72,13 +84,13 @@ def run_table(result: RunResult, lang: str = "en") -> str:
         lab = row["label_zh"] if zh else row["label"]
         rows.append([("* " if row["headline"] else "  ") + str(lab or m),
                      number(row["mean"], d), interval(row["ci_low"], row["ci_high"], d),
-                     unit_label(row["unit"], lang)])
+                     unit_label(row["unit"], lang), _kind(m, lang)])
     note = "* 主要指标" if zh else "* headline metric"
     if hidden:
         note += (f"; 另有 {hidden} 项指标全部为 0 或无定义, 未列出" if zh else
                  f"; {hidden} more metrics are 0 or undefined throughout (not shown)")
-    note += _precision_note(result.precision_info)
-    return (f"{title}\n{align(rows, (False, True, False, False))}\n{note}"
+    note += _precision_note(result.precision_info) + _kind_note(zh)
+    return (f"{title}\n{align(rows, (False, True, False, False, False))}\n{note}"
             f"{partial_note(result.partial, zh)}")
 
 
@@ -97,7 +109,8 @@ def comparison_table(result: ComparisonResult, lang: str = "en") -> str:
         rows = [["指标" if zh else "Metric", "基线" if zh else "Baseline",
                  "方案" if zh else "Scenario",
                  "差值 [95% 置信区间]" if zh else "Difference [95% CI]",
-                 "相对变化" if zh else "Relative", "结论" if zh else "Verdict", "单位" if zh else "Unit"]]
+                 "相对变化" if zh else "Relative", "结论" if zh else "Verdict", "单位" if zh else "Unit",
+                 t("report.kind", lang)]]
         hidden = 0
         for _, row in _ordered(part).iterrows():
             if not row["headline"] and _nil(row["baseline_mean"]) and _nil(row["scenario_mean"]):
@@ -113,12 +126,12 @@ def comparison_table(result: ComparisonResult, lang: str = "en") -> str:
                          f"{diff} {ci}" if ci != "n/a" else diff,
                          "n/a" if not math.isfinite(rel) else f"{round(100 * rel, 1) + 0.0:+.1f}%",
                          verdict_label(row["verdict"], lang),
-                         unit_label(row["unit"], lang)])
-        block = f"{title}\n{align(rows, (False, True, True, True, True, False, False))}"
+                         unit_label(row["unit"], lang), _kind(row["metric"], lang)])
+        block = f"{title}\n{align(rows, (False, True, True, True, True, False, False, False))}"
         if hidden:
             block += (f"\n(另有 {hidden} 项指标在两个方案中均为 0 或无定义, 未列出)" if zh else
                       f"\n({hidden} more metrics are 0 or undefined in both, not shown)")
         blocks.append(block)
     note = "* 主要指标; 配对差值 = 方案 - 基线" if zh else "* headline metric; paired difference = scenario - baseline"
-    note += _precision_note(result.precision_info)
+    note += _precision_note(result.precision_info) + _kind_note(zh)
     return "\n\n".join(blocks) + "\n" + note + partial_note(result.partial, zh)

@@ -27,6 +27,13 @@ def metric_units(name: str, lang: str) -> tuple[float, str, str]:
     return 1.0, u, u
 
 
+def kind_tag(name: str, lang: str) -> str:
+    """The metric's kind as a small marker: "input" (input arithmetic, a cut of the inputs)
+    or "emergent" (comes out of the queueing), see :class:`sim.metrics.Metric`."""
+    kind = metric(name).kind
+    return f' <span class="kind kind-{slug(kind)}">{esc(t("kind." + kind, lang))}</span>'
+
+
 def metric_rows(comp: Any, names: Sequence[str], lang: str, cls: str = "") -> tuple[list[str], int]:
     runs = comp.runs
     diffs = comp.differences
@@ -61,7 +68,8 @@ def metric_rows(comp: Any, names: Sequence[str], lang: str, cls: str = "") -> tu
             tds = []
             if j == 0:
                 star = ' <span class="star" title="headline">★</span>' if metric(name).headline else ""
-                tds.append(f'<th scope="row" rowspan="{span}">{esc(metric_label(name, lang))}{star}</th>')
+                tds.append(f'<th scope="row" rowspan="{span}">{esc(metric_label(name, lang))}{star}'
+                           f'{kind_tag(name, lang)}</th>')
                 tds.append(f'<td rowspan="{span}">{esc(vunit)}</td>')
                 tds.append(cell(base).replace("<td", f'<td rowspan="{span}"', 1))
             if not pair:
@@ -101,6 +109,7 @@ def metric_table(comp: Any, names: Sequence[str], table_id: str, lang: str) -> s
     rows, hidden = metric_rows(comp, names, lang)
     out = (f'<div class="tw"><table id="{table_id}" class="metrics"><thead><tr>{head}</tr></thead>'
            f'<tbody>{"".join(rows)}</tbody></table></div>')
+    out += f'<p class="note">{esc(t("report.kind_note", lang))}</p>'
     if hidden:
         out += f'<p class="note">{esc(t("report.hidden", lang, n=hidden))}</p>'
     return out
@@ -136,7 +145,7 @@ def findings(comp: Any, lang: str) -> str:
                       scen=f"{s}{esc(suffix) if finite(rr['scenario_mean']) else ''}",
                       diff=esc(diff),
                       verdict=f'<span class="v v-{slug(verdict)}">{esc(verdict_label(verdict, lang))}</span>')
-            items.append(f"<li>{text}</li>")
+            items.append(f"<li>{text}{kind_tag(name, lang)}</li>")
     return "<ul class=findings>" + "".join(items) + "</ul>"
 
 
