@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.calendar import WorkCalendar
 from sim.categories import CATEGORIES, ORIGINS
-from sim.engine.office import SECRETARY, VOLUNTEER, WORKER, OfficeRecord
+from sim.engine.parts import SECRETARY, VOLUNTEER, WORKER, OfficeRecord
 from sim.engine.workload import (
     ROUTE_MEETING,
     ROUTE_NAMES,

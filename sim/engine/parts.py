@@ -1,0 +1,172 @@
+"""The parts the office is made of: the people (:class:`Server`), their waiting lines
+(:class:`Queue`), the volunteers' working time (:func:`volunteer_shifts`) and what one
+replication records (:class:`OfficeRecord`, with the packed work-segment log).
+
+Plain data structures without a clock: :mod:`sim.engine.office` drives them on SimPy's
+environment, :mod:`sim.engine.hot_paths` holds its per-event callbacks.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import struct
+from array import array
+from collections import deque
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from sim.calendar import Shifts, WorkCalendar
+from sim.rng import Streams
+from sim.scenario.model import Scenario
+
+WORKER, SECRETARY, VOLUNTEER = 0, 1, 2
+Q_WORKER, Q_SECRETARY, Q_VOLUNTEER = 0, 1, 2
+INF = math.inf
+
+# One work segment in the log: task, person, start, end, overtime (25 bytes, packed; task and
+# person indices below 2**31). Packing one segment is about a third of the cost of extending a
+# flat array('d') by five numbers, and takes 25 bytes instead of 40.
+SEGMENT = struct.Struct("<iidd?")
+SEGMENT_DTYPE = np.dtype([("task", "<i4"), ("server", "<i4"), ("start", "<f8"),
+                           ("end", "<f8"), ("ot", "?")])
+
+
+def compact(values: np.ndarray, typecode: str) -> array:
+    """A copy of ``values`` as an ``array.array`` of ``typecode`` (the same C type as numpy's
+    dtype of that letter): 1 to 8 bytes an item instead of a list's 8-byte pointer to a
+    Python object (a float object alone is 24 bytes)."""
+    return array(typecode, np.ascontiguousarray(values, dtype=typecode).tobytes())
+
+
+class Queue:
+    """A waiting line: appointments first, then by the dispatch rule."""
+
+    __slots__ = ("appointments", "fifo", "heap", "moved", "n", "plain", "seq", "servers")
+
+    def __init__(self, fifo: bool) -> None:
+        self.fifo = deque() if fifo else None
+        self.heap: list = []
+        self.appointments: deque = deque()
+        self.servers: list[Server] = []
+        self.seq = 0
+        self.n = 0
+        self.moved: set[int] | None = None
+        self.plain = fifo         # FIFO without lazily removed entries (see Office)
+
+    def push(self, i: int, key: tuple | None) -> None:
+        self.n += 1
+        if key is None:
+            self.fifo.append(i)
+        else:
+            self.seq += 1
+            heapq.heappush(self.heap, (*key, self.seq, i))
+
+    def pop(self) -> int:
+        while self.n:
+            self.n -= 1
+            if self.appointments:
+                i = self.appointments.popleft()
+            elif self.fifo is not None:
+                i = self.fifo.popleft()
+            else:
+                i = heapq.heappop(self.heap)[-1]
+            if self.moved is not None and i in self.moved:
+                self.moved.discard(i)
+                continue
+            return i
+        return -1
+
+
+class Server:
+    __slots__ = ("busy", "callbacks", "event", "gap_lo", "idx", "in_seg", "iv_end", "iv_start", "kind", "ot",
+                 "ot_end", "queues", "seg_end", "seg_start", "shifts", "task", "wake")
+
+    def __init__(self, idx: int, kind: int, shifts: Shifts) -> None:
+        self.idx = idx
+        self.kind = kind
+        self.shifts = shifts
+        self.queues: list[Queue] = []
+        self.busy = False
+        self.task = -1
+        self.seg_start = 0.0
+        self.seg_end = 0.0
+        self.in_seg = False
+        self.ot = False          # the current segment is overtime
+        self.ot_end = -INF      # end of today's overtime window
+        self.wake = INF         # time of a pending wake-up event
+        self.iv_start = 0.0      # the working interval last looked up (a cache)
+        self.iv_end = 0.0
+        self.gap_lo = INF       # from gap_lo to iv_start: closed, and iv_start opens next
+        self.event = None        # the reusable end-of-segment event (see Office._arm)
+        self.callbacks: list = []
+
+
+@dataclass(slots=True)
+class OfficeRecord:
+    """Raw records of one run: per task arrays and the list of work segments."""
+
+    first_start: np.ndarray
+    done: np.ndarray
+    route: np.ndarray
+    fallback: np.ndarray
+    seg_task: np.ndarray
+    seg_server: np.ndarray
+    seg_start: np.ndarray
+    seg_end: np.ndarray
+    seg_ot: np.ndarray
+    server_kind: np.ndarray
+    volunteer_shifts: list[Shifts]
+    meetings_held: np.ndarray   # times of joint meetings held
+
+
+@lru_cache(maxsize=64)
+def weekly_windows(start_date, n_days: int, windows) -> tuple[list[float], list[float], list[int], int]:
+    """The volunteers' availability windows over ``n_days`` days, as Python lists (starts,
+    ends; the loops in volunteer_shifts read them item by item, faster than numpy scalars),
+    the index bounds of each week's windows and the number of weeks. The same for every
+    replication of a scenario: cached (the lists are only read)."""
+    base = Shifts.from_weekly_windows(start_date, n_days, windows)
+    starts, ends = base.starts, base.ends
+    offset = start_date.weekday() * 24.0
+    week = np.floor((starts + offset) / 168.0).astype(int)
+    n_weeks = int(week.max()) + 1 if week.size else 0
+    bounds = np.searchsorted(week, np.arange(n_weeks + 1)).tolist()
+    return starts.tolist(), ends.tolist(), bounds, n_weeks
+
+
+def volunteer_shifts(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> list[Shifts]:
+    """Each volunteer member's working time: in a week they turn out (chance ``turnout``),
+    they give ``hours_per_member_per_week`` hours inside the availability windows, starting
+    at a randomly chosen window of that week."""
+    v = scenario.volunteers
+    members = v.teams * v.members_per_team
+    if members == 0:
+        return []
+    starts_l, ends_l, bounds, n_weeks = weekly_windows(scenario.scenario.start_date,
+                                                       scenario.scenario.days + 7, v.windows)
+    turnout = v.turnout
+    out = []
+    hours = v.hours_per_member_per_week
+    for m in range(members):
+        # one stream per member: adding members does not change the others' weeks
+        u = streams(f"volunteers:member:{m}").random((max(n_weeks, 1), 2)).tolist()
+        ivs: list[tuple[float, float]] = []
+        for w in range(n_weeks):
+            lo, hi = bounds[w], bounds[w + 1]
+            u0, u1 = u[w]
+            if hi <= lo or u0 >= turnout or hours <= 0:
+                continue
+            first = lo + int(u1 * (hi - lo))
+            left = hours
+            for k in list(range(first, hi)) + list(range(lo, first)):
+                if left <= 0:
+                    break
+                s, e = starts_l[k], ends_l[k]
+                take = min(e - s, left)
+                ivs.append((s, s + take))
+                left -= take
+        out.append(Shifts.from_intervals(sorted(ivs)))
+    return out
