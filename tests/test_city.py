@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 import tomllib
@@ -534,3 +535,31 @@ def test_describe_a_city_and_write_the_check_record(tmp_path):
     assert json.loads(record.read_text(encoding="utf-8"))["passed"] is True
     bad = sim("check", str(path), "--out", str(tmp_path))
     assert bad.returncode == 2 and "not a directory" in bad.stderr
+
+
+def test_an_interrupted_city_run_keeps_its_whole_replications(tmp_path):
+    """SIGINT during a city run (serial, in process): the replications finished for every
+    community are kept, marked partial, and equal an uninterrupted run of that many."""
+    import signal
+    import threading
+
+    from sim.city.run import CityInterrupted
+
+    city = load_city(small_city(tmp_path, days=20))
+    timer = threading.Timer(2.0, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(CityInterrupted) as info:
+            run_city(city, 2000, 3, progress=False)   # ~40 s uninterrupted: the signal lands
+    finally:
+        timer.cancel()
+    res = info.value.result
+    m = res.replications
+    assert info.value.exit_code == 130
+    assert res.partial == {"replications_done": m, "replications_requested": 2000,
+                           "signal": "SIGINT"}
+    assert 1 <= m < 2000 and res.to_json()["partial"]["replications_done"] == m
+    again = run_city(city, m, 3, progress=False)
+    assert again.partial is None and set(again.values) == set(res.values)
+    for name, v in res.values.items():
+        np.testing.assert_array_equal(v, again.values[name], err_msg=name)

@@ -23,7 +23,7 @@ import numpy as np
 from sim.city.aggregate import aggregate
 from sim.city.model import City
 from sim.errors import InputError
-from sim.evaluate import Evaluator, JobFailed, JobSet
+from sim.evaluate import Evaluator, Interrupted, JobFailed, JobSet
 from sim.metrics import METRICS
 from sim.rng import name_words
 
@@ -58,6 +58,9 @@ class CityResult:
     run_seconds: float
     values: dict[str, np.ndarray]
     community_metrics: dict[tuple[int, int], dict[str, float]] = field(repr=False)
+    #: set when the run was interrupted: {"replications_done", "replications_requested",
+    #: "signal"}; the figures are those of replications 0..done-1, complete for every community
+    partial: dict[str, Any] | None = None
 
     @cached_property
     def summary(self):
@@ -139,7 +142,8 @@ class CityResult:
                          "communities": len(c.communities), "days": c.days,
                          "start_date": c.start_date.isoformat()},
                 "seed": self.seed, "replications": self.replications, "version": __version__,
-                "versions": versions(), "metrics": metrics}
+                "versions": versions(), "metrics": metrics,
+                **({"partial": dict(self.partial)} if self.partial else {})}
 
     def write_csv(self, directory: str | os.PathLike[str], events: bool = False) -> list[str]:
         """``summary.csv`` (city figures) and ``communities.csv`` (one row per community);
@@ -171,6 +175,17 @@ class CityResult:
         return pd.DataFrame(rows).set_index("community")
 
 
+class CityInterrupted(Interrupted):
+    """:func:`run_city` was interrupted (SIGINT/SIGTERM) after replications 0..m-1 had
+    finished for every community: ``result`` holds them, marked partial; the CLI prints and
+    writes it and exits with ``exit_code``. (Interrupted before any whole replication, the
+    plain :class:`~sim.evaluate.Interrupted` is raised.)"""
+
+    def __init__(self, signum: int, result: CityResult) -> None:
+        super().__init__(signum)
+        self.result = result
+
+
 def run_city(city: City, replications: int | None = None, seed: int | None = None, *,
              workers: int | None = None, progress: bool | None = None,
              executor: str | None = None, scheduler: str | None = None,
@@ -190,13 +205,25 @@ def run_city(city: City, replications: int | None = None, seed: int | None = Non
     for r in range(n):
         for c in city.communities:
             jobs.add(c.scenario, r, community_seed(seed, c.id), daily=False)
-    if evaluator is None:
-        kind = executor or ("processes" if workers and workers > 1 else "serial")
-        with Evaluator(kind, workers, scheduler, progress=progress, label=city.name,
-                       unit="community") as ev:
-            got = ev.map(jobs)
-    else:
-        got = evaluator.map(jobs)
+    stopped: Interrupted | None = None
+    try:
+        if evaluator is None:
+            kind = executor or ("processes" if workers and workers > 1 else "serial")
+            with Evaluator(kind, workers, scheduler, progress=progress, label=city.name,
+                           unit="community") as ev:
+                got = ev.map(jobs)
+        else:
+            got = evaluator.map(jobs)
+    except Interrupted as exc:
+        # keep the longest run of whole replications 0..m-1 (every community finished), so
+        # the figures are those an uninterrupted run with m replications gives
+        m = 0
+        while m < n and all(r is not None for r in exc.results[m * n_c:(m + 1) * n_c]):
+            m += 1
+        if m == 0:
+            raise
+        stopped, requested, n = exc, n, m
+        got = exc.results[:m * n_c]
     for i, res in enumerate(got):
         if isinstance(res, JobFailed):
             c = city.communities[i % n_c]
@@ -213,4 +240,9 @@ def run_city(city: City, replications: int | None = None, seed: int | None = Non
     community_metrics = {(r, k): {m: v for m, v in got[r * n_c + k].metrics.items()
                                   if m in columns}
                          for r in range(n) for k in range(n_c)}
-    return CityResult(city, seed, n, time.perf_counter() - t0, values, community_metrics)
+    result = CityResult(city, seed, n, time.perf_counter() - t0, values, community_metrics)
+    if stopped is not None:
+        result.partial = {"replications_done": n, "replications_requested": requested,
+                          "signal": stopped.signal_name}
+        raise CityInterrupted(stopped.signum, result)
+    return result

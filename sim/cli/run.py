@@ -251,8 +251,19 @@ def _run_city(args: argparse.Namespace) -> int:
     city = load_city(args.scenario, [parse_set(x) for x in args.overrides])
     replications = int_option(args.replications, "--replications", 1)
     check_city_size(city, replications, execution.get("workers") or 1, args.allow_large)
-    res = run_city(city, replications, int_option(args.seed, "--seed", 0),
-                   progress=False if args.no_progress else None, **execution)
+    from sim.city.run import CityInterrupted
+
+    try:
+        res = run_city(city, replications, int_option(args.seed, "--seed", 0),
+                       progress=False if args.no_progress else None, **execution)
+    except CityInterrupted as exc:   # keep what finished: replications 0..m-1, marked partial
+        p = exc.result.partial
+        code = emit(exc.result, args)
+        where = f"; partial results in {args.out}" if args.out else "; partial results above"
+        sys.stderr.write(f"interrupted by {p['signal']}: {p['replications_done']} of "
+                         f"{p['replications_requested']} replications finished for every "
+                         f"community{where}\n")
+        return code or exc.exit_code
     return emit(res, args)
 
 
