@@ -39,10 +39,10 @@ from sim.errors import ScenarioError
 from sim.scenario import apply_overrides, load_scenario
 from sim.scenario import values as V
 from sim.scenario.build import target
-from sim.scenario.content import content_hash
+from sim.scenario.content import content_hash, freeze
 from sim.scenario.files import read_toml
 from sim.scenario.loader import override_pairs
-from sim.scenario.merge import copy, freeze
+from sim.scenario.merge import copy
 from sim.scenario.model import Arrivals, Scenario, TaskType
 from sim.scenario.schema import (
     ABSENT,

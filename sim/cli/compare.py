@@ -16,7 +16,7 @@ import argparse
 import os
 
 from sim.cli.options import html_path_option
-from sim.cli.run import add_experiment_options, run_experiment, save_file
+from sim.cli.run import add_experiment_options, run_experiment, save_file, with_levers
 from sim.errors import InputError
 
 
@@ -53,18 +53,6 @@ def lever_files(args: argparse.Namespace) -> list[str]:
                              allowed="a reform with enabled levers (e.g. bozhou_after.toml)")
         out += [reform] + [ref(reform, "-" + n) for n in on]
     return out
-
-
-def with_levers(file: str, levers: str) -> str:
-    """``FILE#LEVERS`` for ``--levers``; a file that already selects levers is refused."""
-    from sim.scenario.leverref import ref, split_ref
-
-    if split_ref(file)[1] is not None:
-        raise InputError("already selects levers with '#'", file=file, field="--levers",
-                         allowed="either FILE#LEVER or --levers, not both")
-    if not levers.strip():
-        raise InputError("expected lever names", field="--levers", allowed="--levers a,b")
-    return ref(file, levers.replace(" ", ""))
 
 
 def _compare(args: argparse.Namespace) -> int:

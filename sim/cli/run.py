@@ -279,12 +279,23 @@ def check_city_size(city, replications: int | None, workers: int, allow_large: b
                      total_field="--replications")
 
 
+def with_levers(file: str, levers: str) -> str:
+    """``FILE#LEVERS`` for ``--levers``; a file that already selects levers is refused."""
+    from sim.scenario.leverref import ref, split_ref
+
+    if split_ref(file)[1] is not None:
+        raise InputError("already selects levers with '#'", file=file, field="--levers",
+                         allowed="either FILE#LEVER or --levers, not both")
+    if not levers.strip():
+        raise InputError("expected lever names", field="--levers", allowed="--levers a,b")
+    return ref(file, levers.replace(" ", ""))
+
+
 def _run(args: argparse.Namespace) -> int:
     from sim.city import is_city_file
 
     if os.path.isfile(args.scenario) and is_city_file(args.scenario):
         return _run_city(args)
-    from sim.cli.compare import with_levers
     from sim.experiment import run
 
     if args.levers is not None:

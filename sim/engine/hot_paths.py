@@ -11,18 +11,14 @@ segment and decides what the person does next.
 from __future__ import annotations
 
 from heapq import heappop
-from typing import TYPE_CHECKING
 
 from simpy.events import NORMAL
 
 from sim.engine.clock import exact_delay, schedule_at
 from sim.engine.parts import INF, Q_VOLUNTEER, Q_WORKER, SEGMENT, Server
 
-if TYPE_CHECKING:
-    from sim.engine.office import Office
 
-
-def absorb_handler(self: Office):
+def absorb_handler(self):   # self: the sim.engine.office.Office
     """``absorb(t)``: put every task that entered by ``t`` into its queue.
 
     Called for every arrival that finds someone idle (and by every other event that
@@ -92,7 +88,7 @@ def absorb_handler(self: Office):
     return absorb
 
 
-def feed_handler(self: Office):
+def feed_handler(self):   # self: the sim.engine.office.Office
     """The feeder's callback: the next arrival, at ``feeder_time``, while someone is idle.
 
     When the arrival after it is due strictly before every event in SimPy's queue
@@ -144,7 +140,7 @@ def feed_handler(self: Office):
     return on_feed
 
 
-def segment_end_handler(self: Office):
+def segment_end_handler(self):   # self: the sim.engine.office.Office
     """The callback for the end of a work segment: the hot path, one call per segment.
 
     Written as a closure over the office's working lists (local-variable access instead

@@ -20,8 +20,6 @@ from sim.text import verdict as verdict_label
 if TYPE_CHECKING:
     import pandas as pd
 
-    from sim.experiment.comparison import ComparisonResult
-    from sim.experiment.results import RunResult
 
 __all__ = ["comparison_table", "partial_note", "run_table"]
 
@@ -66,7 +64,7 @@ def partial_note(partial: dict[str, Any] | None, zh: bool) -> str:
             f"\nPARTIAL (interrupted by {partial['signal']}): {done} of {asked} replications")
 
 
-def run_table(result: RunResult, lang: str = "en") -> str:
+def run_table(result: Any, lang: str = "en") -> str:
     """Metric, mean, 95 % CI, unit; headline metrics first."""
     zh = lang == "zh"
     title = (f"{result.name}: {result.replications} 次重复, 种子 {result.seed}" if zh else
@@ -94,7 +92,7 @@ def run_table(result: RunResult, lang: str = "en") -> str:
             f"{partial_note(result.partial, zh)}")
 
 
-def comparison_table(result: ComparisonResult, lang: str = "en") -> str:
+def comparison_table(result: Any, lang: str = "en") -> str:
     """Per non-baseline scenario: metric, baseline mean, scenario mean, paired difference
     with its 95 % CI, relative change and verdict; headline metrics first."""
     zh = lang == "zh"

@@ -104,9 +104,18 @@ def content_hash(resolved: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(resolved).encode("utf-8")).hexdigest()[:16]
 
 
-def flatten_data(resolved: Mapping[str, Any]) -> dict[str, Any]:
-    from sim.scenario.merge import freeze
+def freeze(value: Any) -> Any:
+    """Read-only plain data: mappings become ``MappingProxyType``, lists tuples."""
+    from types import MappingProxyType
 
+    if isinstance(value, Mapping):
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def flatten_data(resolved: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
 
     def walk(value: Any, path: str, depth: int) -> None:

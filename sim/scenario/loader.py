@@ -23,10 +23,10 @@ from typing import Any
 
 from sim.errors import ScenarioError
 from sim.scenario.build import build
-from sim.scenario.content import content_hash
+from sim.scenario.content import content_hash, freeze
 from sim.scenario.files import MAX_NESTING, merge_file, nesting, read_chain
 from sim.scenario.leverref import select, split_ref
-from sim.scenario.merge import Origins, copy, freeze, set_path
+from sim.scenario.merge import Origins, copy, set_path
 from sim.scenario.model import Scenario
 from sim.scenario.schema import Invalid
 from sim.scenario.validate import check_levers, check_sources, validate

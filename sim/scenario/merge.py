@@ -74,17 +74,6 @@ def copy(value: Any) -> Any:
     return value
 
 
-def freeze(value: Any) -> Any:
-    """Read-only plain data: mappings become ``MappingProxyType``, lists tuples."""
-    from types import MappingProxyType
-
-    if isinstance(value, Mapping):
-        return MappingProxyType({k: freeze(v) for k, v in value.items()})
-    if isinstance(value, list | tuple):
-        return tuple(freeze(v) for v in value)
-    return value
-
-
 def _is_records(value: Any) -> bool:
     return (isinstance(value, list) and bool(value)
             and all(isinstance(x, dict) and isinstance(x.get("id"), str) for x in value))
