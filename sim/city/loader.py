@@ -40,7 +40,7 @@ from sim.scenario import apply_overrides, load_scenario
 from sim.scenario import values as V
 from sim.scenario.build import target
 from sim.scenario.content import content_hash, freeze
-from sim.scenario.files import read_toml
+from sim.scenario.files import is_city_data, read_toml
 from sim.scenario.loader import override_pairs
 from sim.scenario.merge import copy
 from sim.scenario.model import Arrivals, Scenario, TaskType
@@ -154,18 +154,6 @@ CITY_ROOT = Table({
 
 _CITY_KEYS = ("city", "communities")  # top-level keys that make a file a city file
 _CITY_OVERRIDES = ("city.", "communities.")
-
-
-def is_city_data(data: Mapping[str, Any]) -> bool:
-    return isinstance(data, Mapping) and "city" in data
-
-
-def is_city_file(path: str | os.PathLike[str]) -> bool:
-    """Whether ``path`` is a city scenario (has a ``[city]`` table); False if unreadable."""
-    try:
-        return is_city_data(read_toml(os.fspath(path)))
-    except ScenarioError:
-        return False
 
 
 def load_city(path: str | os.PathLike[str], overrides: Any = None) -> City:

@@ -21,8 +21,9 @@ from sim.errors import InputError
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sim.city import is_city_file, load_city
+    from sim.city import load_city
     from sim.scenario import parse_set
+    from sim.scenario.files import is_city_file
 
     path = scenario_file_option(args.scenario)
     if not is_city_file(path):

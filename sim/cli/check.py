@@ -25,7 +25,7 @@ def check_file(path: str, *, replications: int | None, seed: int | None, overrid
     """Run ``path`` and judge its targets; the JSON-ready record (``sim check --json``).
     Interrupted (SIGINT/SIGTERM), a scenario's finished replications are judged and the
     record says ``"partial"`` (with the counts and the exit code)."""
-    from sim.city import is_city_file
+    from sim.scenario.files import is_city_file
     from sim.targets import check_names, evaluate, scenario_metric_names
 
     scenario_file_option(path)

@@ -109,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError("give one file to describe or two to compare", field="FILE",
                          allowed="1 or 2 files")
     overrides = dict(parse_set(text) for text in args.set)
-    from sim.city import is_city_file
+    from sim.scenario.files import is_city_file
 
     if len(args.files) == 1 and is_city_file(args.files[0]):
         print(describe_city(args.files[0], overrides))

@@ -292,7 +292,7 @@ def with_levers(file: str, levers: str) -> str:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from sim.city import is_city_file
+    from sim.scenario.files import is_city_file
 
     if os.path.isfile(args.scenario) and is_city_file(args.scenario):
         return _run_city(args)

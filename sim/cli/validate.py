@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     overrides = dict(parse_set(text) for text in args.set)
     failed = 0
     for file in args.files:
-        from sim.city import is_city_file
+        from sim.scenario.files import is_city_file
 
         if is_city_file(file):
             failed += _validate_city(file, overrides)

@@ -216,3 +216,19 @@ def merge_file(data: dict[str, Any], file: str, chain: tuple[str, ...] = ()
         return merge({}, data, "", (file, None), origins), origins
     base, origins = read_chain(parent, chain or (file,), named_by=file)
     return merge(base, data, "", (file, None), origins), origins
+
+
+def is_city_data(data: Any) -> bool:
+    """Whether parsed TOML ``data`` is a city scenario (has a ``[city]`` table)."""
+    return isinstance(data, dict) and "city" in data
+
+
+def is_city_file(path: str | os.PathLike[str]) -> bool:
+    """Whether ``path`` is a city scenario (has a ``[city]`` table); False if unreadable.
+
+    Here rather than in :mod:`sim.city` so that telling the two kinds of file apart does not
+    import the city package (and its numerical stack) on the start-up path of ``sim run``."""
+    try:
+        return is_city_data(read_toml(os.fspath(path)))
+    except ScenarioError:
+        return False
