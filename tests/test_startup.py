@@ -1,6 +1,6 @@
 """Things that keep the command line fast and scenarios portable.
 
-``sim run --json`` must not import pandas or scipy.stats (they double start-up time, which
+``sim run --json`` must not import pandas, scipy.stats or the city package (they double start-up time, which
 counts in every sweep job and in the engine benchmark), and a Scenario must survive pickling
 (it travels to worker processes and Dask workers)."""
 
@@ -23,6 +23,7 @@ with contextlib.redirect_stdout(buf):
 out = json.loads(buf.getvalue())
 print(json.dumps({"code": code, "pandas": "pandas" in sys.modules,
                   "scipy.stats": "scipy.stats" in sys.modules,
+                  "sim.city": "sim.city" in sys.modules,
                   "ci": out["metrics"]["utilization"]["ci95"]}))
 """
 
@@ -34,6 +35,7 @@ def test_sim_run_json_imports_neither_pandas_nor_scipy_stats():
     assert info["code"] == 0
     assert info["pandas"] is False
     assert info["scipy.stats"] is False
+    assert info["sim.city"] is False         # telling a city file apart stays cheap
     lo, hi = info["ci"]
     assert lo is not None and lo < hi          # the interval was still computed
 
