@@ -311,6 +311,11 @@ def test_calibration_finds_a_known_rate(tmp_path):
     assert got == pytest.approx(rate, rel=0.2)
     assert res.fits[0].r2 > 0.9
     assert res.to_json()["parameters"] == res.parameters
+    # not just a point: the settings compatible with the target (history matching) hold
+    # the true rate and are narrower than the stated range
+    lo, hi = res.compatible.ranges()["tasks.unit_activity.arrivals.per_month"]
+    assert lo <= rate <= hi and (hi - lo) < (3.0 - 0.2) / 2
+    assert res.to_json()["compatible_set"]["kept"] > 0
 
 
 def test_calibrated_values_in_the_levers_are_the_recorded_ones():

@@ -101,6 +101,11 @@ class CalibrationResult:
     def passed(self) -> bool:
         return all(r.passed for r in self.verification)
 
+    @property
+    def compatible(self):
+        """The settings compatible with the targets (:mod:`sim.city.history`), or None."""
+        return self.extra.get("compatible")
+
     def to_json(self) -> dict[str, Any]:
         return {
             "city": {"name": self.city.name, "path": self.city.path, "hash": self.city.hash},
@@ -120,6 +125,7 @@ class CalibrationResult:
                           "predicted_at_solution": self.predicted.get(f.metric)} for f in self.fits],
             "verification": [r.to_json() for r in self.verification],
             "passed": self.passed,
+            "compatible_set": None if self.compatible is None else self.compatible.to_json(),
             "design": self.design,
             "run_seconds": round(self.run_seconds, 1),
         }
@@ -138,6 +144,8 @@ class CalibrationResult:
         lines.append("")
         lines.append(f"verification ({self.verify_replications} replications):")
         lines.append(table(self.verification))
+        if self.compatible is not None:
+            lines += ["", self.compatible.table()]
         return "\n".join(lines)
 
 
@@ -183,10 +191,14 @@ def calibrate(city: City, *, points: int = 16, rounds: int = 2, replications: in
               evaluator: Any = None,
               design_seed: int = 0, progress: Callable[[str], None] | None = None,
               on_point: Callable[[list[dict[str, Any]]], None] | None = None,
+              cutoff: float = 3.0,
               ) -> CalibrationResult:
     """Calibrate ``city``'s ``[[calibrate]]`` parameters to its targets (module docstring).
     ``progress`` gets a line per design point; ``on_point`` the design so far after each
-    point (e.g. to keep it on disk, so an interrupted calibration loses no runs' record)."""
+    point (e.g. to keep it on disk, so an interrupted calibration loses no runs' record).
+    Besides the point, the result holds the set of settings compatible with the targets
+    (``result.compatible``, history matching with implausibility ``cutoff``:
+    :mod:`sim.city.history`)."""
     from scipy.stats import qmc
 
     params = city.calibrate
@@ -286,8 +298,12 @@ def calibrate(city: City, *, points: int = 16, rounds: int = 2, replications: in
     say(f"verifying (seed {verify_seed}) " + ", ".join(f"{k}={v:g}" for k, v in parameters.items()))
     check = run_at(x_round, verify_replications, verify_seed)
     verification = evaluate(city.targets, check.values)
+    from sim.city.history import from_design
+
+    compatible = from_design(city, design, cutoff=cutoff, seed=design_seed)
     return CalibrationResult(city, parameters, design, fits, predicted, verification, seed,
                              replications, verify_replications, time.perf_counter() - t0,
                              extra={"solver_cost": float(best.cost), "rounds": rounds,
                                     "points_per_round": points, "boxes": boxes,
-                                    "verify_seed": verify_seed, "on_edge": on_edge})
+                                    "verify_seed": verify_seed, "on_edge": on_edge,
+                                    "compatible": compatible})

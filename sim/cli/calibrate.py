@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 
@@ -33,8 +34,11 @@ def _run(args: argparse.Namespace) -> int:
     out = json_path_option(args.out, "--out")
     partial = f"{out}.partial.json" if out else None
     json_path_option(partial, "--out")
-    execution = execution_kwargs(args)
+    cutoff = _cutoff(args.cutoff)
     city = load_city(path, [parse_set(x) for x in args.overrides])
+    if args.from_record:
+        return _from_record(city, args.from_record, cutoff, out, args.json)
+    execution = execution_kwargs(args)
     sizes = _sizes(args)
     from sim.cli.run import check_city_size
 
@@ -79,7 +83,50 @@ def _sizes(args: argparse.Namespace) -> dict:
             "replications": int_option(args.replications, "--replications", 1) or 1,
             "verify_replications": int_option(args.verify, "--verify", 2) or 3,
             "seed": int_option(args.seed, "--seed", 0),
-            "design_seed": int_option(args.design_seed, "--design-seed", 0) or 0}
+            "design_seed": int_option(args.design_seed, "--design-seed", 0) or 0,
+            "cutoff": _cutoff(args.cutoff)}
+
+
+def _cutoff(text: str) -> float:
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        value = math.nan
+    if not math.isfinite(value) or value <= 0 or value > 100:
+        raise InputError(f"expected a number > 0 and <= 100, got {text!r}", field="--cutoff",
+                         allowed="a positive number (3, the three-sigma rule, by default)")
+    return value
+
+
+def _from_record(city, record_path: str, cutoff: float, out: str | None, as_json: bool) -> int:
+    """``--from-record``: the compatible set from a calibration record's design, no runs."""
+    from sim.city.history import from_design
+    from sim.scenario.files import read_bytes
+
+    raw = read_bytes(record_path, "a calibration record")
+    try:
+        record = json.loads(raw.decode("utf-8"))
+        design = record["design"]
+        if not isinstance(design, list) or not all(isinstance(r, dict) for r in design):
+            raise TypeError
+    except (UnicodeDecodeError, ValueError, KeyError, TypeError):
+        raise InputError("is not a calibration record (JSON with a \"design\" list of points)",
+                         file=record_path, field="design",
+                         allowed="a file written by sim calibrate --out") from None
+    try:
+        found = from_design(city, design, cutoff=cutoff)
+    except InputError as exc:
+        raise InputError(exc.detail, file=record_path, field=exc.field,
+                         allowed=exc.allowed) from None
+    text = json.dumps(found.to_json(), indent=1, ensure_ascii=False, allow_nan=False)
+    sys.stdout.write((text if as_json else found.table()) + "\n")
+    sys.stdout.flush()
+    if out:
+        from sim.cli.run import save_file
+
+        if save_file(out, "--out", text + "\n"):
+            return 1
+    return 0 if not found.empty else 1
 
 
 def _calibrate(city, sizes: dict, say, keep, evaluator):
@@ -124,5 +171,13 @@ def register(subparsers) -> None:
     add_execution_options(p)
     p.add_argument("--out", metavar="FILE.json", help="write the calibration record")
     p.add_argument("--no-progress", action="store_true", help="no progress lines on stderr")
+    p.add_argument("--cutoff", metavar="X", default="3",
+                   help="implausibility cut-off of the compatible set (history matching; "
+                        "default 3, the three-sigma rule)")
+    p.add_argument("--from-record", metavar="RECORD.json",
+                   help="no runs: the set of settings compatible with the targets from a "
+                        "calibration record's design points")
+    p.add_argument("--json", action="store_true",
+                   help="with --from-record: print the compatible set as JSON")
     add_allow_large(p)
     p.set_defaults(func=_run)
