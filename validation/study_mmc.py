@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.scenario.schema import MAX_DAYS
 from validation import theory
 from validation.checks import Check, Study, cell, fmt, mark
 from validation.records import time_average
@@ -44,15 +45,19 @@ def relaxation_hours(rho: float, c: int, mu: float = 1.0) -> float:
 def plan(loads=LOADS, servers=SERVERS, replications: int = 20, scale: float = 1.0) -> list[Case]:
     """Run lengths: a warm-up of 5 relaxation times, then enough customers that the 95%
     interval of Wq is a few percent wide: 15,000 / (1 - rho)^2 customers over all
-    replications (at least 300,000), times ``scale``."""
+    replications (at least 300,000), times ``scale``; when that would take a replication past
+    the scenario horizon limit, more replications of at most that many days."""
     cases = []
     for c in servers:
         for rho in loads:
             lam = rho * c
             warm = max(2, math.ceil(5 * relaxation_hours(rho, c) / 24.0 * min(scale, 1.0)))
             customers = max(300_000, 15_000 / (1.0 - rho) ** 2) * scale
-            days = max(10, math.ceil(customers / replications / (lam * 24.0)))
-            cases.append(Case(c, rho, warm + days, warm, replications, 100 + len(cases)))
+            # more replications rather than a horizon beyond the scenario limit (MAX_DAYS):
+            # each replication keeps its own warm-up of 5 relaxation times
+            reps = max(replications, math.ceil(customers / (lam * 24.0) / (MAX_DAYS - warm)))
+            days = max(10, math.ceil(customers / reps / (lam * 24.0)))
+            cases.append(Case(c, rho, warm + days, warm, reps, 100 + len(cases)))
     return cases
 
 
