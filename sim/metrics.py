@@ -85,6 +85,13 @@ class Tally:
     resolution_days: np.ndarray
     resolution_target_days: float
     meetings_held: int
+    # meetings people attend (sim.engine.meetings): hours from the scheduled time to the
+    # start (one per meeting started in the window) and to the end (one per meeting done);
+    # problems of joint meetings: days to resolution (resolved ones) and how many are open
+    meeting_delays: np.ndarray = field(default_factory=lambda: np.empty(0))
+    meeting_spans: np.ndarray = field(default_factory=lambda: np.empty(0))
+    meeting_problem_days: np.ndarray = field(default_factory=lambda: np.empty(0))
+    meeting_problems_open: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +235,9 @@ COUNTS: tuple[Count, ...] = (
     Count("n_opinion_late", lambda t: float(t.opinion_late_days.size)),
     Count("n_problems", lambda t: float(t.problems_arrived)),
     Count("n_problems_resolved", lambda t: float(t.resolution_days.size)),
+    Count("n_meetings", lambda t: float(t.meeting_delays.size)),
+    Count("n_meetings_done", lambda t: float(t.meeting_spans.size)),
+    Count("n_meeting_problems_resolved", lambda t: float(t.meeting_problem_days.size)),
 )
 """The counts that pooled means and shares are weighted by (``Pool.weight``)."""
 
@@ -334,6 +344,24 @@ def _entries() -> list[Metric]:
           compute=_within_target, pool=by("n_problems")),
         M("joint_meetings_held", "Joint meetings held", "联席会议次数", "per year", 0, False, "",
           compute=_per_year(lambda t: t.meetings_held), community_column=9),
+        # emergent: when the attendee is free to start (queued meetings wait for the end of
+        # the current task; real-time meetings start at their time unless the attendee is in
+        # another meeting or, under finish_segment, ends the current segment first)
+        M("meeting_start_delay_hours_mean", "Meeting start delay", "会议开始延迟", "hours", -1, False,
+          "Clock hours from a meeting's scheduled time to when its attendee starts it (department, "
+          "secretary, street and joint meetings; chair and attendees).",
+          compute=lambda t: _mean(t.meeting_delays), pool=by("n_meetings")),
+        M("meeting_span_hours_mean", "Meeting done after its time", "会议从开始时间到结束", "hours", -1, False,
+          "Clock hours from a meeting's scheduled time to the end of the attendee's time in it "
+          "(its duration when held in one piece at its time).",
+          compute=lambda t: _mean(t.meeting_spans), pool=by("n_meetings_done")),
+        M("joint_meeting_wait_days_mean", "Days a joint-meeting problem waits", "联席会议诉求平均解决天数", "days", -1, False,
+          "Calendar days from the arrival of a problem that needs a joint meeting to the meeting "
+          "that resolves it, over those resolved (see joint_meeting_problems_open).",
+          compute=lambda t: _mean(t.meeting_problem_days), pool=by("n_meeting_problems_resolved")),
+        M("joint_meeting_problems_open", "Joint-meeting problems open at the end", "期末待联席会议诉求", "count", -1, False,
+          "Problems waiting for a joint meeting at the end of the run (left out of the mean days).",
+          compute=lambda t: float(t.meeting_problems_open)),
     ]
     for k, c in enumerate(CATEGORIES):
         out.append(M(f"hours_{c}", f"Staff hours: {c}", f"工时: {CATEGORY_LABELS_ZH[c]}", "hours/year", 0, False,

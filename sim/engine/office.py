@@ -34,6 +34,7 @@ from simpy.events import NORMAL, Timeout
 from sim.calendar import WorkCalendar
 from sim.engine.clock import OVERTIME_TIE_HOURS, exact_delay, schedule_at
 from sim.engine.hot_paths import absorb_handler, feed_handler, segment_end_handler
+from sim.engine.meetings import MeetingDesk
 from sim.engine.parts import (  # noqa: F401  (re-exported: OfficeRecord, volunteer_shifts, WORKER, ...)
     INF,
     Q_SECRETARY,
@@ -173,6 +174,8 @@ class Office:
                                    np.nansum(work.efforts[on_vol], axis=1).tolist(), strict=True))
         self.jm = scenario.joint_meetings
         self.meetings_held: list[float] = []
+        # meetings in real time (office.meetings = "real_time"), sim.engine.meetings
+        self.desk = MeetingDesk(self, scenario) if off.meetings == "real_time" else None
 
     # ----------------------------------------------------------------- scheduling
     def _reusable_event(self) -> Timeout:
@@ -397,6 +400,8 @@ class Office:
 
     def _on_resume(self, s: Server, t: float, ev) -> None:
         self.spare.append(ev)   # processed: reusable by _at
+        if s.meeting or s.in_seg or s.task < 0:
+            return  # a real-time meeting took the person; its end resumes the task
         if self.e_time[self.cursor] <= t:
             self._absorb(t)
         self._segment(s, t)
@@ -435,6 +440,8 @@ class Office:
 
     # ----------------------------------------------------------------- run
     def run(self) -> OfficeRecord:
+        if self.desk is not None:
+            self.desk.schedule()
         for t in self.w.meeting_times.tolist():
             self._at(t, self._on_meeting, t)
         self._ensure_feeder()

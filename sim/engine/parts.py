@@ -81,8 +81,8 @@ class Queue:
 
 
 class Server:
-    __slots__ = ("busy", "callbacks", "event", "gap_lo", "idx", "in_seg", "iv_end", "iv_start", "kind", "ot",
-                 "ot_end", "queues", "seg_end", "seg_start", "shifts", "task", "wake")
+    __slots__ = ("busy", "callbacks", "event", "gap_lo", "idx", "in_seg", "iv_end", "iv_start", "kind",
+                 "meeting", "ot", "ot_end", "queues", "seg_end", "seg_start", "shifts", "task", "wake")
 
     def __init__(self, idx: int, kind: int, shifts: Shifts) -> None:
         self.idx = idx
@@ -102,6 +102,7 @@ class Server:
         self.gap_lo = INF       # from gap_lo to iv_start: closed, and iv_start opens next
         self.event = None        # the reusable end-of-segment event (see Office._arm)
         self.callbacks: list = []
+        self.meeting = False     # in (or waiting for) a real-time meeting (sim.engine.meetings)
 
 
 @dataclass(slots=True)

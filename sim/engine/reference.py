@@ -124,6 +124,9 @@ class ReferenceOffice:
         if scenario.joint_meetings.enabled:
             raise ValueError("the reference twin has no joint meetings "
                              "(joint_meetings.enabled must be false)")
+        if scenario.office.meetings != "queued":
+            raise ValueError("the reference twin has no real-time meetings "
+                             "(office.meetings must be \"queued\"; sim/engine/meetings.py)")
         off = scenario.office
         self.env = simpy.Environment()
         self.work = work

@@ -225,6 +225,11 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     pr_done = completed & is_pr
     route = rec.route
     held = rec.meetings_held
+    attended_type = np.asarray([t.attended for t in types] or [False], dtype=bool)
+    att = cohort & attended_type[ti] if ti.size else np.zeros(0, dtype=bool)
+    att_started = att & started
+    att_done = att & completed
+    pr_meeting = route == ROUTE_MEETING
     tally = Tally(
         per_year=per_year, workers=n_workers, secretary=scenario.office.secretary,
         office_hours=office_hours_each, hours_by_category=by_cat, hours_by_origin=by_org,
@@ -245,6 +250,10 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
         resolution_days=(done[pr_done] - w.arrival[pr_done]) / 24.0,
         resolution_target_days=scenario.problems.resolution_target_days,
         meetings_held=int(((held >= W) & (held < T)).sum()),
+        meeting_delays=rec.first_start[att_started] - w.entry[att_started],
+        meeting_spans=done[att_done] - w.entry[att_done],
+        meeting_problem_days=(done[pr_done & pr_meeting] - w.arrival[pr_done & pr_meeting]) / 24.0,
+        meeting_problems_open=int((pr & pr_meeting & open_end).sum()),
     )
     # the registered metrics, and the counts their pooled means are weighted by (the
     # denominators for adding up communities, sim.city.aggregate)

@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.calendar import WorkCalendar
 from sim.distributions import sample
+from sim.engine.meetings import meeting_starts, scaled_quorum
 from sim.rng import Streams
 from sim.scenario.model import Arrivals, Dist, Scenario, Schedule, Step, TaskType
 
@@ -45,6 +46,8 @@ class TypeInfo:
     priority: int
     deadline_working_days: int | None
     appointment: bool = False   # joint meetings: jump every queue
+    attended: bool = False      # a meeting people attend (not its preparation)
+    real_time: bool = False     # ... held at its time (office.meetings = "real_time")
 
 
 @dataclass(slots=True)
@@ -163,11 +166,12 @@ def arrival_times(arr: Arrivals, cal: WorkCalendar, start: dt.date, days: int,
 
 # --------------------------------------------------------------------------- workload
 
-def _type_info(t: TaskType, has_secretary: bool) -> TypeInfo:
+def _type_info(t: TaskType, has_secretary: bool, real_time: bool) -> TypeInfo:
     roles = tuple(ROLE_SECRETARY if (s.role == "secretary" and has_secretary) else ROLE_WORKER
                   for s in t.steps)
+    meeting = t.category == "meeting"
     return TypeInfo(t.id, t.name or t.id, t.name_zh, t.category, t.origin, roles, t.priority,
-                    t.deadline_working_days)
+                    t.deadline_working_days, attended=meeting, real_time=meeting and real_time)
 
 
 def _fixed(hours: float) -> Dist:
@@ -240,13 +244,14 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
     vol_on = scenario.volunteers.teams > 0
     jm = scenario.joint_meetings
     has_sec = scenario.office.secretary
+    real_time = scenario.office.meetings == "real_time"
 
     specs: list[tuple[TypeInfo, np.ndarray, tuple[Step, ...], float, TaskType | None]] = []
     for t in scenario.tasks:
         times = arrival_times(t.arrivals, cal, meta.start_date, days, streams(f"arrivals:{t.id}"))
         if t.copies > 1:
             times = np.repeat(times, t.copies)
-        specs.append((_type_info(t, has_sec), times, t.steps, t.effort_factor, t))
+        specs.append((_type_info(t, has_sec, real_time), times, t.steps, t.effort_factor, t))
 
     hpd = cal.hours_per_working_day
     # admission and routing first: whether a meeting is held depends on the problems that
@@ -259,20 +264,27 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
         meeting_times = _schedule_times(jm.schedule, meta.start_date, days)
         meeting_times = np.asarray([cal.next_open(x) for x in meeting_times if x < horizon])
         meeting_times = meeting_times[meeting_times < horizon]
-        if jm.min_problems > 0:
+        if real_time:   # (a fixed duration: the slots keep their order)
+            meeting_times = meeting_starts(meeting_times, np.full(meeting_times.shape, jm.duration_hours),
+                                           cal.shifts)
+        quorum = jm.min_problems
+        if jm.hold_rule == "scaled":
+            quorum = scaled_quorum(scenario, int(meeting_times.shape[0]))
+        if quorum > 0:
             waiting = np.sort(np.concatenate(
                 [np.empty(0)] + [admitted[tid][0][(r == ROUTE_MEETING) & ~admitted[tid][1]]
                                  for tid, r in routes.items()]))
-            meeting_times = held_meetings(meeting_times, waiting, jm.min_problems,
+            meeting_times = held_meetings(meeting_times, waiting, quorum,
                                           jm.problems_per_meeting_max)
         chair_role = "secretary" if has_sec else "worker"
         dur = _fixed(jm.duration_hours)
         specs.append((TypeInfo("joint_meeting", "Joint meeting (chair)", "联席会议(主持)", "meeting",
-                               "office", (ROLE_SECRETARY if has_sec else ROLE_WORKER,), 0, None, True),
+                               "office", (ROLE_SECRETARY if has_sec else ROLE_WORKER,), 0, None, True,
+                               True, real_time),
                       meeting_times, (Step(chair_role, dur),), 1.0, None))
         if jm.workers_attending > 0:
             specs.append((TypeInfo("joint_meeting_attend", "Joint meeting (attending)", "联席会议(参会)",
-                                   "meeting", "office", (ROLE_WORKER,), 0, None, True),
+                                   "meeting", "office", (ROLE_WORKER,), 0, None, True, True, real_time),
                           np.repeat(meeting_times, jm.workers_attending), (Step("worker", dur),), 1.0, None))
         if jm.prep_hours > 0:
             # preparation is done by the workers in the two working days before the meeting
@@ -307,6 +319,10 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
             efforts[sl, j] = sample(step.effort_hours, streams(f"effort:{info.id}:{j}"), m) * factor
         if task is not None and m:
             ent, refused[sl] = admitted[task.id]
+            if info.real_time:
+                # a meeting in real time is due at its scheduled start (sim.engine.meetings)
+                ent = meeting_starts(ent, efforts[sl, 0], cal.shifts)
+                arrival[sl] = ent
             if task.deadline_working_days:
                 # counted from the day the office receives the task: its arrival, or for an
                 # unlisted task under the admission rule, the end of the review
@@ -326,6 +342,9 @@ def office_entries(w: Workload) -> tuple[np.ndarray, np.ndarray]:
     """Entries into the office's queues, in time order (ties by task index): their times and
     their task indices."""
     mask = ~w.refused & (w.route != ROUTE_PROPERTY) & (w.route != ROUTE_RED_PROPERTY) & np.isfinite(w.entry)
+    real_time = np.asarray([t.real_time for t in w.types] or [False], dtype=bool)
+    if real_time.any():   # real-time meetings do not queue (sim.engine.meetings)
+        mask &= ~real_time[w.type_idx]
     idx = np.flatnonzero(mask)
     order = idx[np.argsort(w.entry[idx], kind="stable")]
     return w.entry[order], order

@@ -196,6 +196,8 @@ class Office:
     secretary_takes_general_work: bool = _d(S.OFFICE, "secretary_takes_general_work")
     overtime_threshold_hours: float = _d(S.OFFICE, "overtime_threshold_hours")
     overtime_hours_max_per_day: float = _d(S.OFFICE, "overtime_hours_max_per_day")
+    meetings: str = _d(S.OFFICE, "meetings")                     # vocabulary.MEETING_MODES
+    meeting_interrupt: str = _d(S.OFFICE, "meeting_interrupt")   # vocabulary.MEETING_INTERRUPT
     source: str = ""
 
 
@@ -251,6 +253,8 @@ class JointMeetings:
     problems_per_meeting_max: int = _d(S.JOINT_MEETINGS, "problems_per_meeting_max")
     # a scheduled meeting is held only with this many waiting
     min_problems: int = _d(S.JOINT_MEETINGS, "min_problems")
+    # "quorum": min_problems; "scaled": scaled to the expected problems per slot
+    hold_rule: str = _d(S.JOINT_MEETINGS, "hold_rule")
     part_time_members: int = _d(S.JOINT_MEETINGS, "part_time_members")
     source: str = ""
 

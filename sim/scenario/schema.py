@@ -30,6 +30,9 @@ from sim.scenario.vocabulary import (
     CALENDAR_KINDS,
     DISPATCH_RULES,
     DIST_PARAMS,
+    MEETING_HOLD_RULES,
+    MEETING_INTERRUPT,
+    MEETING_MODES,
     PROBLEM_KINDS,
     ROLES,
 )
@@ -256,6 +259,8 @@ OFFICE = Table({
     "secretary_takes_general_work": Scalar(V.boolean, False),
     "overtime_threshold_hours": Scalar(V.number(0.0, 100_000.0), 8.0),
     "overtime_hours_max_per_day": Scalar(V.number(0.0, 12.0), 0.0),
+    "meetings": Scalar(V.choice(MEETING_MODES), "queued"),
+    "meeting_interrupt": Scalar(V.choice(MEETING_INTERRUPT), "preempt"),
 })
 
 ADMISSION = Table({
@@ -332,6 +337,7 @@ JOINT_MEETINGS = Table({
     "prep_hours": Scalar(V.number(0.0, MAX_EFFORT_HOURS), 2.0),
     "problems_per_meeting_max": Scalar(V.integer(1, MAX_MEETING_PROBLEMS), 5),
     "min_problems": Scalar(V.integer(0, MAX_MEETING_PROBLEMS), 0),
+    "hold_rule": Scalar(V.choice(MEETING_HOLD_RULES), "quorum"),
     "part_time_members": Scalar(V.integer(0, MAX_WORKERS), 0),
 })
 

@@ -44,7 +44,14 @@ _MISSING = "required key is missing"
 
 def validate(data: Mapping[str, Any]) -> dict[str, Any]:
     """Checked, canonical data with every default filled in."""
-    return _table(ROOT, data, "")
+    out = _table(ROOT, data, "")
+    if out["office"]["meetings"] == "real_time":
+        for t in out["tasks"]:
+            if t["category"] == "meeting" and t["enabled"] and len(t.get("steps") or ()) > 1:
+                raise Invalid(f"tasks.{t['id']}.steps", "a meeting held in real time has one step "
+                              "(office.meetings = \"real_time\")",
+                              "one step, or office.meetings = \"queued\"")
+    return out
 
 
 def check_node(node: Any, data: Any, path: str = "") -> Any:

@@ -12,12 +12,20 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = ["ADMISSION_LISTS", "ARRIVAL_WHEN", "CALENDAR_KINDS", "DISPATCH_RULES", "DIST_PARAMS",
-           "PROBLEM_KINDS", "ROLES", "WEEKDAYS"]
+           "MEETING_HOLD_RULES", "MEETING_INTERRUPT", "MEETING_MODES", "PROBLEM_KINDS", "ROLES",
+           "WEEKDAYS"]
 
 CALENDAR_KINDS: tuple[str, ...] = ("always", "weekdays", "cn")
 """``scenario.calendar`` (the same list as :data:`sim.calendar.CALENDAR_KINDS`, which the
 calendar layer keeps for itself; a test checks that they agree)."""
 DISPATCH_RULES: tuple[str, ...] = ("fifo", "priority", "edf")
+MEETING_MODES: tuple[str, ...] = ("queued", "real_time")
+"""``office.meetings``: meetings as queued tasks, or at their time (sim/engine/meetings.py)."""
+MEETING_INTERRUPT: tuple[str, ...] = ("preempt", "finish_segment")
+"""``office.meeting_interrupt``: what an attendee busy at a real-time meeting's start does."""
+MEETING_HOLD_RULES: tuple[str, ...] = ("quorum", "scaled")
+"""``joint_meetings.hold_rule``: a slot is held with ``min_problems`` waiting, or with a
+quorum scaled to the community's expected meeting problems per slot."""
 ARRIVAL_WHEN: tuple[str, ...] = ("office_hours", "any_time")
 ADMISSION_LISTS: tuple[str, ...] = ("statutory", "assisting", "unlisted", "none")
 PROBLEM_KINDS: tuple[str, ...] = (
