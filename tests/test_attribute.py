@@ -183,3 +183,28 @@ def test_a_reform_that_is_more_than_levers_is_refused(tmp_path):
     assert len(p.stderr.strip().splitlines()) == 1
     q = _sim("attribute", AFTER, BEFORE)
     assert q.returncode == 2 and "lever" in q.stderr and len(q.stderr.strip().splitlines()) == 1
+
+
+def test_report_gains_the_attribution_and_seek_sections(exact4):
+    from sim.report import build_report
+
+    comp = compare([BASE4, AFTER], replications=2, overrides=SHORT, progress=False)
+    plain = build_report(comp)
+    assert "Which measure did it" not in plain and "What would it take" not in plain
+    seek = {"key": "volunteers.teams", "value": 3, "ci95": [2, 3], "met": True,
+            "target": {"metric": "problem_resolution_days_mean", "op": "<=", "value": 0.0,
+                       "difference_from": "Bozhou before"},
+            "tried": [{"value": 0, "metric": 0.6, "ci95": [0.2, 1.0], "met": False},
+                      {"value": 3, "metric": -0.4, "ci95": [-0.7, -0.1], "met": True}]}
+    html = build_report(comp, attribution=exact4.to_json(), seek=seek)
+    a = html.index('id="attribution"')
+    s = html.index('id="seek"')
+    part = html[a:s]
+    assert "Which measure did it" in part and part.count("<svg") == len(METRICS)
+    # the lever table lists the levers by the size of their Shapley value
+    row = exact4.metrics[METRICS[0]]["levers"]
+    order = sorted(row, key=lambda k: -abs(row[k]["shapley"]))
+    first = part[:part.index("</table>")]
+    assert [first.index(f"<td>{k}</td>") for k in order] == sorted(
+        first.index(f"<td>{k}</td>") for k in order)
+    assert "volunteers.teams = 3</b>" in html[s:] and "[2, 3]" in html[s:]
