@@ -37,6 +37,7 @@ __all__ = ["METHODS", "AttributionResult", "attribute", "check_metrics", "estima
 METHODS = ("auto", "exact", "sampled")
 MAX_EXACT_PLAYERS = 16
 BATCH_PAIRS = 8
+SAMPLES_PER_PAIR = 8   # sampled interaction index: drawn coalitions a pair
 
 
 def check_metrics(names: Sequence[str] | None, field_name: str = "--metric") -> list[str]:
@@ -175,7 +176,9 @@ def attribute(baseline, reform, *, replications: int | None = None, seed: int | 
                     break
                 pairs0 = BATCH_PAIRS
         table = {m: _metric(co, m, method, orders, n) for m in names}
-        _interactions(co, table, method, orders, n, interactions, seed)
+        # sampled: each pair's drawn coalitions cost up to 4 new ones, so at most 3 levers
+        _interactions(co, table, method, orders, n,
+                      interactions if method == "exact" else min(interactions, 3), seed)
     return AttributionResult(method=method, baseline=base_sc.name, reform=reform_sc.name,
                              levers=players, replications=R, seed=seed, metrics=table,
                              permutations=len(orders) if method == "sampled" else None,
@@ -213,7 +216,7 @@ def _metric(co: Coalitions, name: str, method: str, orders: np.ndarray, n: int) 
 def _interactions(co: Coalitions, table: dict[str, dict[str, Any]], method: str,
                   orders: np.ndarray, n: int, top: int, seed: int) -> None:
     """The interaction index of every pair among each metric's ``top`` levers (by the size
-    of their Shapley value); sampled: as many drawn coalitions a pair as there were orders."""
+    of their Shapley value); sampled: ``SAMPLES_PER_PAIR`` drawn coalitions a pair."""
     if top < 2 or n < 2:
         return
     wanted: dict[str, list[tuple[int, int]]] = {}
@@ -224,7 +227,7 @@ def _interactions(co: Coalitions, table: dict[str, dict[str, Any]], method: str,
     subsets: dict[tuple[int, int], list[int]] = {}
     if method != "exact":
         rng = np.random.default_rng(np.random.SeedSequence([seed, 0x1A7E2]))
-        samples = max(8, len(orders))
+        samples = SAMPLES_PER_PAIR
         for pair in sorted({p for ps in wanted.values() for p in ps}):
             subsets[pair] = shapley.interaction_orders(n, *pair, samples, rng)
         masks = {s | extra for pair, ss in subsets.items() for s in ss
