@@ -25,7 +25,8 @@ def _finite(x: Any) -> bool:
 
 def shapley_waterfall(result: Any, name: str, lang: str = "en"):
     """Bars from 0 to the total effect of metric ``name``: each lever's Shapley value (largest
-    first) with its 95 % interval; diamonds: one at a time, crosses: leave one out."""
+    first) as a step of the waterfall with its 95 % interval; a diamond (one at a time) and a
+    cross (leave one out) mark where the step would end if the lever were worth that much."""
     row = _get(result, "metrics")[name]
     levers = sorted(row["levers"], key=lambda k: -abs(row["levers"][k]["shapley"] or 0.0))
     fig = new_figure((7.0, 0.45 * len(levers) + 1.8))
