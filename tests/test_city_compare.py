@@ -82,3 +82,27 @@ def test_share_intervals_stay_inside_0_1():
     assert 0.0 < lo < 0.99 < hi < 1.0
     inside = Interval(0.5, 0.1, 5, 0.45, 0.55, 0.05)
     assert bounded_interval(inside) == (0.45, 0.55)   # kept where it fits
+
+
+def test_compare_adjusts_verdicts_by_holm_and_can_be_told_not_to():
+    from sim.experiment import compare
+
+    scen = [str(ROOT / "scenarios" / "bozhou_before.toml"),
+            str(ROOT / "scenarios" / "bozhou_after.toml")]
+    kw = {"replications": 3, "overrides": {"scenario.days": 60}, "progress": False}
+    holm_df = compare(scen, **kw).differences
+    none_df = compare(scen, adjust="none", **kw).differences
+    assert (none_df["verdict"] == none_df["verdict_unadjusted"]).all()
+    assert (holm_df["verdict_unadjusted"] == none_df["verdict"]).all()   # same runs
+    head = holm_df[holm_df["headline"]]
+    p = head["p_value"].to_numpy()
+    ok = np.isfinite(p)
+    # Holm by hand over the headline family
+    assert np.allclose(head["p_adjusted"].to_numpy()[ok], holm(p[ok]), rtol=0, atol=0)
+    for _, row in holm_df.iterrows():
+        if row["verdict"] != "no clear difference":   # adjusted verdicts are a subset
+            assert row["verdict"] == row["verdict_unadjusted"] and row["p_adjusted"] < 0.05
+        if np.isfinite(row["p_value"]):
+            assert row["p_adjusted"] >= row["p_value"]
+            # the Bonferroni interval holds the single-comparison one
+            assert row["adjusted_ci_low"] <= row["ci_low"] and row["ci_high"] <= row["adjusted_ci_high"]
