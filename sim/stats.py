@@ -112,3 +112,59 @@ def welch_moving_average(y, window: int) -> np.ndarray:
         if cnt:
             out[i] = (csum[hi] - csum[lo]) / cnt
     return out
+
+
+def t_p_value(iv: Interval) -> float:
+    """Two-sided p-value of the one-sample t-test of mean 0 behind ``iv`` (NaN with fewer
+    than two values; 0 or 1 when the values do not vary)."""
+    from scipy.special import stdtr
+
+    if iv.n < 2 or not math.isfinite(iv.sd):
+        return math.nan
+    if iv.sd == 0.0:
+        return 1.0 if iv.mean == 0.0 else 0.0
+    t = abs(iv.mean) / (iv.sd / math.sqrt(iv.n))
+    return float(2.0 * stdtr(iv.n - 1, -t))
+
+
+def holm(pvalues) -> np.ndarray:
+    """Holm's step-down adjustment of ``pvalues`` (NaN entries stay NaN and do not count):
+    the k-th smallest of m is multiplied by m - k + 1, made monotone, capped at 1. Rejecting
+    where the adjusted value is below alpha keeps the chance of any false rejection in the
+    family at most alpha (Holm 1979)."""
+    p = np.asarray(pvalues, dtype=float)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(~np.isnan(p))
+    m = ok.size
+    if m == 0:
+        return out
+    order = ok[np.argsort(p[ok], kind="stable")]
+    running = 0.0
+    for k, idx in enumerate(order):
+        running = max(running, min(1.0, (m - k) * p[idx]))
+        out[idx] = running
+    return out
+
+
+def bounded_interval(iv: Interval, low: float = 0.0, high: float = 1.0,
+                     confidence: float = CONFIDENCE) -> tuple[float, float]:
+    """The t-interval of a mean that cannot leave ``[low, high]`` (a share or a rate): kept
+    as it is when it lies inside; otherwise the interval on the logit scale (delta method,
+    ``logit(m) +- t se / ((m - low)(high - m))`` rescaled), transformed back, so it stays
+    strictly inside the bounds. A mean on a bound with no spread gives ``[m, m]``."""
+    if not (math.isfinite(iv.low) and math.isfinite(iv.high)):
+        return iv.low, iv.high
+    if low <= iv.low and iv.high <= high:
+        return iv.low, iv.high
+    width = high - low
+    m = (iv.mean - low) / width
+    if not 0.0 < m < 1.0:
+        return iv.mean, iv.mean
+    se = iv.sd / math.sqrt(iv.n) / width
+    hw = t_quantile(iv.n - 1, confidence) * se / (m * (1.0 - m))
+    lg = math.log(m / (1.0 - m))
+
+    def back(x: float) -> float:
+        return low + width / (1.0 + math.exp(-x))
+
+    return back(lg - hw), back(lg + hw)

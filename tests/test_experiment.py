@@ -310,7 +310,9 @@ def test_compare_json_has_exactly_the_contract_keys(pair):
     assert set(d) == {"baseline", "scenario", "metrics"}
     assert (d["baseline"], d["scenario"]) == ("M/M/10", "M/M/11")
     for name, m in d["metrics"].items():
-        assert set(m) == {"mean", "ci95", "relative", "kind"}, name
+        # the contract's keys, plus the multiple-comparison keys added with issue 15
+        assert set(m) == {"mean", "ci95", "relative", "kind", "ci95_adjusted", "p_value",
+                          "p_adjusted", "verdict", "adjustment"}, name
     # the tag travels with the metric: an input cut and a queueing result stay apart
     assert d["metrics"]["tasks_refused"]["kind"] == INPUT
     assert d["metrics"]["utilization"]["kind"] == EMERGENT

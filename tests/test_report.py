@@ -158,7 +158,10 @@ def test_headline_table(en):
     assert esc(catalogue_text("report.kind_note")) in en
     # means with confidence intervals, the paired difference in percentage points
     admin = next(r for r in rows if r.startswith(metric("admin_hours_share").label))
-    assert re.search(r"\[\d+\.\d+, \d+\.\d+\]", admin) and " pp" in admin and "better" in admin
+    assert re.search(r"\[\d+\.\d+, \d+\.\d+\]", admin) and " pp" in admin
+    # with 2 replications (t with 1 df) Holm's adjustment over the 9 headline comparisons may
+    # leave even this clear change unclear (issue 15: verdicts adjusted by default)
+    assert "better" in admin or "no clear difference" in admin
     # the full metric table has more rows than the headline one
     assert len(page.tables["metric-table"]) > len(rows) + 20
 

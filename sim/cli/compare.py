@@ -59,13 +59,23 @@ def _compare(args: argparse.Namespace) -> int:
     if len(args.scenarios) < 2:
         raise InputError("needs at least two scenario files (the first is the baseline)",
                          field="sim compare")
+    from sim.analysis.city_compare import split_city_ref
+    from sim.city import is_city_file
+
+    cities = [is_city_file(split_city_ref(f)[0]) for f in args.scenarios]
+    if any(cities):
+        return _compare_cities(args, cities)
     args.scenarios = lever_files(args)
     if args.report:
         html_path_option(args.report, "--report")
+    import functools
+
     from sim.experiment import compare
 
     # the report's figures need the event logs
-    result, code = run_experiment(args, "compare", list(args.scenarios), compare,
+    result, code = run_experiment(args, "compare", list(args.scenarios),
+                                  functools.partial(compare, adjust="none" if args.no_adjust
+                                                    else "holm"),
                                   events=bool(args.report) or None)
     if code:
         return code
@@ -78,6 +88,41 @@ def _compare(args: argparse.Namespace) -> int:
             return 1
         sys.stderr.write(f"report: {args.report}\n")
     return code
+
+
+def _compare_cities(args: argparse.Namespace, cities: list[bool]) -> int:
+    """``sim compare CITY_BEFORE CITY_AFTER`` (:mod:`sim.analysis.city_compare`)."""
+    import json
+    import sys
+
+    from sim.cli.execution import execution_kwargs
+    from sim.cli.options import int_option
+    from sim.scenario import parse_set
+
+    if not all(cities) or len(args.scenarios) != 2:
+        raise InputError("compares two city files, or community scenarios, not a mix",
+                         file=args.scenarios[cities.index(False)] if not all(cities) else None,
+                         field="sim compare", allowed="sim compare CITY.toml#none CITY.toml")
+    for flag, given in (("--levers", args.levers), ("--each-lever", args.each_lever),
+                        ("--all-but-one", args.all_but_one), ("--precision", args.precision),
+                        ("--out", args.out), ("--resume", args.resume), ("--report", args.report),
+                        ("--events", args.events)):
+        if given:
+            raise InputError("is not available for a city comparison", field=flag,
+                             allowed="--replications, --seed, --set, --json, --no-adjust, "
+                                     "--executor, --workers, --scheduler")
+    from sim.analysis.city_compare import compare_cities
+
+    res = compare_cities(list(args.scenarios), int_option(args.replications, "--replications", 2),
+                         int_option(args.seed, "--seed", 0),
+                         dict(parse_set(x) for x in args.overrides),
+                         adjust="none" if args.no_adjust else "holm",
+                         progress=False if args.no_progress else None, **execution_kwargs(args))
+    if args.json:
+        sys.stdout.write(json.dumps(res.to_json(), allow_nan=False) + "\n")
+    else:
+        sys.stdout.write(res.table(args.lang) + "\n")
+    return 0
 
 
 def register(subparsers) -> None:
@@ -98,6 +143,9 @@ def register(subparsers) -> None:
     p.add_argument("--all-but-one", action="store_true",
                    help="with BASE.toml REFORM.toml: compare the baseline with the reform and "
                         "with the reform without each of its levers (REFORM.toml#-LEVER)")
+    p.add_argument("--no-adjust", action="store_true",
+                   help="judge every difference on its own (default: verdicts adjusted for "
+                        "multiple comparisons by Holm's method, headline metrics one family)")
     p.add_argument("--report", metavar="REPORT.html",
                    help="also write the self-contained HTML report (as `sim report`) from these runs")
     p.set_defaults(func=_compare)

@@ -18,19 +18,21 @@ from typing import TYPE_CHECKING, Any
 from sim.experiment.results import RunResult, num, write_frames
 from sim.experiment.tables import comparison_table
 from sim.metrics import metric
-from sim.stats import paired, welch_interval
+from sim.stats import CONFIDENCE, holm, paired, t_p_value, t_quantile, welch_interval
 
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["BETTER", "DIFFERENCE_COLUMNS", "HIGHER", "LOWER", "UNCLEAR", "WORSE",
+__all__ = ["ADJUSTMENTS", "BETTER", "DIFFERENCE_COLUMNS", "HIGHER", "LOWER", "UNCLEAR", "WORSE",
            "ComparisonResult", "differences", "verdict"]
 
 BETTER, WORSE, UNCLEAR, HIGHER, LOWER = "better", "worse", "no clear difference", "higher", "lower"
 DIFFERENCE_COLUMNS = ["run", "baseline", "scenario", "metric", "label", "label_zh", "unit",
                       "direction", "baseline_mean", "scenario_mean", "diff_mean", "ci_low",
                       "ci_high", "unpaired_ci_low", "unpaired_ci_high", "relative", "verdict",
-                      "headline", "n"]
+                      "headline", "n", "p_value", "p_adjusted", "adjusted_ci_low",
+                      "adjusted_ci_high", "verdict_unadjusted", "adjustment"]
+ADJUSTMENTS = ("holm", "none")
 
 
 def verdict(lo: float, hi: float, direction: int) -> str:
@@ -45,9 +47,20 @@ def verdict(lo: float, hi: float, direction: int) -> str:
     return BETTER if up == (direction > 0) else WORSE
 
 
-def differences(runs: list[RunResult]) -> pd.DataFrame:
-    """One row per (non-baseline scenario, metric): ``DIFFERENCE_COLUMNS``."""
+def differences(runs: list[RunResult], adjust: str = "holm") -> pd.DataFrame:
+    """One row per (non-baseline scenario, metric): ``DIFFERENCE_COLUMNS``.
+
+    Many comparisons (``adjust="holm"``, the default): the headline rows of every scenario
+    form one family and the other rows another; in each, the paired t-tests' p-values are
+    adjusted by Holm's step-down rule and ``verdict`` says better/worse only where the
+    adjusted p-value is below 0.05 (``verdict_unadjusted`` keeps the single-comparison
+    verdict); ``adjusted_ci_low``/``high`` are Bonferroni intervals (level 1 - 0.05/m for a
+    family of m), which hold together with 95 % confidence. ``adjust="none"``: verdicts and
+    adjusted columns are those of each comparison alone."""
     import pandas as pd
+
+    if adjust not in ADJUSTMENTS:
+        raise ValueError(f"adjust must be one of {ADJUSTMENTS}, got {adjust!r}")
 
     base = runs[0]
     rows = []
@@ -69,8 +82,33 @@ def differences(runs: list[RunResult]) -> pd.DataFrame:
                          "diff_mean": iv.mean, "ci_low": iv.low, "ci_high": iv.high,
                          "unpaired_ci_low": ulo, "unpaired_ci_high": uhi, "relative": rel,
                          "verdict": verdict(iv.low, iv.high, meta.direction),
-                         "headline": meta.headline, "n": iv.n})
+                         "headline": meta.headline, "n": iv.n, "p_value": t_p_value(iv),
+                         "_sd": iv.sd})
+    _adjust(rows, adjust)
+    for row in rows:
+        del row["_sd"]
     return pd.DataFrame(rows, columns=DIFFERENCE_COLUMNS)
+
+
+def _adjust(rows: list[dict], adjust: str) -> None:
+    """Fill the adjusted columns of ``rows`` (see :func:`differences`)."""
+    for family in (True, False):
+        idx = [k for k, r in enumerate(rows) if bool(r["headline"]) == family]
+        p = [rows[k]["p_value"] for k in idx]
+        m = sum(1 for x in p if math.isfinite(x))
+        padj = holm(p) if adjust == "holm" else p
+        for k, pa in zip(idx, padj, strict=True):
+            r = rows[k]
+            r["verdict_unadjusted"] = r["verdict"]
+            r["adjustment"] = adjust
+            r["p_adjusted"] = float(pa)
+            if adjust == "none" or m <= 1 or r["n"] < 2:
+                r["adjusted_ci_low"], r["adjusted_ci_high"] = r["ci_low"], r["ci_high"]
+                continue
+            hw = t_quantile(r["n"] - 1, 1.0 - (1.0 - CONFIDENCE) / m) * r["_sd"] / math.sqrt(r["n"])
+            r["adjusted_ci_low"], r["adjusted_ci_high"] = r["diff_mean"] - hw, r["diff_mean"] + hw
+            if r["verdict"] in (BETTER, WORSE, HIGHER, LOWER) and not (pa < 1.0 - CONFIDENCE):
+                r["verdict"] = UNCLEAR
 
 
 @dataclass
@@ -109,6 +147,12 @@ class ComparisonResult:
                 "metrics": {row["metric"]: {"mean": num(row["diff_mean"]),
                                             "ci95": [num(row["ci_low"]), num(row["ci_high"])],
                                             "relative": num(row["relative"]),
+                                            "ci95_adjusted": [num(row["adjusted_ci_low"]),
+                                                              num(row["adjusted_ci_high"])],
+                                            "p_value": num(row["p_value"]),
+                                            "p_adjusted": num(row["p_adjusted"]),
+                                            "verdict": row["verdict"],
+                                            "adjustment": row["adjustment"],
                                             "kind": metric(row["metric"]).kind}
                             for _, row in part.iterrows()}})
         out = {"runs": [r.to_json() for r in self.runs], "differences": diffs}

@@ -23,7 +23,7 @@ from sim.experiment.tables import run_table
 from sim.metrics import metric
 from sim.provenance import versions
 from sim.scenario.model import Scenario
-from sim.stats import t_interval
+from sim.stats import bounded_interval, t_interval
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -109,8 +109,9 @@ class RunResult:
         for m, v in self._values.items():
             iv = t_interval(v)
             meta = metric(m)
-            rows.append({"metric": m, "mean": iv.mean, "sd": iv.sd, "n": iv.n, "ci_low": iv.low,
-                         "ci_high": iv.high, "half_width": iv.half_width, "label": meta.label,
+            lo, hi = bounded_interval(iv) if meta.unit == "share" else (iv.low, iv.high)
+            rows.append({"metric": m, "mean": iv.mean, "sd": iv.sd, "n": iv.n, "ci_low": lo,
+                         "ci_high": hi, "half_width": iv.half_width, "label": meta.label,
                          "label_zh": meta.label_zh, "unit": meta.unit,
                          "direction": meta.direction, "headline": meta.headline})
         return rows

@@ -91,7 +91,7 @@ def compare(scenarios: Sequence[Scenario | str | os.PathLike[str]], replications
             precision: float | None = None, max_replications: int = 200, min_replications: int = 5,
             events: bool = False, progress: bool | None = None, executor: str = "serial",
             workers: int | None = None, scheduler: str | None = None,
-            store: str | os.PathLike[str] | None = None) -> ComparisonResult:
+            store: str | os.PathLike[str] | None = None, adjust: str = "holm") -> ComparisonResult:
     """Run every scenario with the same replication numbers and the same seed (default: the
     first scenario's seed and ``scenario.replications``), so they share random streams, and
     compare each with the first (the baseline) by paired differences per replication.
@@ -103,7 +103,9 @@ def compare(scenarios: Sequence[Scenario | str | os.PathLike[str]], replications
     direction 0), else ``"no clear difference"``. With ``precision`` the sequential rule also
     covers the paired differences of the headline metrics (:mod:`sim.experiment`). ``executor``,
     ``workers``, ``scheduler``, ``store`` and interruption: as for :func:`run` (an
-    interrupted comparison keeps the replications finished for every scenario).
+    interrupted comparison keeps the replications finished for every scenario). ``adjust``:
+    ``"holm"`` (default) adjusts the verdicts for many comparisons, ``"none"`` does not
+    (:func:`sim.experiment.comparison.differences`).
     """
     if isinstance(scenarios, (str, os.PathLike, Scenario)):
         scenarios = [scenarios]
@@ -117,7 +119,7 @@ def compare(scenarios: Sequence[Scenario | str | os.PathLike[str]], replications
         progress, compare_pairs=True, execution=execution)
     runs = [_build_run(sc, seed, runner.results[k], sum(r.run_seconds for r in runner.results[k]),
                        infos[k]) for k, sc in enumerate(scs)]
-    result = ComparisonResult(runs=runs, differences=differences(runs), seed=seed,
+    result = ComparisonResult(runs=runs, differences=differences(runs, adjust), seed=seed,
                               replications=runner.n, run_seconds=time.perf_counter() - t0,
                               precision_info=overall)
     if stopped is not None:

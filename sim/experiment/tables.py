@@ -131,5 +131,20 @@ def comparison_table(result: Any, lang: str = "en") -> str:
                       f"\n({hidden} more metrics are 0 or undefined in both, not shown)")
         blocks.append(block)
     note = "* 主要指标; 配对差值 = 方案 - 基线" if zh else "* headline metric; paired difference = scenario - baseline"
-    note += _precision_note(result.precision_info) + _kind_note(zh)
+    note += _precision_note(result.precision_info) + _kind_note(zh) + _adjust_note(result, zh)
     return "\n\n".join(blocks) + "\n" + note + partial_note(result.partial, zh)
+
+
+def _adjust_note(result: Any, zh: bool) -> str:
+    """How the verdicts account for many comparisons (Holm, or not at all)."""
+    diffs = result.differences
+    if "adjustment" not in diffs.columns or diffs.empty:
+        return ""
+    if str(diffs["adjustment"].iloc[0]) != "holm":
+        return ("\n结论未做多重比较校正 (--no-adjust)" if zh else
+                "\nverdicts not adjusted for multiple comparisons (--no-adjust)")
+    m = int(diffs["headline"].astype(bool).sum())
+    changed = int((diffs["verdict"] != diffs["verdict_unadjusted"]).sum())
+    return (f"\n结论经 Holm 多重比较校正 ({m} 项主要比较为一组); 因此改为无明显差异的: {changed}" if zh else
+            f"\nverdicts adjusted for multiple comparisons (Holm; the {m} headline comparisons "
+            f"form one family, the rest another); verdicts made unclear by it: {changed}")

@@ -29,10 +29,13 @@ def _css() -> str:
     return resources.files(__package__).joinpath("style.css").read_text(encoding="utf-8")
 
 
-def build_report(comparison: Any, lang: str = "en") -> str:
+def build_report(comparison: Any, lang: str = "en", *, attribution: Any = None,
+                 seek: Any = None) -> str:
     """The HTML report of a :class:`~sim.experiment.ComparisonResult`, as a string (one
     self-contained page: inline CSS and SVG figures, no external requests). ``lang`` is
-    ``"en"`` or ``"zh"`` (headings, labels and figures in Chinese)."""
+    ``"en"`` or ``"zh"`` (headings, labels and figures in Chinese). ``attribution`` (a
+    ``sim attribute`` result or its JSON) adds "Which measure did it", ``seek`` (a
+    ``sim seek`` result or its JSON, or a list of them) "What would it take"."""
     if lang not in LANGS:
         raise InputError(f"unknown language {lang!r}", field="lang", allowed="en, zh")
     runs = getattr(comparison, "runs", None)
@@ -65,6 +68,17 @@ def build_report(comparison: Any, lang: str = "en") -> str:
     if not all(r.events is not None for r in runs):
         figs.append(f'<p class="note">{esc(t("report.no_events", lang))}</p>')
     sections.append(("figures", t("report.s_figures", lang), "".join(figs)))
+    if attribution is not None:
+        from sim.report.analysis import attribution_section
+
+        sections.append(("attribution", t("report.s_attribution", lang),
+                         attribution_section(attribution, lang)))
+    if seek is not None:
+        from sim.report.analysis import seek_section
+
+        seeks = seek if isinstance(seek, list | tuple) else [seek]
+        sections.append(("seek", t("report.s_seek", lang),
+                         "".join(seek_section(s, lang) for s in seeks)))
     all_metrics = list(dict.fromkeys(
         [m for m in HEADLINE if any(m in r.summary.index for r in runs)]
         + [m for r in runs for m in r.summary.index]))

@@ -1,0 +1,251 @@
+"""``sim attribute``: a reform's effect on each metric split over its levers.
+
+For each metric the total effect ``v(reform) - v(baseline)`` is split by Shapley values
+over the levers the reform switches on (:mod:`sim.analysis.coalitions`), with one at a time
+(``v({i}) - v({})``) and leave one out (``v(N) - v(N - i)``) beside it, and the Shapley
+interaction index of the strongest pairs. Every coalition runs the same replications
+(common random numbers), so all of these are computed replication by replication.
+
+Method: ``exact`` evaluates all ``2**k`` coalitions; ``sampled`` uses antithetic
+permutation sampling (:mod:`sim.analysis.shapley`) and, unless a number of permutations is
+given, adds batches of 8 antithetic pairs until the ``rank`` largest Shapley values of the
+first metric have non-overlapping intervals (or ``max_permutations`` is reached); ``auto``
+(the default) takes exact when its estimated time is within ``budget`` seconds. The
+estimate comes from a pilot (the empty and the full coalition, which every method needs)
+and is reported through ``on_estimate`` before the main work starts.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from sim.analysis import shapley
+from sim.analysis.coalitions import Coalitions, MetricsStore, players_of
+from sim.errors import InputError
+from sim.evaluate import Evaluator
+from sim.metrics import HEADLINE, METRICS, metric
+from sim.stats import paired
+
+__all__ = ["METHODS", "AttributionResult", "attribute", "check_metrics", "estimate_seconds"]
+
+METHODS = ("auto", "exact", "sampled")
+MAX_EXACT_PLAYERS = 16
+BATCH_PAIRS = 8
+SAMPLES_PER_PAIR = 8   # sampled interaction index: drawn coalitions a pair
+
+
+def check_metrics(names: Sequence[str] | None, field_name: str = "--metric") -> list[str]:
+    """The metrics to report (default: the headline metrics); an unknown name is bad input."""
+    from sim.scenario.values import suggest
+
+    if not names:
+        return list(HEADLINE)
+    for n in names:
+        if n not in METRICS:
+            raise InputError(f"unknown metric {n!r}{suggest(n, list(METRICS))}", field=field_name,
+                             allowed="a metric of the registry (sim describe --metrics), e.g. "
+                                     + ", ".join(HEADLINE[:3]))
+    return list(dict.fromkeys(names))
+
+
+def estimate_seconds(coalitions: int, replications: int, per_replication: float,
+                     workers: int) -> float:
+    """Wall time of ``coalitions`` x ``replications`` runs on ``workers``."""
+    return coalitions * replications * per_replication / max(1, workers)
+
+
+def _minutes(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "unknown"
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+@dataclass
+class AttributionResult:
+    """What :func:`attribute` found; ``metrics[NAME]`` = {"total", "total_ci95", "levers":
+    {LEVER: {"shapley", "ci95", "one_at_a_time", "one_at_a_time_ci95", "leave_one_out",
+    "leave_one_out_ci95"}}, "interactions": [{"levers", "index", "ci95"}], "efficiency_gap"}."""
+
+    method: str
+    baseline: str
+    reform: str
+    levers: list[str]
+    replications: int
+    seed: int
+    metrics: dict[str, dict[str, Any]]
+    permutations: int | None = None
+    coalitions: int = 0
+    runs: int = 0
+    seconds: float = 0.0
+    estimate: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        def clean(x: Any) -> Any:
+            if isinstance(x, float):
+                return x if math.isfinite(x) else None
+            if isinstance(x, dict):
+                return {k: clean(v) for k, v in x.items()}
+            if isinstance(x, list | tuple):
+                return [clean(v) for v in x]
+            return x
+
+        return clean({"method": self.method, "baseline": self.baseline, "reform": self.reform,
+                      "levers": self.levers, "replications": self.replications,
+                      "seed": self.seed, "permutations": self.permutations,
+                      "coalitions": self.coalitions, "runs": self.runs,
+                      "seconds": self.seconds, "estimate": self.estimate,
+                      "metrics": self.metrics})
+
+    def table(self, lang: str = "en") -> str:
+        from sim.analysis.attribution_table import attribution_table
+
+        return attribution_table(self, lang)
+
+
+def _est(iv) -> tuple[float, list[float]]:
+    return float(iv.mean), [float(iv.low), float(iv.high)]
+
+
+def attribute(baseline, reform, *, replications: int | None = None, seed: int | None = None,
+              method: str = "auto", metrics: Sequence[str] | None = None,
+              permutations: int | None = None, rank: int = 4, max_permutations: int = 128,
+              budget: float = 180.0, interactions: int = 4, overrides=None,
+              executor: str = "serial", workers: int | None = None,
+              scheduler: str | None = None, out=None, progress: bool | None = None,
+              on_estimate: Callable[[str], None] | None = None) -> AttributionResult:
+    """Split the effect of ``reform`` over ``baseline`` (scenarios or paths) over the
+    reform's levers; see the module docstring. ``out``: a directory caching every job."""
+    from sim.experiment.study import resolve
+
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}", field="--method", allowed=", ".join(METHODS))
+    names = check_metrics(metrics)
+    base_sc, reform_sc = resolve(baseline, overrides), resolve(reform, overrides)
+    players, base_on = players_of(base_sc, reform_sc)
+    n = len(players)
+    if method == "exact" and n > MAX_EXACT_PLAYERS:
+        raise InputError(f"exact Shapley over {n} levers needs {2 ** n:,} coalitions",
+                         field="--method", allowed=f"exact with at most {MAX_EXACT_PLAYERS} "
+                                                   "levers, or sampled")
+    R = int(replications) if replications is not None else min(reform_sc.scenario.replications, 10)
+    seed = reform_sc.scenario.seed if seed is None else int(seed)
+    if permutations is not None and permutations < 2:
+        raise InputError("needs at least 2 permutations (one antithetic pair)",
+                         field="--permutations", allowed="an even integer >= 2")
+    t0 = time.perf_counter()
+    say = on_estimate or (lambda text: None)
+    full = (1 << n) - 1
+    with Evaluator(executor, workers, scheduler, progress=progress, label="coalitions") as ev:
+        co = Coalitions(reform_sc, players, base_on, R, seed, ev, MetricsStore(out))
+        co.values([0, full])
+        per = co.seconds_per_replication() * 1.15   # scenario building and scheduling
+        est_exact = estimate_seconds((1 << n) - 2, R, per, ev.workers)
+        pairs0 = (permutations // 2) if permutations else BATCH_PAIRS
+        est_sampled = estimate_seconds(min((1 << n) - 2, 2 * pairs0 * (n - 1) + 2 * n), R, per,
+                                       ev.workers)
+        if method == "auto":
+            method = "exact" if est_exact <= budget else "sampled"
+        say(f"{n} levers; exact Shapley: {1 << n:,} coalitions x {R} replications, about "
+            f"{_minutes(est_exact)} on {ev.workers} worker(s)"
+            + (f"; sampled ({2 * pairs0} permutations to start): about {_minutes(est_sampled)}"
+               if method == "sampled" else "") + f"; running {method}")
+        single = [1 << i for i in range(n)] + [full & ~(1 << i) for i in range(n)]
+        orders = np.zeros((0, n), dtype=int)
+        if method == "exact":
+            co.values(range(1 << n))
+        else:
+            rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5A4B1E]))
+            co.values(single)
+            while True:
+                orders = np.concatenate([orders, shapley.permutations(n, pairs0, rng)])
+                co.values(shapley.permutation_masks(orders))
+                first = co.metric_table(names[0])
+                _, ests = shapley.sampled(first, orders, n)
+                if permutations is not None or len(orders) >= max_permutations \
+                        or shapley.rank_separated(ests, rank):
+                    break
+                pairs0 = BATCH_PAIRS
+        table = {m: _metric(co, m, method, orders, n) for m in names}
+        # sampled: each pair's drawn coalitions cost up to 4 new ones, so at most 3 levers
+        _interactions(co, table, method, orders, n,
+                      interactions if method == "exact" else min(interactions, 3), seed)
+    return AttributionResult(method=method, baseline=base_sc.name, reform=reform_sc.name,
+                             levers=players, replications=R, seed=seed, metrics=table,
+                             permutations=len(orders) if method == "sampled" else None,
+                             coalitions=len(co.cache), runs=co.runs,
+                             seconds=time.perf_counter() - t0,
+                             estimate={"exact_seconds": est_exact, "sampled_seconds": est_sampled,
+                                       "seconds_per_replication": per / 1.15})
+
+
+def _metric(co: Coalitions, name: str, method: str, orders: np.ndarray, n: int) -> dict[str, Any]:
+    values = co.metric_table(name)
+    full = (1 << n) - 1
+    total_iv, _ = paired(values[0], values[full])
+    if method == "exact":
+        per_rep = shapley.exact(values, n)
+        ests = shapley.replication_estimates(per_rep)
+    else:
+        per_rep, ests = shapley.sampled(values, orders, n)
+    total_rep = values[full] - values[0]
+    gap = float(np.nanmax(np.abs(per_rep.sum(axis=0) - total_rep))) if np.isfinite(total_rep).any() \
+        else math.nan
+    levers = {}
+    for i, p in enumerate(co.players):
+        oat, _ = paired(values[0], values[1 << i])
+        loo, _ = paired(values[full & ~(1 << i)], values[full])
+        levers[p] = {"shapley": ests[i].mean, "ci95": [ests[i].low, ests[i].high],
+                     "one_at_a_time": _est(oat)[0], "one_at_a_time_ci95": _est(oat)[1],
+                     "leave_one_out": _est(loo)[0], "leave_one_out_ci95": _est(loo)[1]}
+    return {"label": metric(name).label, "unit": metric(name).unit,
+            "direction": metric(name).direction, "total": float(total_iv.mean),
+            "total_ci95": [float(total_iv.low), float(total_iv.high)], "levers": levers,
+            "efficiency_gap": gap, "interactions": []}
+
+
+def _interactions(co: Coalitions, table: dict[str, dict[str, Any]], method: str,
+                  orders: np.ndarray, n: int, top: int, seed: int) -> None:
+    """The interaction index of every pair among each metric's ``top`` levers (by the size
+    of their Shapley value); sampled: ``SAMPLES_PER_PAIR`` drawn coalitions a pair."""
+    if top < 2 or n < 2:
+        return
+    wanted: dict[str, list[tuple[int, int]]] = {}
+    for name, row in table.items():
+        order = sorted(range(n), key=lambda i: -abs(_nan0(row["levers"][co.players[i]]["shapley"])))
+        best = sorted(order[:top])
+        wanted[name] = [(a, b) for k, a in enumerate(best) for b in best[k + 1:]]
+    subsets: dict[tuple[int, int], list[int]] = {}
+    if method != "exact":
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 0x1A7E2]))
+        samples = SAMPLES_PER_PAIR
+        for pair in sorted({p for ps in wanted.values() for p in ps}):
+            subsets[pair] = shapley.interaction_orders(n, *pair, samples, rng)
+        masks = {s | extra for pair, ss in subsets.items() for s in ss
+                 for extra in (0, 1 << pair[0], 1 << pair[1], (1 << pair[0]) | (1 << pair[1]))}
+        co.values(sorted(masks))
+    for name, pairs in wanted.items():
+        values = co.metric_table(name)
+        out = []
+        for i, j in pairs:
+            if method == "exact":
+                iv = shapley.replication_estimates(shapley.interaction_exact(values, n, i, j)[None, :])[0]
+            else:
+                iv = shapley.interaction_sampled(values, i, j, subsets[(i, j)])
+            out.append({"levers": [co.players[i], co.players[j]], "index": iv.mean,
+                        "ci95": [iv.low, iv.high]})
+        out.sort(key=lambda d: -abs(_nan0(d["index"])))
+        table[name]["interactions"] = out
+
+
+def _nan0(x: float) -> float:
+    return x if math.isfinite(x) else 0.0

@@ -1,0 +1,49 @@
+"""The text table of ``sim attribute``: per metric, the total effect, then each lever's
+Shapley value with its 95 % interval, one at a time and leave one out, largest first, and
+the strongest interactions."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sim.formatting import align, decimals, interval, number
+
+__all__ = ["attribution_table", "ordered_levers"]
+
+
+def ordered_levers(row: dict[str, Any]) -> list[str]:
+    """A metric's levers by the size of their Shapley value, largest first."""
+    def size(name: str) -> float:
+        x = row["levers"][name]["shapley"]
+        return abs(x) if x is not None and math.isfinite(x) else -1.0
+    return sorted(row["levers"], key=lambda k: -size(k))
+
+
+def attribution_table(result, lang: str = "en") -> str:
+    zh = lang == "zh"
+    head = (f"{result.reform} vs {result.baseline}: {len(result.levers)} levers, "
+            f"{result.method} Shapley"
+            + (f" ({result.permutations} permutations)" if result.permutations else "")
+            + f", {result.replications} replications, seed {result.seed}, "
+              f"{result.coalitions} coalitions")
+    parts = [head]
+    for _name, row in result.metrics.items():
+        lv = row["levers"]
+        d = decimals(row["total"], *(v["shapley"] for v in lv.values()))
+        title = f"{row['label']} ({row['unit']}): total {number(row['total'], d, True)} " \
+                f"{interval(*row['total_ci95'], d, True)}"
+        rows = [["措施" if zh else "Lever", "Shapley", "95% CI", "OAT" if not zh else "单独",
+                 "LOO" if not zh else "留一"]]
+        for k in ordered_levers(row):
+            v = lv[k]
+            rows.append([k, number(v["shapley"], d, True), interval(*v["ci95"], d, True),
+                         number(v["one_at_a_time"], d, True), number(v["leave_one_out"], d, True)])
+        text = [title, align(rows, (False, True, False, True, True))]
+        for it in row["interactions"][:3]:
+            text.append(f"  interaction {it['levers'][0]} x {it['levers'][1]}: "
+                        f"{number(it['index'], d, True)} {interval(*it['ci95'], d, True)}")
+        parts.append("\n".join(text))
+    parts.append("OAT: the lever alone on the baseline; LOO: the reform minus the lever without "
+                 "it; Shapley values add up to the total.")
+    return "\n\n".join(parts)

@@ -1,0 +1,102 @@
+"""``sim attribute BASELINE.toml REFORM.toml``: which lever did it (Shapley values, one at a
+time, leave one out, interactions), see :mod:`sim.analysis.attribution` and
+docs/experiments.md. The estimated time of exact Shapley is printed on stderr before the
+main work starts; ``--json`` prints one object on stdout."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from sim.cli.execution import add_execution_options, add_quiet_option, execution_kwargs
+from sim.cli.options import (
+    int_option,
+    out_dir_option,
+    positive_float_option,
+    scenario_file_option,
+)
+from sim.errors import InputError
+
+
+def _attribute(args: argparse.Namespace) -> int:
+    from sim.analysis.attribution import METHODS, attribute, check_metrics
+    from sim.scenario import parse_set
+
+    for f in (args.baseline, args.reform):
+        scenario_file_option(f)
+    if args.method not in METHODS:
+        raise InputError(f"unknown method {args.method!r}", field="--method",
+                         allowed=", ".join(METHODS))
+    metrics = check_metrics(args.metric)
+    kwargs = {
+        "replications": int_option(args.replications, "--replications", 2),
+        "seed": int_option(args.seed, "--seed", 0),
+        "permutations": int_option(args.permutations, "--permutations", 2, 100_000),
+        "max_permutations": int_option(args.max_permutations, "--max-permutations", 2, 100_000),
+        "rank": int_option(args.rank, "--rank", 1, 64),
+        "interactions": int_option(args.interactions, "--interactions", 0, 64),
+        "budget": positive_float_option(args.budget, "--budget"),
+        "overrides": dict(parse_set(x) for x in args.overrides),
+    }
+    kwargs = {k: v for k, v in kwargs.items() if v is not None}
+    out_dir_option(args.out)
+    from sim.city import is_city_file
+
+    if any(is_city_file(f) for f in (args.baseline, args.reform)):
+        raise InputError("sim attribute takes community scenarios; for a city compare the city "
+                         "files with sim compare", file=args.baseline, field="sim attribute",
+                         allowed="BASELINE.toml REFORM.toml (community scenarios)")
+    res = attribute(args.baseline, args.reform, method=args.method, metrics=metrics,
+                    out=args.out, progress=False if args.no_progress else None,
+                    on_estimate=lambda text: sys.stderr.write(text + "\n"),
+                    **execution_kwargs(args), **kwargs)
+    if args.json:
+        sys.stdout.write(json.dumps(res.to_json(), allow_nan=False) + "\n")
+    else:
+        sys.stdout.write(res.table(args.lang) + "\n")
+    return 0
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "attribute", help="split a reform's effect over its levers (Shapley values)",
+        description="Run coalitions of the reform's levers (the baseline with some of them "
+                    "on) with common random numbers and split each metric's total effect "
+                    "over the levers by Shapley values, with one-at-a-time and leave-one-out "
+                    "effects beside them and the interaction index of the strongest pairs.")
+    p.add_argument("baseline", metavar="BASELINE.toml")
+    p.add_argument("reform", metavar="REFORM.toml",
+                   help="the baseline plus levers (its enabled levers beyond the baseline's are "
+                        "the players)")
+    p.add_argument("--method", default="auto",
+                   help="exact (all 2^k coalitions), sampled (antithetic permutations) or auto "
+                        "(exact when its estimated time is within --budget; default)")
+    p.add_argument("--budget", metavar="SECONDS", default="180",
+                   help="time allowed for exact Shapley under --method auto (default 180)")
+    p.add_argument("--replications", metavar="R",
+                   help="replications of every coalition (default: the reform's, at most 10)")
+    p.add_argument("--permutations", metavar="P",
+                   help="sampled: exactly P orders (P/2 antithetic pairs); default: batches of "
+                        "16 until the --rank largest values of the first metric are ranked")
+    p.add_argument("--max-permutations", metavar="P", default="128",
+                   help="sampled: upper limit of the automatic rule (default 128)")
+    p.add_argument("--rank", metavar="K", default="4",
+                   help="sampled: how many of the largest values must be ranked (default 4)")
+    p.add_argument("--interactions", metavar="K", default="4",
+                   help="interaction index of every pair among each metric's K largest levers "
+                        "(default 4; 0: none)")
+    p.add_argument("--metric", action="append", metavar="NAME",
+                   help="a metric to attribute (repeatable; default: the headline metrics; the "
+                        "first decides the sampled stopping rule)")
+    p.add_argument("--seed", metavar="S", help="base seed (default: the reform's)")
+    p.add_argument("--set", metavar="KEY=VALUE", action="append", default=[], dest="overrides",
+                   help="set a scenario field in both scenarios (repeatable)")
+    p.add_argument("--out", metavar="DIR",
+                   help="keep every finished replication in DIR/coalitions; run again with the "
+                        "same DIR to continue an interrupted study")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--lang", choices=("en", "zh"), default="en")
+    add_quiet_option(p)
+    add_execution_options(p)
+    p.set_defaults(func=_attribute)

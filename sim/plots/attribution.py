@@ -1,0 +1,99 @@
+"""Figures of the analysis studies: the Shapley waterfall of ``sim attribute`` (each lever's
+share of the total effect with its 95 % interval, one-at-a-time and leave-one-out beside
+it), the points ``sim seek`` tried, and a city comparison by community size.
+
+Each takes the study's result object or its JSON dict (duck-typed) and returns a Figure."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from sim.metrics import metric
+from sim.plots.base import colour, legend, new_figure
+
+__all__ = ["by_size_bars", "seek_points", "shapley_waterfall"]
+
+
+def _get(obj: Any, name: str) -> Any:
+    return obj[name] if isinstance(obj, dict) else getattr(obj, name)
+
+
+def _finite(x: Any) -> bool:
+    return x is not None and math.isfinite(float(x))
+
+
+def shapley_waterfall(result: Any, name: str, lang: str = "en"):
+    """Bars from 0 to the total effect of metric ``name``: each lever's Shapley value (largest
+    first) as a step of the waterfall with its 95 % interval; a diamond (one at a time) and a
+    cross (leave one out) mark where the step would end if the lever were worth that much."""
+    row = _get(result, "metrics")[name]
+    levers = sorted(row["levers"], key=lambda k: -abs(row["levers"][k]["shapley"] or 0.0))
+    fig = new_figure((7.0, 0.45 * len(levers) + 1.8))
+    ax = fig.add_subplot()
+    start = 0.0
+    for y, k in enumerate(levers):
+        v = row["levers"][k]
+        s = v["shapley"] or 0.0
+        ax.barh(y, s, left=start, color=colour(0 if s < 0 else 1), height=0.6)
+        lo, hi = v["ci95"]
+        if _finite(lo) and _finite(hi):
+            ax.errorbar(start + s, y, xerr=[[s - lo], [hi - s]], color="black", capsize=3, lw=1)
+        if _finite(v["one_at_a_time"]):
+            ax.plot(start + v["one_at_a_time"], y, "D", color=colour(2), ms=5,
+                    label="one at a time" if y == 0 else None)
+        if _finite(v["leave_one_out"]):
+            ax.plot(start + v["leave_one_out"], y, "x", color=colour(3), ms=6,
+                    label="leave one out" if y == 0 else None)
+        start += s
+    total = row["total"] or 0.0
+    ax.axvline(0.0, color="grey", lw=0.8)
+    ax.axvline(total, color="black", lw=1, ls="--", label=f"total {total:+.3g}")
+    ax.set_yticks(range(len(levers)), levers)
+    ax.invert_yaxis()
+    meta = metric(name)
+    ax.set_xlabel(f"{meta.label_zh if lang == 'zh' else meta.label} ({meta.unit})")
+    legend(ax, loc="best", fontsize="small")
+    return fig
+
+
+def seek_points(result: Any, lang: str = "en"):
+    """Every point ``sim seek`` tried: the metric with its 95 % interval against the key,
+    the target value as a line and the answer marked."""
+    tried = sorted(_get(result, "tried"), key=lambda t: t["value"])
+    fig = new_figure((6.0, 3.4))
+    ax = fig.add_subplot()
+    xs = [t["value"] for t in tried]
+    ys = [t["metric"] for t in tried]
+    lo = [t["metric"] - t["ci95"][0] for t in tried]
+    hi = [t["ci95"][1] - t["metric"] for t in tried]
+    ax.errorbar(xs, ys, yerr=[lo, hi], fmt="o", color=colour(0), capsize=3)
+    target = _get(result, "target")
+    value = target["value"] if isinstance(target, dict) else target.value
+    ax.axhline(value, color="black", ls="--", lw=1, label="target")
+    answer = _get(result, "value")
+    if answer is not None:
+        ax.axvline(answer, color=colour(1), lw=1.5, label=f"answer {answer:g}")
+    ax.set_xlabel(_get(result, "key"))
+    legend(ax, loc="best", fontsize="small")
+    return fig
+
+
+def by_size_bars(comparison: Any, name: str, lang: str = "en"):
+    """A city comparison's metric ``name`` per community-size group: before and after."""
+    groups = _get(comparison, "by_size")
+    names = _get(comparison, "names") if not isinstance(comparison, dict) else comparison["cities"]
+    fig = new_figure((6.0, 3.2))
+    ax = fig.add_subplot()
+    labels = list(groups)
+    for j, side in enumerate(("baseline", "scenario")):
+        vals = [groups[g]["metrics"][name][side] for g in labels]
+        ax.bar([i + 0.38 * (j - 0.5) for i in range(len(labels))], vals, width=0.36,
+               color=colour(j), label=str(names[j]))
+    ax.set_xticks(range(len(labels)),
+                  [f"{g}\n{groups[g]['households'][0]:,.0f}-{groups[g]['households'][1]:,.0f}"
+                   for g in labels])
+    meta = metric(name)
+    ax.set_ylabel(f"{meta.label_zh if lang == 'zh' else meta.label} ({meta.unit})")
+    legend(ax, loc="best", fontsize="small")
+    return fig

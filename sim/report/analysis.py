@@ -1,0 +1,83 @@
+"""Report sections of the analysis studies, present when their results are given:
+"Which measure did it" (``sim attribute``: the Shapley waterfall with 95 % intervals and a
+table with one-at-a-time and leave-one-out beside each lever) and "What would it take"
+(``sim seek``: the answer with its uncertainty and every point tried). Each takes the
+study's result object or its JSON dict and returns HTML (escaped, figures inline SVG)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sim.formatting import decimals
+from sim.metrics import metric
+from sim.report.common import ci_text, esc, num
+from sim.report.figures import inline_svg
+
+__all__ = ["attribution_section", "seek_section"]
+
+
+def _get(obj: Any, name: str) -> Any:
+    return obj[name] if isinstance(obj, dict) else getattr(obj, name)
+
+
+def attribution_section(result: Any, lang: str = "en") -> str:
+    """"Which measure did it": per metric, the waterfall and the lever table."""
+    from sim.plots.attribution import shapley_waterfall
+
+    method = _get(result, "method")
+    parts = [f"<p>{esc(method)} Shapley values over {len(_get(result, 'levers'))} levers, "
+             f"{_get(result, 'replications')} paired replications (common random numbers) "
+             "a coalition. A lever's Shapley value is its average contribution over every "
+             "order of switching the levers on; the values add up to the total effect. One "
+             "at a time (OAT): the lever alone on the baseline; leave one out (LOO): the "
+             "reform minus the reform without the lever.</p>"]
+    for k, (name, row) in enumerate(_get(result, "metrics").items()):
+        meta = metric(name)
+        vals = [v["shapley"] for v in row["levers"].values()]
+        d = decimals(row["total"], *vals)
+        head = (f"<h3>{esc(meta.label_zh if lang == 'zh' else meta.label)}: total "
+                f"{num(row['total'], d, True, lang)} {ci_text(*row['total_ci95'], d, True, lang)}"
+                "</h3>")
+        fig = inline_svg(shapley_waterfall(result, name, lang), f"shap{k}", lang)
+        rows = "".join(
+            f"<tr><td>{esc(lv)}</td><td>{num(v['shapley'], d, True, lang)}</td>"
+            f"<td>{ci_text(*v['ci95'], d, True, lang)}</td>"
+            f"<td>{num(v['one_at_a_time'], d, True, lang)}</td>"
+            f"<td>{num(v['leave_one_out'], d, True, lang)}</td></tr>"
+            for lv, v in sorted(row["levers"].items(), key=lambda kv: -abs(kv[1]["shapley"] or 0)))
+        inter = "".join(f"<li>{esc(' × '.join(it['levers']))}: {num(it['index'], d, True, lang)} "
+                        f"{ci_text(*it['ci95'], d, True, lang)}</li>"
+                        for it in row.get("interactions", [])[:3])
+        parts.append(head + f'<figure class="fig">{fig}</figure>'
+                     "<table><thead><tr><th>Lever</th><th>Shapley</th><th>95% CI</th>"
+                     f"<th>OAT</th><th>LOO</th></tr></thead><tbody>{rows}</tbody></table>"
+                     + (f"<p>Strongest interactions:</p><ul>{inter}</ul>" if inter else ""))
+    return "".join(parts)
+
+
+def seek_section(result: Any, lang: str = "en") -> str:
+    """"What would it take": the answer, its interval and every point tried."""
+    from sim.plots.attribution import seek_points
+
+    target = _get(result, "target")
+    if isinstance(target, dict):
+        what = f"{target['metric']} {target['op']} {target['value']:g}"
+        against = target.get("difference_from")
+    else:
+        what, against = str(target), _get(result, "against")
+    key = _get(result, "key")
+    if _get(result, "met"):
+        lo, hi = _get(result, "ci95")
+        answer = (f"<p><b>{esc(key)} = {_get(result, 'value'):g}</b> meets {esc(what)}"
+                  + (f" (difference from {esc(against)})" if against else "")
+                  + f" with 95% confidence; the threshold lies in [{lo:g}, {hi:g}].</p>")
+    else:
+        answer = f"<p>{esc(what)} is not met with confidence at any point tried.</p>"
+    rows = "".join(f"<tr><td>{t['value']:g}</td><td>{num(t['metric'], 3, True, lang)}</td>"
+                   f"<td>{ci_text(*t['ci95'], 3, True, lang)}</td>"
+                   f"<td>{'met' if t.get('met') else '-'}</td></tr>"
+                   for t in sorted(_get(result, "tried"), key=lambda t: t["value"]))
+    fig = inline_svg(seek_points(result, lang), "seek", lang)
+    return (answer + f'<figure class="fig">{fig}</figure>'
+            f"<table><thead><tr><th>{esc(key)}</th><th>metric</th><th>95% CI</th><th></th>"
+            f"</tr></thead><tbody>{rows}</tbody></table>")
