@@ -108,7 +108,7 @@ def test_bozhou_calibrated_point_is_in_the_compatible_set(bozhou):
 
 def test_bozhou_point_implausibility_directly(bozhou):
     """Implausibility of the recorded point computed from refitted emulators is <= 3."""
-    from sim.city.calibrate import _features, fit_surface
+    from sim.city.calibrate import fit_surface, quadratic_features
 
     city, record = bozhou
     params = city.calibrate
@@ -122,7 +122,7 @@ def test_bozhou_point_implausibility_directly(bozhou):
         if np.ptp(y) == 0:
             continue
         f = fit_surface(t.metric, u, y)
-        X = _features(u)
+        X = quadratic_features(u)
         sds.append(float(np.sqrt(((y - X @ f.coef) ** 2).sum() / (len(y) - X.shape[1]))))
         fits.append(f)
         bands.append(Band(t.metric, *t.band))

@@ -52,7 +52,7 @@ def round_sig(x: float, digits: int = 3) -> float:
     return float(round(x, digits - 1 - math.floor(math.log10(abs(x)))))
 
 
-def _features(u: np.ndarray) -> np.ndarray:
+def quadratic_features(u: np.ndarray) -> np.ndarray:
     """Quadratic features of scaled parameters ``u`` (n x d): 1, u_i, u_i u_j (i <= j)."""
     n, d = u.shape
     cols = [np.ones(n)] + [u[:, i] for i in range(d)]
@@ -69,11 +69,11 @@ class Fit:
     r2: float
 
     def __call__(self, u: np.ndarray) -> np.ndarray:
-        return _features(np.atleast_2d(u)) @ self.coef
+        return quadratic_features(np.atleast_2d(u)) @ self.coef
 
 
 def fit_surface(metric: str, u: np.ndarray, y: np.ndarray) -> Fit:
-    X = _features(u)
+    X = quadratic_features(u)
     coef, *_ = np.linalg.lstsq(X, y, rcond=None)
     resid = y - X @ coef
     ss = float(((y - y.mean()) ** 2).sum())
@@ -209,7 +209,7 @@ def calibrate(city: City, *, points: int = 16, rounds: int = 2, replications: in
         raise InputError("no [[targets]] to calibrate to", file=city.path, field="targets",
                          allowed="one or more [[targets]] tables")
     d = len(params)
-    need = len(_features(np.zeros((1, d)))[0])
+    need = len(quadratic_features(np.zeros((1, d)))[0])
     if points < need + 2:
         raise InputError(f"{points} points cannot fit a quadratic in {d} parameters",
                          field="--points", allowed=f"an integer >= {need + 2}")

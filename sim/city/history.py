@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.city.calibrate import Fit, _features, fit_surface
+from sim.city.calibrate import Fit, fit_surface, quadratic_features
 from sim.errors import InputError
 
 CUTOFF = 3.0          # Pukelsheim's three-sigma rule
@@ -139,7 +139,7 @@ class CompatibleSet:
 def implausibility(fits: Sequence[Fit], bands: Sequence[Band], sd: Sequence[float],
                    u: np.ndarray) -> np.ndarray:
     """I_k at scaled points ``u`` (n x d): an (n x targets) array (module docstring)."""
-    X = _features(np.atleast_2d(u))
+    X = quadratic_features(np.atleast_2d(u))
     cols = []
     for f, b, s in zip(fits, bands, sd, strict=True):
         pred = X @ f.coef
@@ -166,7 +166,7 @@ def match(u_design: np.ndarray, ys: Sequence[Sequence[float]], bands: Sequence[B
     d = u_design.shape[1]
     lo, hi = np.asarray(low, dtype=float), np.asarray(high, dtype=float)
     integer = np.zeros(d, bool) if integer is None else np.asarray(integer, bool)
-    p = _features(np.zeros((1, d))).shape[1]
+    p = quadratic_features(np.zeros((1, d))).shape[1]
     fits, used, sd, emulators = [], [], [], []
     constant_miss = False
     for y, b in zip(ys, bands, strict=True):
@@ -185,7 +185,7 @@ def match(u_design: np.ndarray, ys: Sequence[Sequence[float]], bands: Sequence[B
                              f"in {d} parameters for {b.metric}", field="design",
                              allowed=f"more than {p} design points")
         f = fit_surface(b.metric, u_design[ok], y[ok])
-        resid = y[ok] - _features(u_design[ok]) @ f.coef
+        resid = y[ok] - quadratic_features(u_design[ok]) @ f.coef
         dof = int(ok.sum()) - p
         s = math.sqrt(float(resid @ resid) / dof)
         fits.append(f)
