@@ -16,6 +16,7 @@ import numpy as np
 
 from sim.calendar import WorkCalendar
 from sim.categories import CATEGORIES, ORIGINS
+from sim.engine import admission
 from sim.engine.parts import SECRETARY, VOLUNTEER, WORKER, OfficeRecord
 from sim.engine.workload import (
     ROUTE_MEETING,
@@ -209,6 +210,7 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     worker_ot = float(hours[worker_seg & rec.seg_ot].sum())
     sec_hours = float(hours[(kind == SECRETARY) & ~rec.seg_ot].sum())
     vol_hours = float(hours[kind == VOLUNTEER].sum())
+    burden = admission.burden_figures(w, cohort, rec.seg_task, hours, staff)
     del hours, worker_seg
     vol_avail = sum(sh.hours_between(W, T) for sh in rec.volunteer_shifts)
 
@@ -245,6 +247,9 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
         resolution_days=(done[pr_done] - w.arrival[pr_done]) / 24.0,
         resolution_target_days=scenario.problems.resolution_target_days,
         meetings_held=int(((held >= W) & (held < T)).sum()),
+        secretary_absence_days=(w.absences[-1].count(meta.warmup_days, meta.days)
+                                if w.absences and scenario.office.secretary else 0.0),
+        **burden,
     )
     # the registered metrics, and the counts their pooled means are weighted by (the
     # denominators for adding up communities, sim.city.aggregate)
