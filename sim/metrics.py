@@ -92,6 +92,12 @@ class Tally:
     meeting_spans: np.ndarray = field(default_factory=lambda: np.empty(0))
     meeting_problem_days: np.ndarray = field(default_factory=lambda: np.empty(0))
     meeting_problems_open: int = 0
+    # where refused work goes (sim.engine.admission) and absences (sim.engine.absence); clock
+    # hours / days in the window
+    review_hours: float = 0.0             # staff hours worked on admission reviews
+    refused_hours: float = 0.0            # effort of the refused tasks (back to departments)
+    returned_hours: float = 0.0           # effort of refused work that came back
+    secretary_absence_days: float = 0.0   # days away (half days count 0.5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -371,6 +377,20 @@ def _entries() -> list[Metric]:
     for k, o in enumerate(ORIGINS):
         out.append(M(f"hours_from_{o}", f"Staff hours on work from: {o}", f"工时(来源: {ORIGIN_LABELS_ZH[o]})", "hours/year", 0, False, "",
                      kind=INPUT, compute=_origin_hours(k)))
+    # where refused work goes (docs/model.md): inputs x rules, no queueing (the reviews are
+    # done well within the year; the refused effort and what comes back are drawn up front)
+    out.append(M("review_hours", "Office hours reviewing unlisted tasks", "准入审核工时", "hours/year", -1, False,
+                 "Staff hours spent reviewing unlisted department tasks under the admission list (admission.review_hours each).",
+                 kind=INPUT, compute=lambda t: t.review_hours * t.per_year))
+    out.append(M("refused_hours_returned", "Refused work returned to departments", "退回部门工时", "hours/year", 0, False,
+                 "Effort of the refused tasks: hours the community did not do, sent back to the departments (burden shifted, not removed).",
+                 kind=INPUT, compute=lambda t: t.refused_hours * t.per_year))
+    out.append(M("rework_hours_came_back", "Refused work that came back", "退回后再次下派工时", "hours/year", -1, False,
+                 "Effort of refused tasks that came back later as rework or pushed-through work (admission.rework_share).",
+                 kind=INPUT, compute=lambda t: t.returned_hours * t.per_year))
+    out.append(M("secretary_absence_days", "Secretary's days away", "书记离岗天数", "per year", 0, False,
+                 "Working days the secretary was away (leave, training, street-office meetings; a half day counts 0.5).",
+                 kind=INPUT, compute=lambda t: t.secretary_absence_days * t.per_year, tolerance=0.5, pool=MEAN))
     out.append(M("volunteer_hours", "Volunteer hours worked", "志愿服务工时", "hours/year", 0, False, "",
                  compute=lambda t: t.volunteer_hours * t.per_year))
     return out

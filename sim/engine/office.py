@@ -32,6 +32,7 @@ import simpy
 from simpy.events import NORMAL, Timeout
 
 from sim.calendar import WorkCalendar
+from sim.engine import absence
 from sim.engine.clock import OVERTIME_TIE_HOURS, exact_delay, schedule_at
 from sim.engine.hot_paths import absorb_handler, feed_handler, segment_end_handler
 from sim.engine.meetings import MeetingDesk
@@ -111,13 +112,15 @@ class Office:
         # people
         self.servers: list[Server] = []
         office_shifts = cal.shifts
-        for _ in range(off.workers):
-            s = Server(len(self.servers), WORKER, office_shifts)
+        # each person's working time: the office's without their days away (sim.engine.absence)
+        away = work.absences or (absence.NONE,) * (off.workers + int(off.secretary))
+        for k in range(off.workers):
+            s = Server(len(self.servers), WORKER, absence.without(office_shifts, cal, away[k]))
             s.queues = [self.q_worker]
             self.q_worker.servers.append(s)
             self.servers.append(s)
         if off.secretary:
-            s = Server(len(self.servers), SECRETARY, office_shifts)
+            s = Server(len(self.servers), SECRETARY, absence.without(office_shifts, cal, away[-1]))
             s.queues = [self.q_secretary]
             self.q_secretary.servers.append(s)
             if off.secretary_takes_general_work:

@@ -16,6 +16,7 @@ import numpy as np
 
 from sim.calendar import WorkCalendar
 from sim.categories import CATEGORIES, ORIGINS
+from sim.engine import admission
 from sim.engine.parts import SECRETARY, VOLUNTEER, WORKER, OfficeRecord
 from sim.engine.workload import (
     ROUTE_MEETING,
@@ -209,6 +210,7 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     worker_ot = float(hours[worker_seg & rec.seg_ot].sum())
     sec_hours = float(hours[(kind == SECRETARY) & ~rec.seg_ot].sum())
     vol_hours = float(hours[kind == VOLUNTEER].sum())
+    burden = admission.burden_figures(w, cohort, rec.seg_task, hours, staff)
     del hours, worker_seg
     vol_avail = sum(sh.hours_between(W, T) for sh in rec.volunteer_shifts)
 
@@ -254,6 +256,9 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
         meeting_spans=done[att_done] - w.entry[att_done],
         meeting_problem_days=(done[pr_done & pr_meeting] - w.arrival[pr_done & pr_meeting]) / 24.0,
         meeting_problems_open=int((pr & pr_meeting & open_end).sum()),
+        secretary_absence_days=(w.absences[-1].count(meta.warmup_days, meta.days)
+                                if w.absences and scenario.office.secretary else 0.0),
+        **burden,
     )
     # the registered metrics, and the counts their pooled means are weighted by (the
     # denominators for adding up communities, sim.city.aggregate)

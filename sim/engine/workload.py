@@ -17,6 +17,7 @@ import numpy as np
 
 from sim.calendar import WorkCalendar
 from sim.distributions import sample
+from sim.engine import absence, admission, outside_checks
 from sim.engine.meetings import meeting_starts, scaled_quorum
 from sim.rng import Streams
 from sim.scenario.model import Arrivals, Dist, Scenario, Schedule, Step, TaskType
@@ -48,6 +49,7 @@ class TypeInfo:
     appointment: bool = False   # joint meetings: jump every queue
     attended: bool = False      # a meeting people attend (not its preparation)
     real_time: bool = False     # ... held at its time (office.meetings = "real_time")
+    kind: str = ""              # generated: "review" (admission review), "returned" (refused work back)
 
 
 @dataclass(slots=True)
@@ -62,6 +64,7 @@ class Workload:
     deadline: np.ndarray       # clock hours, inf where none
     offsite_done: np.ndarray   # done time for property routes, nan otherwise
     meeting_times: np.ndarray  # joint meetings (clock hours)
+    absences: tuple = ()       # sim.engine.absence.Absence per office person (workers, secretary)
 
     @property
     def n(self) -> int:
@@ -259,6 +262,10 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
     admitted = {t.id: admit(t, times, adm, cal, hpd, streams) for _, times, _, _, t in specs}
     routes = {t.id: route_problems(t, int(times.shape[0]), prob, jm.enabled, vol_on, streams)
               for _, times, _, _, t in specs if t.category == "problem"}
+    # where refused work goes (sim.engine.admission): reviews and refused work that comes back
+    back = [r for _, times, _, _, t in specs
+            if (r := admission.returned(t, times, admitted[t.id][1], adm, cal, streams, horizon))]
+    reviews = admission.reviewed_times([(t, times) for _, times, _, _, t in specs], adm)
     meeting_times = np.empty(0)
     if jm.enabled:
         meeting_times = _schedule_times(jm.schedule, meta.start_date, days)
@@ -295,6 +302,18 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
                                    "meeting", "office", (ROLE_WORKER,), 0, None),
                           prep, (Step("worker", _fixed(jm.prep_hours)),), 1.0, None))
 
+    if reviews.size:
+        role, step = admission.review_step(adm, has_sec)
+        specs.append((TypeInfo(admission.REVIEW_ID, "Admission review of unlisted tasks", "准入审核",
+                               "unlisted", "department", (role,), 0, None, kind="review"),
+                      reviews, (step,), 1.0, None))
+    for r in back:
+        t = r.task
+        specs.append((TypeInfo(t.id + admission.RETURNED_SUFFIX, f"{t.name or t.id} (came back)",
+                               f"{t.name_zh}(退回后再次下派)", t.category, t.origin,
+                               _type_info(t, has_sec, real_time).roles, t.priority, None, kind="returned"),
+                      r.times, t.steps, t.effort_factor, None))
+
     n = sum(int(s[1].shape[0]) for s in specs)
     max_steps = max((len(s[2]) for s in specs), default=1)
     type_idx = np.empty(n, dtype=np.int64)
@@ -306,11 +325,13 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
     deadline = np.full(n, np.inf)
     offsite = np.full(n, np.nan)
     types: list[TypeInfo] = []
+    slices: dict[str, slice] = {}
     pos = 0
     for k, (info, times, steps, factor, task) in enumerate(specs):
         types.append(info)
         m = int(times.shape[0])
         sl = slice(pos, pos + m)
+        slices[info.id] = sl
         pos += m
         type_idx[sl] = k
         arrival[sl] = times
@@ -327,6 +348,7 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
                 # counted from the day the office receives the task: its arrival, or for an
                 # unlisted task under the admission rule, the end of the review
                 deadline[sl] = cal.deadlines(ent, task.deadline_working_days)
+            ent = outside_checks.delayed_entry(task, ent, scenario.outside_checks, cal, streams)
             if task.category == "problem":
                 r = routes[task.id]
                 days_off = sample(prob.property_company_days, streams(f"property:{task.id}"), m) * 24.0
@@ -334,8 +356,9 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
                 offsite[sl] = np.where(off, times + days_off, np.nan)
                 route[sl] = r
         entry[sl] = ent
+    admission.copy_efforts(efforts, slices, back)
     return Workload(types, type_idx, arrival, entry, refused, route, efforts, deadline, offsite,
-                    meeting_times)
+                    meeting_times, absence.draw(scenario, cal, streams))
 
 
 def office_entries(w: Workload) -> tuple[np.ndarray, np.ndarray]:

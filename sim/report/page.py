@@ -11,6 +11,7 @@ from typing import Any
 
 from sim.errors import InputError
 from sim.metrics import HEADLINE
+from sim.report.burden import burden_section, late_section
 from sim.report.common import LANGS, esc, run_name
 from sim.report.figures import figure_block, figures
 from sim.report.scenarios import (
@@ -79,6 +80,8 @@ def build_report(comparison: Any, lang: str = "en", *, attribution: Any = None,
         seeks = seek if isinstance(seek, list | tuple) else [seek]
         sections.append(("seek", t("report.s_seek", lang),
                          "".join(seek_section(s, lang) for s in seeks)))
+    sections.append(("burden", t("burden.s_burden", lang), burden_section(comparison, lang)
+                     + f"<h3>{esc(t('burden.s_late', lang))}</h3>{late_section(comparison, lang)}"))
     all_metrics = list(dict.fromkeys(
         [m for m in HEADLINE if any(m in r.summary.index for r in runs)]
         + [m for r in runs for m in r.summary.index]))

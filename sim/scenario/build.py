@@ -15,6 +15,7 @@ from typing import Any
 from sim.scenario import values as V
 from sim.scenario.model import (
     WEEKDAYS,
+    Absences,
     Admission,
     Arrivals,
     CalendarSpec,
@@ -22,6 +23,7 @@ from sim.scenario.model import (
     JointMeetings,
     Lever,
     Office,
+    OutsideChecks,
     ProblemRouting,
     Scenario,
     ScenarioMeta,
@@ -126,6 +128,10 @@ def build(resolved: Mapping[str, Any], frozen: Mapping[str, Any], *, path: str, 
                           windows=tuple(VolunteerWindow(*V.parse_window(w))
                                         for w in vol["windows"])),
         joint_meetings=_plain(jm, JointMeetings, schedule=_schedule(jm["schedule"])),
+        absences=_plain(r["absences"], Absences),
+        outside_checks=_plain(r["outside_checks"], OutsideChecks,
+                              categories=tuple(r["outside_checks"]["categories"]),
+                              working_days=dist(r["outside_checks"]["working_days"])),
         levers=tuple(Lever(name=name, description=lv["description"], source=lv["source"],
                            set=frozen["levers"][name]["set"],
                            description_zh=lv["description_zh"], enabled=lv["enabled"])

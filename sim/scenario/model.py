@@ -207,7 +207,37 @@ class Admission:
     review_working_days: float = _d(S.ADMISSION, "review_working_days")
     approval_probability: float = _d(S.ADMISSION, "approval_probability")
     pushed_anyway_share: float = _d(S.ADMISSION, "pushed_anyway_share")
+    review_hours: float = _d(S.ADMISSION, "review_hours")
+    review_role: str = _d(S.ADMISSION, "review_role")       # one of vocabulary.ROLES
+    rework_share: float = _d(S.ADMISSION, "rework_share")
+    rework_delay_working_days: float = _d(S.ADMISSION, "rework_delay_working_days")
     source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Absences:
+    """Days a year each person of the office is away (leave, training, off-site meetings)."""
+
+    secretary_days_per_year: float = _d(S.ABSENCES, "secretary_days_per_year")
+    secretary_half_days_per_year: float = _d(S.ABSENCES, "secretary_half_days_per_year")
+    worker_days_per_year: float = _d(S.ABSENCES, "worker_days_per_year")
+    worker_half_days_per_year: float = _d(S.ABSENCES, "worker_half_days_per_year")
+    spell_days: int = _d(S.ABSENCES, "spell_days")
+    source: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OutsideChecks:
+    """Requests of ``categories`` that wait on a check outside the office (``share`` of them,
+    ``working_days`` each) before the office works on them."""
+
+    categories: tuple[str, ...] = _d(S.OUTSIDE_CHECKS, "categories")
+    share: float = _d(S.OUTSIDE_CHECKS, "share")
+    working_days: Dist = field(default_factory=lambda: _dist(_d(S.OUTSIDE_CHECKS, "working_days")))
+    source: str = ""
+
+    def __reduce__(self):
+        return plain_reduce(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,6 +347,8 @@ class Scenario:
     problems: ProblemRouting
     volunteers: Volunteers
     joint_meetings: JointMeetings
+    absences: Absences = field(default_factory=Absences)
+    outside_checks: OutsideChecks = field(default_factory=OutsideChecks)
     levers: tuple[Lever, ...] = ()
     targets: tuple[Target, ...] = ()
     sources: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))

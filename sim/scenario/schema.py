@@ -268,6 +268,22 @@ ADMISSION = Table({
     "review_working_days": Scalar(_days, 5.0),
     "approval_probability": Scalar(V.probability, 0.2),
     "pushed_anyway_share": Scalar(V.probability, 0.0),
+    # where refused work goes (sim.engine.admission): the review's office hours, and the
+    # share of refused tasks that come back later as rework or pushed-through work
+    "review_hours": Scalar(V.number(0.0, MAX_EFFORT_HOURS), 0.0),
+    "review_role": Scalar(V.choice(ROLES), "secretary"),
+    "rework_share": Scalar(V.probability, 0.0),
+    "rework_delay_working_days": Scalar(_days, 20.0),
+})
+
+# days off site a year (sim.engine.absence): leave, training, street-office meetings
+MAX_ABSENCE_DAYS = 366.0
+ABSENCES = Table({
+    "secretary_days_per_year": Scalar(V.number(0.0, MAX_ABSENCE_DAYS), 0.0),
+    "secretary_half_days_per_year": Scalar(V.number(0.0, 2 * MAX_ABSENCE_DAYS), 0.0),
+    "worker_days_per_year": Scalar(V.number(0.0, MAX_ABSENCE_DAYS), 0.0),
+    "worker_half_days_per_year": Scalar(V.number(0.0, 2 * MAX_ABSENCE_DAYS), 0.0),
+    "spell_days": Scalar(V.integer(1, 60), 1),
 })
 
 SCHEDULE = ScheduleNode()
@@ -341,6 +357,15 @@ JOINT_MEETINGS = Table({
     "part_time_members": Scalar(V.integer(0, MAX_WORKERS), 0),
 })
 
+# requests that wait on a check outside the office before the office works on them
+# (sim.engine.outside_checks)
+OUTSIDE_CHECKS = Table({
+    "categories": Scalar(V.choice_list(CATEGORIES), ("opinion",)),
+    "share": Scalar(V.probability, 0.0),
+    "working_days": DistNode({"dist": "triangular", "low": 1.0, "mode": 2.0, "high": 5.0},
+                             float(MAX_DAYS)),
+})
+
 TARGET_SIDES: tuple[str, ...] = ("both", "above", "below")
 TARGET = Table({
     "metric": Scalar(V.string(r"[a-z][a-z0-9_]*(\.[a-z0-9_]+)*", what="a metric name, e.g. "
@@ -370,6 +395,8 @@ ROOT = Table({
     "problems": PROBLEMS,
     "volunteers": VOLUNTEERS,
     "joint_meetings": JOINT_MEETINGS,
+    "absences": ABSENCES,
+    "outside_checks": OUTSIDE_CHECKS,
     "levers": Named(LEVER),
     "targets": Seq(TARGET, default=()),
     "sources": FreeTable(V.string(what="a citation string"), ()),
