@@ -142,11 +142,11 @@ def test_outside_checks_only_for_their_categories():
 
 def test_busy_secretary_scenario_misses_the_deadline():
     """The documented busy-secretary scenario (scenarios/busy_secretary.toml): the upper end
-    of a 95% confidence interval (Student t over 12 replications: the share varies a lot
+    of a 95% confidence interval (Student t over 30 replications: the share varies a lot
     between years, as batches meet two-week absences or not) of the on-time share lies below
     95%; Bozhou after the reform, with the same streams, stays at or above 95%."""
     busy = load_scenario(BUSY)
-    vals = np.asarray([run_replication(busy, r).metrics["opinion_on_time_rate"] for r in range(12)])
+    vals = np.asarray([run_replication(busy, r).metrics["opinion_on_time_rate"] for r in range(30)])
     half = stats.t.ppf(0.975, vals.size - 1) * vals.std(ddof=1) / math.sqrt(vals.size)
     assert vals.mean() + half < 0.95, vals
     after = load_scenario(AFTER)
