@@ -127,7 +127,7 @@ def build(resolved: Mapping[str, Any], frozen: Mapping[str, Any], *, path: str, 
                                         for w in vol["windows"])),
         joint_meetings=_plain(jm, JointMeetings, schedule=_schedule(jm["schedule"])),
         levers=tuple(Lever(name=name, description=lv["description"], source=lv["source"],
-                           set=frozen["levers"][name]["set"],
+                           set=frozen["levers"][name].get("set", MappingProxyType({})),
                            description_zh=lv["description_zh"], enabled=lv["enabled"])
                      for name, lv in r["levers"].items()),
         targets=tuple(target(t) for t in r["targets"]),

@@ -104,6 +104,13 @@ def content_hash(resolved: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical_json(resolved).encode("utf-8")).hexdigest()[:16]
 
 
+def dated_hash(first: str, later: list[tuple[int, str]]) -> str:
+    """The content hash of a scenario with epochs: of its day-0 hash and each later epoch's
+    first day and hash (an undated scenario keeps its plain :func:`content_hash`)."""
+    text = first + "".join(f"|{day}:{digest}" for day, digest in later)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 def freeze(value: Any) -> Any:
     """Read-only plain data: mappings become ``MappingProxyType``, lists tuples."""
     from types import MappingProxyType
