@@ -80,7 +80,10 @@ def generate_dated(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> W
         fresh = _fresh_streams(sc, scenario, first) if k else set()
         if jm.enabled and jm.min_problems > 0:  # every slot; which are held: below
             sc = dataclasses.replace(sc, joint_meetings=dataclasses.replace(jm, min_problems=0))
-        works.append(generate(sc, cal, _EpochStreams(streams, day, fresh)))
+        # a new factory: its generators start afresh (a factory returns the same, used,
+        # generator on repeated calls), so an unchanged stream repeats day 0's draws
+        own = streams if k == 0 else Streams(streams.seed, streams.replication)
+        works.append(generate(sc, cal, _EpochStreams(own, day, fresh)))
 
     # task types: every task of any epoch (by id, as generate orders them), then meetings
     infos = {}

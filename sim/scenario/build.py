@@ -128,7 +128,11 @@ def build(resolved: Mapping[str, Any], frozen: Mapping[str, Any], *, path: str, 
         joint_meetings=_plain(jm, JointMeetings, schedule=_schedule(jm["schedule"])),
         levers=tuple(Lever(name=name, description=lv["description"], source=lv["source"],
                            set=frozen["levers"][name].get("set", MappingProxyType({})),
-                           description_zh=lv["description_zh"], enabled=lv["enabled"])
+                           description_zh=lv["description_zh"], enabled=lv["enabled"],
+                           scale=frozen["levers"][name].get("scale", MappingProxyType({})),
+                           add=frozen["levers"][name].get("add", MappingProxyType({})),
+                           compliance=lv.get("compliance", 1.0), start=lv.get("from"),
+                           until=lv.get("until"), ramp=frozen["levers"][name].get("ramp", ()))
                      for name, lv in r["levers"].items()),
         targets=tuple(target(t) for t in r["targets"]),
         sources=frozen["sources"],

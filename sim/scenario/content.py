@@ -72,7 +72,7 @@ def content(resolved: Mapping[str, Any]) -> dict[str, Any]:
         if key == "sources":
             continue
         if key == "levers":
-            out[key] = {name: {k: (_plain(v) if k == "set" else v) for k, v in lever.items()
+            out[key] = {name: {k: _plain(v) for k, v in lever.items()
                                if k not in _LEVER_TEXT and k != "source"}
                         for name, lever in value.items()}
         else:

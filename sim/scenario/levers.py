@@ -38,7 +38,6 @@ from sim.scenario.schema import (
     ROOT,
     SCENARIO,
     DistNode,
-    Invalid,
     Records,
     Scalar,
     ScheduleNode,
@@ -309,11 +308,7 @@ class _Baseline:
         from sim.scenario.validate import validate
 
         if self.resolved is None or any(_overlap(path, d) for d in self.dirty):
-            try:
-                self.resolved = validate(copy(self.data))
-            except Invalid as exc:
-                raise _fail(file, field, f"the baseline is not valid here ({exc.path}: "
-                            f"{exc.message})", exc.allowed) from None
+            self.resolved = validate(copy(self.data))  # Invalid: the loader names the field
             self.dirty = []
         value = lookup(self.resolved, path)
         if value is None or isinstance(value, bool):
@@ -375,3 +370,25 @@ def pinned(overrides: Sequence[tuple[str, Any]], levers: dict[str, Any]) -> list
     did); every other override moves the baseline the levers act on."""
     written = [p for lv in levers.values() if lv.get("enabled") for p in (lv.get("set") or {})]
     return [(k, v) for k, v in overrides if any(_overlap(k, p) for p in written)]
+
+
+def relative_paths(scenario: Any) -> set[str]:
+    """Paths the enabled levers of a built scenario change relatively to the baseline
+    (``scale``, ``add``, or ``set`` with a compliance or ramp below 1): an override meant
+    as "this value times f" must scale the baseline value there, not the lever's result."""
+    out: set[str] = set()
+    for lv in scenario.levers:
+        if not lv.enabled:
+            continue
+        out.update(lv.scale, lv.add)
+        if lv.compliance < 1.0 or any(pt["compliance"] < 1.0 for pt in lv.ramp):
+            out.update(lv.set)
+    return out
+
+
+def without_levers(scenario: Any) -> Any:
+    """The scenario with every lever off: the baseline its levers act on."""
+    from sim.scenario.loader import apply_overrides
+
+    return apply_overrides(scenario, [(f"levers.{lv.name}.enabled", False)
+                                      for lv in scenario.levers if lv.enabled])

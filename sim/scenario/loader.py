@@ -151,8 +151,12 @@ def _resolve(base: dict[str, Any], overrides: tuple[tuple[str, Any], ...], top: 
     except Invalid as exc:
         raise _error(exc.path, exc.message, exc.allowed, origins, top) from None
     _apply_sets(data, later, top, origins)  # the baseline the levers act on
+    try:
+        states = timeline(data, levers, origins, top)
+    except Invalid as exc:  # the baseline a relative lever reads is not valid
+        raise _error(exc.path, exc.message, exc.allowed, origins, top) from None
     epochs = []
-    for day, state, strength in timeline(data, levers, origins, top):
+    for day, state, strength in states:
         _apply_sets(state, pinned(later, levers), top, origins)
         epochs.append((day, _build(state, top, origins, frozen_base, overrides), strength))
     scenario = epochs[0][1]

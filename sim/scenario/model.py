@@ -291,6 +291,13 @@ class Lever:
     set: Mapping[str, Any]
     description_zh: str = _d(S.LEVER, "description_zh")
     enabled: bool = _d(S.LEVER, "enabled")
+    # relative, partial and dated forms (sim.scenario.levers; absent keys: these defaults)
+    scale: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    add: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    compliance: float = 1.0
+    start: _dt.date | None = None   # `from`
+    until: _dt.date | None = None
+    ramp: tuple[Mapping[str, Any], ...] = ()
 
     def __reduce__(self):
         return plain_reduce(self)
