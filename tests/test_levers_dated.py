@@ -312,3 +312,36 @@ def test_city_scales_a_relatively_levered_rate_once():
     for c in city.communities[:5]:
         rate = c.scenario.task(visits).arrivals.rate_per_hour
         assert rate == pytest.approx(after.task(visits).arrivals.rate_per_hour * c.scale)
+
+
+def test_effort_and_routing_follow_the_epoch_of_arrival(tmp_path):
+    """From 1 July the job's effort doubles and every problem goes to the property company:
+    the same instances (arrivals unchanged) keep their effort draws, doubled after the date
+    only; routing switches at the date."""
+    from sim.engine.workload import ROUTE_PROPERTY
+
+    problem = ('\n[[tasks]]\nid = "problem_leak"\ncategory = "problem"\norigin = "resident"\n'
+               'problem_kind = "repair"\narrivals = { per_day = 2.0 }\n'
+               'effort_hours = { dist = "exponential", mean = 1.0 }\n')
+    levers = lever("x", 'from = 2019-07-01\nscale = { "tasks.job.effort_factor" = 2.0 }\n'
+                        'set = { "problems.managed_estate_share" = 1.0 }')
+    (tmp_path / "d.toml").write_text(BASE + problem + levers, encoding="utf-8")
+    (tmp_path / "p.toml").write_text(BASE + problem, encoding="utf-8")
+    s, plain = load_scenario(tmp_path / "d.toml"), load_scenario(tmp_path / "p.toml")
+    cal = build_calendar(s)
+    w, p = generate_dated(s, cal, Streams(3, 1)), generate(plain, cal, Streams(3, 1))
+    cut = 181 * 24.0
+
+    def rows(work, task_id):
+        return work.type_idx == [t.id for t in work.types].index(task_id)
+
+    jw, jp = rows(w, "job"), rows(p, "job")
+    assert np.array_equal(w.arrival[jw], p.arrival[jp])
+    late = w.arrival[jw] >= cut
+    assert late.any() and (~late).any()
+    np.testing.assert_array_equal(w.efforts[jw, 0][~late], p.efforts[jp, 0][~late])
+    np.testing.assert_allclose(w.efforts[jw, 0][late], 2.0 * p.efforts[jp, 0][late], rtol=1e-12)
+    pw = rows(w, "problem_leak")
+    after = w.arrival[pw] >= cut
+    assert not (w.route[pw][~after] == ROUTE_PROPERTY).any()
+    assert (w.route[pw][after] == ROUTE_PROPERTY).all() and after.any()
