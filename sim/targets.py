@@ -82,7 +82,8 @@ def scenario_metric_names(scenario) -> list[str]:
     types (and of the joint meetings' generated ones)."""
     from sim.metrics import METRICS
 
-    ids = [t.id for t in scenario.tasks]
+    ids = sorted({t.id for sc in (scenario, *(e.scenario for e in scenario.epochs))
+                  for t in sc.tasks})   # (dated levers may enable a task later in the run)
     if scenario.joint_meetings.enabled:
         ids += ["joint_meeting", "joint_meeting_attend", "joint_meeting_prep"]
     return [*METRICS, *task_metric_names(ids)]

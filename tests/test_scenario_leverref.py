@@ -44,18 +44,18 @@ BEFORE = ROOT / "scenarios" / "bozhou_before.toml"
 # [admission] keys, and the Bozhou files opt in, so the hashes and fingerprints of the old
 # one-lever files are now those of the same files read with this schema.
 OLD = {
-    "admission_list": ("62c60019643a23be", "54069497a5b505bc", "8d5139cf3edef72e", "14d36fc4976c81e1"),
-    "fewer_assessments": ("6f6e95c1a3c8f54d", "3a73da834655c496", "28a1a2933e4f8b8c", "98f65a6010314f3c"),
-    "fewer_meetings": ("380ef8b73f97970e", "0c93a94dc0d9b08f", "6846aa88a20b4406", "8a66af07bf9a51c4"),
-    "fewer_plaques": ("1aaa5b68b996c3e5", "1dca05b985d8ba2b", "28d8f74a50730de5", "2b5198123ea1cc72"),
-    "fewer_stamps": ("378706703f7720dc", "f33698357aade46d", "dfa44649d326f54c", "8dbf89a534189647"),
-    "no_duplicate_reporting": ("4c3d581d08edc08d", "d5aadb010e8d6e3f", "ba5ff0241c405972", "bd0fae8e817dd8ce"),
-    "opinion_rights": ("7bc5d28092261259", "c7868dbc42d37779", "a0b3bdf05d4206a9", "733b91a905241533"),
-    "part_time_members": ("9129066200934853", "541dccf0d9f5fc1a", "be438b7115c48fbb", "1d31636d6e14fc48"),
-    "red_black_list": ("350650064d528754", "a73f97567097da68", "9d794fb75b9af246", "2cdd3733aaeca22c"),
-    "red_property": ("3d556ddce77b34b4", "a76dfa9331fc7e5c", "fe614d931a71d255", "f34ebca6bd80728c"),
-    "refocus_on_residents": ("efb772d0af939a4d", "477e0fb2a0ea9a24", "315f2b7bce56e573", "a90e0c80a17080f4"),
-    "slim_ledger_catalogue": ("c726b26ff9675578", "7755d545ff334dcc", "df9316d93b93703b", "1b0ce0450125d19a"),
+    "admission_list": ("35baa74c5694ddfb", "1c8be3e9f295b253", "8d5139cf3edef72e", "14d36fc4976c81e1"),
+    "fewer_assessments": ("debde238eac2363e", "922a646c86a1ef19", "28a1a2933e4f8b8c", "98f65a6010314f3c"),
+    "fewer_meetings": ("b65da41986f927c6", "276e81656c970a26", "6846aa88a20b4406", "8a66af07bf9a51c4"),
+    "fewer_plaques": ("080fa112f9521085", "7a10d16b9377bcff", "28d8f74a50730de5", "2b5198123ea1cc72"),
+    "fewer_stamps": ("48f512f9c42221c1", "75dbd79458a1dfaf", "dfa44649d326f54c", "8dbf89a534189647"),
+    "no_duplicate_reporting": ("dfa1e0af8f83819d", "06332ccb991a269f", "ba5ff0241c405972", "bd0fae8e817dd8ce"),
+    "opinion_rights": ("e786ee29cb0b430c", "dab155a6de88c495", "a0b3bdf05d4206a9", "733b91a905241533"),
+    "part_time_members": ("5be5a466152da3f2", "71189b0e74002fdd", "be438b7115c48fbb", "1d31636d6e14fc48"),
+    "red_black_list": ("63447dbe4e463df9", "3f789cff97223e46", "9d794fb75b9af246", "2cdd3733aaeca22c"),
+    "red_property": ("7bc2790988c5b129", "34ea817f6d9b9503", "fe614d931a71d255", "f34ebca6bd80728c"),
+    "refocus_on_residents": ("26d742e27474ef44", "ece8699ba3b99279", "315f2b7bce56e573", "a90e0c80a17080f4"),
+    "slim_ledger_catalogue": ("f9249fd9130a0901", "b39cb3860882cfcb", "3e9bc704713cdf0e", "6877865c7f22a208"),
 }
 
 

@@ -41,6 +41,7 @@ from sim.scenario import values as V
 from sim.scenario.build import target
 from sim.scenario.content import content_hash, freeze
 from sim.scenario.files import is_city_data, read_toml
+from sim.scenario.levers import relative_paths, without_levers
 from sim.scenario.loader import override_pairs
 from sim.scenario.merge import copy
 from sim.scenario.model import Arrivals, Scenario, TaskType
@@ -352,6 +353,13 @@ def _scaled_tasks(base: Scenario, patterns: Sequence[str], file: str) -> tuple[T
                                     allowed="task types with a rate and/or waves")
             if t not in out:
                 out.append(t)
+    # a rate a lever changes relatively is scaled at its baseline (the lever then acts on
+    # the community's own baseline, sim.scenario.levers); other rates as resolved
+    moved = relative_paths(base)
+    if any(p.startswith(f"tasks.{t.id}.arrivals") for p in moved for t in out):
+        plain = {t.id: t for t in without_levers(base).tasks}
+        out = [plain.get(t.id, t) if any(p.startswith(f"tasks.{t.id}.arrivals") for p in moved)
+               else t for t in out]
     return tuple(out)
 
 

@@ -51,7 +51,11 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        work = generate(scenario, cal, streams)
+        if scenario.epochs:  # dated levers switch the work mid-run (sim.engine.epochs)
+            from sim.engine.epochs import generate_dated
+            work = generate_dated(scenario, cal, streams)
+        else:
+            work = generate(scenario, cal, streams)
         record = Office(scenario, cal, work, streams).run()
         result = summarise(scenario, cal, work, record, seed=seed, replication=replication,
                            events=events)

@@ -18,7 +18,18 @@ def lever_text(lever: Any, lang: str) -> str:
 def levers_table(levers: Sequence[Any], lang: str) -> str:
     rows = []
     for lv in levers:
-        sets = "<br>".join(f"<code>{esc(p)} = {esc(value_text(v))}</code>" for p, v in lv.set.items())
+        sets = "<br>".join(f"<code>{esc(p)} {op} {esc(value_text(v))}</code>"
+                           for op, table in (("=", lv.set), ("×", getattr(lv, "scale", {})),
+                                             ("+=", getattr(lv, "add", {})))
+                           for p, v in table.items())
+        when = [f"{k} {d.isoformat()}" for k, d in (("from", getattr(lv, "start", None)),
+                                                    ("until", getattr(lv, "until", None))) if d]
+        if getattr(lv, "compliance", 1.0) != 1.0:
+            when.append(f"compliance {lv.compliance:g}")
+        when += [f"{pt['date'].isoformat()}: compliance {pt['compliance']:g}"
+                 for pt in getattr(lv, "ramp", ())]
+        if when:
+            sets += "<br>" + esc("; ".join(when))
         rows.append(f'<tr><th scope="row"><code>{esc(lv.name)}</code></th><td>{esc(lever_text(lv, lang))}</td>'
                     f'<td class="sets">{sets}</td><td class="src">{esc(lv.source)}</td></tr>')
     head = "".join(f"<th>{esc(t('report.' + k, lang))}</th>" for k in ("lever", "what", "sets", "source"))
@@ -33,7 +44,7 @@ def lever_source(scenario: Any, path: str, short: bool = False) -> str | None:
     for lv in scenario.levers:
         if not lv.enabled:
             continue
-        for key in lv.set:
+        for key in (*lv.set, *getattr(lv, "scale", {}), *getattr(lv, "add", {})):
             if path == key or path.startswith(key + ".") or path.startswith(key + "["):
                 return f"lever {lv.name}" if short else f"lever {lv.name}: {lv.source}"
     return None

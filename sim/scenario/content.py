@@ -72,7 +72,7 @@ def content(resolved: Mapping[str, Any]) -> dict[str, Any]:
         if key == "sources":
             continue
         if key == "levers":
-            out[key] = {name: {k: (_plain(v) if k == "set" else v) for k, v in lever.items()
+            out[key] = {name: {k: _plain(v) for k, v in lever.items()
                                if k not in _LEVER_TEXT and k != "source"}
                         for name, lever in value.items()}
         else:
@@ -102,6 +102,13 @@ def canonical_json(resolved: Mapping[str, Any]) -> str:
 def content_hash(resolved: Mapping[str, Any]) -> str:
     """16 hex digits of the SHA-256 of the canonical JSON of the content."""
     return hashlib.sha256(canonical_json(resolved).encode("utf-8")).hexdigest()[:16]
+
+
+def dated_hash(first: str, later: list[tuple[int, str]]) -> str:
+    """The content hash of a scenario with epochs: of its day-0 hash and each later epoch's
+    first day and hash (an undated scenario keeps its plain :func:`content_hash`)."""
+    text = first + "".join(f"|{day}:{digest}" for day, digest in later)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
 def freeze(value: Any) -> Any:

@@ -86,7 +86,14 @@ def _occurrences(every: str, days: int) -> float:
 
 
 def estimate(sc: Scenario, events: bool = False) -> Cost:
-    """The expected tasks, events and memory of one replication of ``sc``."""
+    """The expected tasks, events and memory of one replication of ``sc`` (with dated
+    levers: of its largest epoch, whose work is drawn over the whole horizon)."""
+    if sc.epochs:
+        import dataclasses
+
+        return max((estimate(x, events) for x in (dataclasses.replace(sc, epochs=()),
+                                                  *(e.scenario for e in sc.epochs))),
+                   key=lambda c: c.peak_bytes)
     days = sc.scenario.days
     hours = days * 24.0
     years = days / 365.0 + 1.0

@@ -2,20 +2,25 @@
 
 Pipeline: read the file and its ``extends`` chain and merge child over parent
 (:mod:`sim.scenario.files`), switch the levers a ``FILE#LEVER`` reference selects
-(:mod:`sim.scenario.leverref`), apply the enabled levers in order, apply the overrides
-(``--set``), validate and fill in defaults (:mod:`sim.scenario.validate`), hash
-(:mod:`sim.scenario.content`) and build the frozen :class:`Scenario`
-(:mod:`sim.scenario.build`). Every problem is a one-line :class:`ScenarioError` naming the
+(:mod:`sim.scenario.leverref`), apply the overrides (``--set``), apply the enabled levers
+in order (:mod:`sim.scenario.levers`; one data per epoch when a lever is dated), validate and
+fill in defaults (:mod:`sim.scenario.validate`), hash (:mod:`sim.scenario.content`) and build
+the frozen :class:`Scenario` (:mod:`sim.scenario.build`), whose ``epochs`` are the later
+epochs, each a Scenario too. Every problem is a one-line :class:`ScenarioError` naming the
 file where the offending key was written (else the top file), its dotted path and what
 is allowed.
 
-Overrides of ``levers.*`` paths (e.g. ``--set levers.admission_list.enabled=false``) are
-applied before the levers, so they can switch a lever on or off; every other override is
-applied after the levers.
+Order of overrides: those of ``levers.*`` paths (e.g. ``--set
+levers.admission_list.enabled=false``) come first, so they can switch a lever on or off or
+change its values; every other override then moves the baseline, so a lever's ``scale``,
+``add`` and ``compliance`` act on it; an override of a path an enabled lever ``set``s is
+applied again after the levers, so it keeps its value, as it did before relative levers.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -23,11 +28,12 @@ from typing import Any
 
 from sim.errors import ScenarioError
 from sim.scenario.build import build
-from sim.scenario.content import content_hash, freeze
+from sim.scenario.content import content_hash, dated_hash, freeze
 from sim.scenario.files import MAX_NESTING, merge_file, nesting, read_chain
 from sim.scenario.leverref import select, split_ref
+from sim.scenario.levers import pinned, timeline
 from sim.scenario.merge import Origins, copy, set_path
-from sim.scenario.model import Scenario
+from sim.scenario.model import Epoch, Scenario
 from sim.scenario.schema import Invalid
 from sim.scenario.validate import check_levers, check_sources, validate
 from sim.scenario.values import Bad
@@ -144,17 +150,26 @@ def _resolve(base: dict[str, Any], overrides: tuple[tuple[str, Any], ...], top: 
         levers = check_levers(data)
     except Invalid as exc:
         raise _error(exc.path, exc.message, exc.allowed, origins, top) from None
-    for name, lever in levers.items():
-        for key, value in lever["set"].items():
-            field = f"levers.{name}.set.{key}"
-            file = (origins.of(field) or (top, None))[0]
-            try:
-                set_path(data, key, value, (file, f"lever {name!r}"), origins,
-                         dry=not lever["enabled"], allow_levers=False)
-            except Bad as exc:
-                raise ScenarioError(exc.message, file=file, field=field + exc.sub,
-                                    allowed=exc.allowed) from None
-    _apply_sets(data, later, top, origins)
+    _apply_sets(data, later, top, origins)  # the baseline the levers act on
+    try:
+        states = timeline(data, levers, origins, top)
+    except Invalid as exc:  # the baseline a relative lever reads is not valid
+        raise _error(exc.path, exc.message, exc.allowed, origins, top) from None
+    epochs = []
+    for day, state, strength in states:
+        _apply_sets(state, pinned(later, levers), top, origins)
+        epochs.append((day, _build(state, top, origins, frozen_base, overrides), strength))
+    scenario = epochs[0][1]
+    if len(epochs) == 1:
+        return scenario
+    later_epochs = tuple(Epoch(day, scenario.scenario.start_date + dt.timedelta(days=day), sc,
+                               freeze(strength)) for day, sc, strength in epochs[1:])
+    digest = dated_hash(scenario.hash, [(e.start_day, e.scenario.hash) for e in later_epochs])
+    return dataclasses.replace(scenario, hash=digest, epochs=later_epochs)
+
+
+def _build(data: dict[str, Any], top: str, origins: Origins, frozen_base: Any,
+           overrides: tuple[tuple[str, Any], ...]) -> Scenario:
     try:
         resolved = validate(data)
         check_sources(resolved)

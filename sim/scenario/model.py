@@ -325,6 +325,28 @@ class Lever:
     set: Mapping[str, Any]
     description_zh: str = _d(S.LEVER, "description_zh")
     enabled: bool = _d(S.LEVER, "enabled")
+    # relative, partial and dated forms (sim.scenario.levers; absent keys: these defaults)
+    scale: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    add: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    compliance: float = 1.0
+    start: _dt.date | None = None   # `from`
+    until: _dt.date | None = None
+    ramp: tuple[Mapping[str, Any], ...] = ()
+
+    def __reduce__(self):
+        return plain_reduce(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Epoch:
+    """From ``start_day`` (``start_date``) on, until the next epoch, the run follows
+    ``scenario`` (the same office; rates, efforts, admission and routing may differ);
+    ``compliance`` is each lever's strength in it (0: not in force)."""
+
+    start_day: int
+    start_date: _dt.date
+    scenario: Scenario
+    compliance: Mapping[str, float]
 
     def __reduce__(self):
         return plain_reduce(self)
@@ -359,6 +381,9 @@ class Scenario:
     # switch a lever off): the merged data before levers, and the overrides in order.
     base: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}), repr=False)
     overrides: tuple[tuple[str, Any], ...] = ()
+    # Dated levers (sim.scenario.levers): this scenario is the state of day 0; each later
+    # epoch is the scenario from its first day on (empty: the same all run).
+    epochs: tuple[Epoch, ...] = ()
 
     @property
     def name(self) -> str:

@@ -378,12 +378,26 @@ TARGET = Table({
 }, source=False, post=lambda t, p: _target_post(t, p))
 """A ``[[targets]]`` entry: a figure to reproduce, with its tolerance and the reason for it."""
 
+RAMP_POINT = Table({
+    "date": Scalar(V.date_value, REQUIRED),
+    "compliance": Scalar(V.probability, REQUIRED),
+}, source=False)
+
+# set, scale and add: at least one (sim.scenario.levers checks it and their paths and values);
+# the optional keys have no default, so a lever that does not write them resolves (and
+# hashes) as before they existed
 LEVER = Table({
     "description": Scalar(V.string(nonempty=True), REQUIRED),
     "description_zh": Scalar(V.string(), ""),
     "source": Scalar(V.string(), REQUIRED),
     "enabled": Scalar(V.boolean, True),
-    "set": FreeTable(None, REQUIRED),
+    "set": FreeTable(None),
+    "scale": FreeTable(None),
+    "add": FreeTable(None),
+    "compliance": Scalar(V.probability),
+    "from": Scalar(V.date_value),
+    "until": Scalar(V.date_value),
+    "ramp": Seq(RAMP_POINT, min_len=1),
 }, source=False)
 
 ROOT = Table({
