@@ -75,29 +75,61 @@ def normal_path(path: str) -> str:
     return path.replace('"', "")
 
 
-def get(data: Any, path: str) -> Any:
-    """The value at ``path`` in plain scenario data (tasks by id; in a table without the next
-    key, the rest of the path is tried as one key, as a lever's ``set`` writes it), or
-    ``_MISSING``."""
+def _locate(data: Any, path: str) -> tuple[Any, Any, list[str]] | None:
+    """(container, key, remaining tokens) of the first step where ``path`` enters a table
+    through a key that holds dots (a lever's ``set`` key), or the last step; None if absent."""
     tokens = normal_path(path).split(".")
     cur = data
     i = 0
     while i < len(tokens):
         t = tokens[i]
         if isinstance(cur, Mapping):
-            if t in cur:
-                cur = cur[t]
-            else:
-                rest = ".".join(tokens[i:])
-                return cur.get(rest, _MISSING)
+            if t not in cur:   # a lever's set key such as "tasks.x.copies": the longest match
+                for j in range(len(tokens), i + 1, -1):
+                    key = ".".join(tokens[i:j])
+                    if key in cur:
+                        return cur, key, tokens[j:]
+                return None
+            if i == len(tokens) - 1:
+                return cur, t, []
+            cur = cur[t]
         elif isinstance(cur, list | tuple):
-            cur = next((x for x in cur if isinstance(x, Mapping) and x.get("id") == t), _MISSING)
-            if cur is _MISSING:
-                return _MISSING
+            cur = next((x for x in cur if isinstance(x, Mapping) and x.get("id") == t), None)
+            if cur is None:
+                return None
         else:
-            return _MISSING
+            return None
         i += 1
+    return None
+
+
+def get(data: Any, path: str) -> Any:
+    """The value at ``path`` in plain scenario data (tasks by id; a lever's ``set`` key with
+    dots, then keys inside its value), or ``_MISSING``."""
+    found = _locate(data, path)
+    if found is None:
+        return _MISSING
+    cur, key, rest = found
+    cur = cur[key]
+    for t in rest:
+        if not isinstance(cur, Mapping) or t not in cur:
+            return _MISSING
+        cur = cur[t]
     return cur
+
+
+def _put(data: Any, path: str, value: Any) -> None:
+    """Write ``value`` at an existing ``path`` inside a lever (checked when the lever applies)."""
+    from sim.scenario.merge import copy
+
+    cur, key, rest = _locate(data, path)  # type: ignore[misc]  # get() found it before
+    if not rest:
+        cur[key] = value
+        return
+    cur[key] = node = copy(cur[key])
+    for t in rest[:-1]:
+        node = node[t]
+    node[rest[-1]] = value
 
 
 def _number(v: Any) -> bool:
@@ -253,6 +285,9 @@ def apply(data: dict[str, Any], pairs: Sequence[tuple[str, Any]], top: str, orig
             x = value if v == first else v * value / first
             if isinstance(v, int):
                 x = round(x)
+            if path.startswith("levers."):
+                _put(data, path, x)
+                continue
             try:
                 set_path(data, path, x, (file, f"uncertainty {name!r}"), origins)
             except Bad as exc:
