@@ -2,7 +2,7 @@
 
 With one file: every resolved value (defaults filled in) as an aligned table of path, value
 and source (its own source, :mod:`sim.scenario.sourcing`), then the levers with their
-descriptions. ``--unsourced``: only the values without a source of their own, each screened
+descriptions, then the declared uncertainties. ``--unsourced``: only the values without a source of their own, each screened
 by running (:mod:`sim.experiment.screening`) and marked consequential or inert. With two files: only
 the paths whose values differ (path, value in A, value in B), then the levers of both.
 """
@@ -119,6 +119,26 @@ def _levers(scenarios: list[Any], limit: int | None) -> str:
     return "levers:\n" + table(rows)
 
 
+def _uncertainties(scenarios: list[Any], limit: int | None) -> str:
+    from sim.scenario.uncertainty import declared
+
+    found: dict[str, Any] = {}
+    for s in scenarios:
+        for name, u in declared(s).items():
+            found.setdefault(name, u)
+    if not found:
+        return "uncertainties: none"
+    rows = [("  name", "own value", "range", "distribution", "applies", "source")]
+    for u in found.values():
+        own = "-" if u.nominal is None else f"{u.nominal:g}"
+        if u.value is not None:
+            own += f" (fixed at {u.value:g})"
+        rows.append((f"  {u.name}", own, f"[{u.low:g}, {u.high:g}]",
+                     u.distribution + (f" (mode {u.mode:g})" if u.mode is not None else ""),
+                     u.applies, shorten(u.source, limit and MAX_SOURCE)))
+    return "uncertainties:\n" + table(rows)
+
+
 def run(args: argparse.Namespace) -> int:
     from sim.errors import InputError
     from sim.scenario import flatten, load_scenario, parse_set, scenario_diff, source_of
@@ -168,6 +188,8 @@ def run(args: argparse.Namespace) -> int:
             out.append("no differences in resolved content")
     out.append("")
     out.append(_levers(scenarios, limit))
+    out.append("")
+    out.append(_uncertainties(scenarios, limit))
     print("\n".join(out))
     return 0
 

@@ -41,6 +41,9 @@ def check_declaration(t: dict[str, Any], path: str) -> None:
     value = t.get("value")
     if value is not None and not lo <= value <= hi:
         raise bad("value", f"{value:g} is outside the declared range", f"a number in [{lo:g}, {hi:g}]")
+    if value is not None and dist == "integer" and value != int(value):
+        raise bad("value", f"{value:g} is not a whole number (the distribution is \"integer\")",
+                  f"a whole number in [{lo:g}, {hi:g}]")
     source = t["source"]
     missing = unresolved(source)
     if missing:
