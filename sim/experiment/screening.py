@@ -2,9 +2,10 @@
 
 A value is *consequential* when changing it by ±50 % moves some headline metric
 (:data:`sim.metrics.HEADLINE`) beyond its confidence interval: the paired difference (common
-random numbers, same replications as the unchanged scenario) has a 95 % interval that
-excludes 0 *and* is larger than the half-width of the unchanged scenario's own 95 % interval
-for that metric. Otherwise it is *inert*.
+random numbers, same replications as the unchanged scenario) has an interval that excludes 0
+(at 1 - 0.05/H for the H headline metrics, Bonferroni: one question per change) *and* is larger
+than the half-width of the unchanged scenario's own 95 % interval for that metric. Otherwise
+it is *inert*.
 
 How a value is changed (:func:`perturbations`): a number x becomes 0.5 x and 1.5 x (an
 integer is rounded and moved by at least 1; a zero becomes 1 or 0.5, since half of nothing
@@ -30,6 +31,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from sim.scenario.content import lookup, split_path
 
@@ -103,20 +106,28 @@ def _overrides(scenario: Any, changes: Sequence[tuple[str, Any]]) -> dict[str, A
     return out
 
 
-def _moves(diffs: Any, base: Any, run: int) -> str:
-    """The first headline metric run ``run`` moves beyond its CI, or ""."""
+def _moves(runs: Any, run: int) -> str:
+    """The first headline metric run ``run`` moves beyond its CI, or "": the paired
+    difference's interval at 1 - 0.05/H (Bonferroni over the H headline metrics: one question
+    per change, "does it move any of them?") excludes 0, and the mean difference is larger than
+    the half-width of the unchanged scenario's own 95 % interval."""
     from sim.metrics import HEADLINE
+    from sim.stats import t_interval
 
-    part = diffs[diffs["run"] == run]
-    for row in part.itertuples():
-        if row.metric not in HEADLINE:
+    base, changed = runs[0], runs[run]
+    confidence = 1.0 - 0.05 / len(HEADLINE)
+    for m in HEADLINE:
+        if m not in base.by_replication.columns or m not in changed.by_replication.columns:
             continue
-        lo, hi, d = row.ci_low, row.ci_high, row.diff_mean
-        if not (math.isfinite(lo) and math.isfinite(hi)) or lo <= 0.0 <= hi:
+        a = base.by_replication[m].to_numpy(dtype=float)
+        b = changed.by_replication[m].to_numpy(dtype=float)
+        keep = ~(np.isnan(a) | np.isnan(b))
+        iv = t_interval(b[keep] - a[keep], confidence)
+        if not (math.isfinite(iv.low) and math.isfinite(iv.high)) or iv.low <= 0.0 <= iv.high:
             continue
-        half = float(base.summary.at[row.metric, "half_width"])
-        if not math.isfinite(half) or abs(d) > half:
-            return row.metric
+        half = t_interval(a).half_width
+        if not math.isfinite(half) or abs(iv.mean) > half:
+            return m
     return ""
 
 
@@ -182,7 +193,7 @@ def screen(scenario: Any, values: Sequence[Any], *, replications: int = 5,
                 what = "(combination refused)"
             else:
                 k += 1
-                what = _moves(cmp.differences, cmp.runs[0], k)
+                what = _moves(cmp.runs, k)
             moved[gi] = moved.get(gi) or what
         nxt: list[list[str]] = []
         for gi, g in enumerate(pending):
