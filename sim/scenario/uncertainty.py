@@ -308,8 +308,9 @@ def parse_uncertain(text: str, flag: str = "--uncertain") -> tuple[str, float]:
 def overrides_for(scenarios: Sequence[Any], values: Mapping[str, float]) -> list[dict[str, Any]]:
     """One override dict per scenario (a :class:`Scenario` or a path) fixing each uncertainty
     of ``values`` (NAME -> value): ``uncertainties.NAME.value`` on every scenario that declares
-    NAME; with ``applies = "all"`` also, on a scenario that does not declare it, the
-    declaration itself with the paths that scenario has (so the same inputs move everywhere).
+    NAME; with ``applies = "all"`` also, on a scenario that does not declare it but has its
+    first path, the declaration itself with the paths that scenario has (so the same inputs
+    move everywhere).
     An unknown NAME (declared by no scenario) is a :class:`ScenarioError` with a suggestion."""
     from sim.scenario import load_scenario
 
@@ -336,7 +337,8 @@ def overrides_for(scenarios: Sequence[Any], values: Mapping[str, float]) -> list
         for k, sc in enumerate(scs):
             if name in decls[k]:
                 out[k][f"uncertainties.{name}.value"] = value
-            elif u.applies == "all":
+            elif u.applies == "all" and get(sc.resolved, u.paths[0]) is not MISSING:
+                # the first path carries the unit of the value: without it, nothing to move
                 paths = [p for p in u.paths if get(sc.resolved, p) is not MISSING]
                 if paths:
                     table = {"paths": paths, "low": u.low, "high": u.high,
