@@ -12,9 +12,11 @@ is allowed.
 
 Order of overrides: those of ``levers.*`` paths (e.g. ``--set
 levers.admission_list.enabled=false``) come first, so they can switch a lever on or off or
-change its values; every other override then moves the baseline, so a lever's ``scale``,
-``add`` and ``compliance`` act on it; an override of a path an enabled lever ``set``s is
-applied again after the levers, so it keeps its value, as it did before relative levers.
+change its values; then the uncertainties (:mod:`sim.scenario.uncertainty`:
+``uncertainties.NAME.value=X`` fixes one, written into the base data); every other override
+then moves the baseline, so a lever's ``scale``, ``add`` and ``compliance`` act on it (and on
+the uncertainties' values); an override of a path an enabled lever ``set``s is applied again
+after the levers, so it keeps its value, as it did before relative levers.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sim.errors import ScenarioError
+from sim.scenario import uncertainty
 from sim.scenario.build import build
 from sim.scenario.content import content_hash, dated_hash, freeze
 from sim.scenario.files import MAX_NESTING, merge_file, nesting, read_chain
@@ -144,8 +147,10 @@ def _resolve(base: dict[str, Any], overrides: tuple[tuple[str, Any], ...], top: 
     frozen_base = freeze(base)
     data = base  # ours to modify: callers pass a fresh copy
     first = [(k, v) for k, v in overrides if k.split(".")[0] == "levers"]
-    later = [(k, v) for k, v in overrides if k.split(".")[0] != "levers"]
+    uncertain = [(k, v) for k, v in overrides if k.split(".")[0] == "uncertainties"]
+    later = [(k, v) for k, v in overrides if k.split(".")[0] not in ("levers", "uncertainties")]
     _apply_sets(data, first, top, origins)
+    uncertainty.apply(data, uncertain, top, origins)  # fixed values go in before the levers
     try:
         levers = check_levers(data)
     except Invalid as exc:
