@@ -70,18 +70,21 @@ def test_a_value_inside_a_lever_moves_what_the_lever_sets():
     # with the lever off (bozhou_levers.toml) the value moves only the lever's own table
     off = apply_overrides(levers, {"uncertainties.ledger_saving.value": 0.9})
     assert effort(off, "ledger_upkeep") == effort(levers, "ledger_upkeep") == 1.0
-    assert [p for p, _, _ in scenario_diff(levers, off)] == ["levers.no_duplicate_reporting.set"]
+    assert [p for p, _, _ in scenario_diff(levers, off)] == [
+        f"levers.no_duplicate_reporting.scale.tasks.{t}.effort_factor"
+        for t in ("report_monthly", "report_quarterly", "report_annual", "data_request",
+                  "ledger_upkeep")]
     # the quoted form of a lever key is the same path
     assert declared(after)["ledger_saving"].paths[0] == (
-        "levers.no_duplicate_reporting.set.tasks.report_monthly.effort_factor")
+        "levers.no_duplicate_reporting.scale.tasks.report_monthly.effort_factor")
 
 
 def test_further_paths_move_in_proportion():
     after = load_scenario(AFTER)
-    moved = apply_overrides(after, {"uncertainties.meeting_cut.value": 1.0})
-    assert rate(moved, "meeting_department", "per_week") == 1.0
-    # the secretary's meetings keep the lever's ratio 0.5 / 1.5
-    assert rate(moved, "meeting_secretary", "per_week") == pytest.approx(0.5 / 1.5)
+    moved = apply_overrides(after, {"uncertainties.meeting_cut.value": 0.4})
+    # both scale factors were 0.5, so both become 0.4: 3 -> 1.2 and 1 -> 0.4 a week
+    assert rate(moved, "meeting_department", "per_week") == pytest.approx(3 * 0.4)
+    assert rate(moved, "meeting_secretary", "per_week") == pytest.approx(1 * 0.4)
     # the red/black list keeps its 30% cut on top of the uncertain before-reform mean
     both = overrides_for([load_scenario(BEFORE), after], {"property_days": 8.0})
     b = apply_overrides(load_scenario(BEFORE), both[0])
@@ -200,7 +203,7 @@ def test_bad_uncertain_options_exit_2_with_one_line(tmp_path):
                      "--uncertain", "no uncertainty named 'unlisted_volum'",
                      "did you mean 'unlisted_volume'")
     _one_line_exit_2(sim("compare", BEFORE, AFTER, "--uncertain", "meeting_cut=4"),
-                     "--uncertain", "outside the range of meeting_cut", "[1, 2.1]")
+                     "--uncertain", "outside the range of meeting_cut", "[0.333, 0.7]")
     _one_line_exit_2(sim("compare", BEFORE, AFTER, "--uncertain", "meeting_cut"),
                      "--uncertain", "NAME=NUMBER")
     _one_line_exit_2(sim("compare", BEFORE, AFTER, "--uncertain", "copies_before=2.5"),
@@ -235,13 +238,13 @@ def test_sweep_fixes_and_sweeps_uncertainties(tmp_path):
 
 
 def test_describe_lists_the_declared_uncertainties():
-    r = sim("describe", AFTER, "--set", "uncertainties.meeting_cut.value=1.2")
+    r = sim("describe", AFTER, "--set", "uncertainties.meeting_cut.value=0.6")
     assert r.returncode == 0, r.stderr
     section = r.stdout[r.stdout.index("uncertainties:"):].splitlines()
     row = next(x for x in section if x.split()[0] == "meeting_cut").split()
-    assert row[1:6] == ["1.5", "(fixed", "at", "1.2)", "[1,"]
+    assert row[1:6] == ["0.5", "(fixed", "at", "0.6)", "[0.333,"]
     assert len(section) == 1 + 1 + len(declared(load_scenario(AFTER)))   # title, header, rows
     # the moved value shows the uncertainty as its source
     moved = next(x for x in r.stdout.splitlines()
                  if x.startswith("tasks.meeting_department.arrivals.per_week "))
-    assert moved.split()[1] == "1.2" and "uncertainty meeting_cut [1, 2.1]" in moved
+    assert moved.split()[1] == "1.8" and "uncertainty meeting_cut [0.333, 0.7]" in moved

@@ -65,7 +65,9 @@ def format_value(value: Any) -> str:
     if isinstance(value, _dt.date):
         return value.isoformat()
     if isinstance(value, float):
-        return repr(value)
+        # 15 significant digits: a relative lever's product (3 x 0.6) shows as 1.8, not as
+        # its last binary digit; the value used is the exact one
+        return repr(float(f"{value:.15g}"))
     if isinstance(value, Mapping):
         return "{ " + ", ".join(f"{k} = {format_value(v)}" for k, v in value.items()) + " }"
     if isinstance(value, Sequence):

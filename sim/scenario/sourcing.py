@@ -4,7 +4,7 @@ Every value :func:`sim.scenario.flatten` lists gets one :class:`ValueSource`, lo
 this order (docs/scenario-format.md, "Per-value sources"):
 
 1. ``note``: a per-value note, the ``[sources]`` entry for its path (for a value a lever
-   writes: the entry ``levers.NAME.set.KEY``);
+   writes or changes: the entry ``levers.NAME.set.KEY``, ``.scale.KEY`` or ``.add.KEY``);
 2. ``uncertainty``: a declared ``[uncertainties.NAME]`` moves it (its range has a source);
 3. ``named``: the note of the table it sits in (for a value a lever writes: the lever's
    ``source`` and ``description``) *names* it: the note contains the field's key (``_`` and
@@ -144,13 +144,15 @@ def note_for(sources: Mapping[str, str], path: str) -> str | None:
     return None
 
 
-def _lever_writes(scenario: Any) -> dict[str, tuple[str, str]]:
-    """Resolved path prefix -> (lever name, set key) for every key an enabled lever writes."""
-    out: dict[str, tuple[str, str]] = {}
+def _lever_writes(scenario: Any) -> dict[str, tuple[str, str, str]]:
+    """Resolved path prefix -> (lever name, form, key) for every key an enabled lever writes
+    (``set``) or changes (``scale``, ``add``)."""
+    out: dict[str, tuple[str, str, str]] = {}
     for name, lever in (scenario.resolved.get("levers") or {}).items():
         if lever.get("enabled"):
-            for key in lever.get("set", {}):
-                out[key] = (name, key)
+            for form in ("set", "scale", "add"):
+                for key in lever.get(form) or {}:
+                    out[key] = (name, form, key)
     return out
 
 
@@ -218,8 +220,8 @@ def value_sources(scenario: Any) -> dict[str, ValueSource]:
             continue
         lever = _under(path, levers)
         if lever is not None:
-            name, key = lever
-            lpath = f"levers.{name}.set.{key}"
+            name, form, key = lever
+            lpath = f"levers.{name}.{form}.{key}"
             sub = path[len(key):]
             note = note_for(sources, lpath + sub) or note_for(sources, lpath)
             unc = moved.get(lpath + sub) or moved.get(lpath)
