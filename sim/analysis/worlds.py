@@ -198,8 +198,8 @@ def run_worlds(scenarios: Sequence[Any], factors: Sequence[Any], worlds: Sequenc
             announce(f"{label}: {len(worlds)} worlds x {replications} replications x "
                      f"{len(scenarios)} scenarios = {len(jobset)} simulations, {len(todo)} to run "
                      f"({len(jobset) - len(todo)} already done); estimated "
-                     f"{_duration(est)} on {n_workers} {executor} worker"
-                     f"{'s' if n_workers != 1 else ''} "
+                     f"{_duration(est)} on {n_workers} worker"
+                     f"{'s' if n_workers != 1 else ''} ({executor}) "
                      f"({' + '.join(f'{t:.2f}' for t in per)} s a replication)")
         else:
             announce(f"{label}: all {len(jobset)} simulations already done")

@@ -20,7 +20,8 @@ from sim.errors import InputError
 from sim.evaluate import ExecutorLost, Interrupted
 from sim.version import __version__
 
-SUBCOMMANDS = ("run", "compare", "sweep", "check", "calibrate", "validate", "describe", "report")
+SUBCOMMANDS = ("run", "compare", "sweep", "check", "calibrate", "validate", "describe", "report",
+               "explore", "sensitivity")
 
 
 class _Parser(argparse.ArgumentParser):
