@@ -10,8 +10,9 @@ inside it, its **mass** the share of all worlds inside it.
 
 Two methods: PRIM (the Patient Rule Induction Method of Friedman and Fisher, from EMA
 Workbench's ``ema_workbench.analysis.prim``): peel the box along its peeling trajectory, and
-keep the largest box (highest coverage) whose density reaches ``density`` (default 0.8), else
-the densest; and CART (scikit-learn's ``DecisionTreeClassifier``, depth 3): the leaf predicted
+keep, of the boxes whose density reaches ``density`` (default 0.8), the one with the highest
+coverage x density (else the densest); and CART (scikit-learn's ``DecisionTreeClassifier``, depth 3, only splits that lower
+the Gini impurity by 0.01 or more, so label noise does not cut a box in two): the leaf predicted
 as cases with the highest coverage x density. Both boxes are described in a sentence and their
 coverage and density are counted on the worlds themselves.
 """
@@ -190,10 +191,10 @@ def prim_box(cond: Condition, x, y: np.ndarray, density: float = 0.8) -> Box | N
 
     cols = list(x.columns)
     xs = x.astype(float).reset_index(drop=True)
-    p = prim.Prim(xs, y.astype(int), threshold=density, peel_alpha=0.05, paste_alpha=0.05,
-                  mass_min=0.05)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+        warnings.simplefilter("ignore")        # pandas deprecations inside the library
+        p = prim.Prim(xs, y.astype(int), threshold=density, peel_alpha=0.05, paste_alpha=0.05,
+                      mass_min=0.05)
         box = p.find_box()
     if box is None:
         return None
@@ -201,7 +202,7 @@ def prim_box(cond: Condition, x, y: np.ndarray, density: float = 0.8) -> Box | N
     dens = traj["density"].to_numpy(float)
     cov = traj["coverage"].to_numpy(float)
     good = np.flatnonzero(dens >= density)
-    i = int(good[np.argmax(cov[good])]) if good.size else int(np.argmax(dens))
+    i = int(good[np.argmax(cov[good] * dens[good])]) if good.size else int(np.argmax(dens))
     lims = box.box_lims[i]
     arr = xs.to_numpy(float)
     limits = {}
@@ -223,6 +224,7 @@ def cart_box(cond: Condition, x, y: np.ndarray, depth: int = 3) -> Box | None:
     cols = list(x.columns)
     arr = x.astype(float).to_numpy()
     tree = DecisionTreeClassifier(max_depth=depth, min_samples_leaf=max(3, len(y) // 20),
+                                  min_impurity_decrease=0.01,
                                   random_state=0).fit(arr, y)
     t = tree.tree_
     best: Box | None = None

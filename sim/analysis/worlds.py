@@ -57,7 +57,11 @@ class MetricsStore:
         self.memory: dict[str, dict[str, float]] = {}
         self.hits = 0
         if self.dir is not None:
+            from sim.evaluate.store import TMP_PREFIX
+
             self.dir.mkdir(parents=True, exist_ok=True)
+            for p in self.dir.glob(f"{TMP_PREFIX}*"):   # left by a write that was killed
+                p.unlink(missing_ok=True)
 
     def get(self, job: Any) -> dict[str, float] | None:
         key = _key(job)
@@ -164,7 +168,6 @@ def run_worlds(scenarios: Sequence[Any], factors: Sequence[Any], worlds: Sequenc
 
     t0 = time.perf_counter()
     n_workers = check_executor(executor, workers, scheduler)
-    store = store if store is not None else MetricsStore(out)
     jobset = JobSet()
     index: dict[str, int] = {}             # simulation key -> job index
     where: list[list[list[int]]] = []      # [w][s][r] -> job index
@@ -187,6 +190,7 @@ def run_worlds(scenarios: Sequence[Any], factors: Sequence[Any], worlds: Sequenc
                 ids.append(index[key])
             rows.append(ids)
         where.append(rows)
+    store = store if store is not None else MetricsStore(out)    # after every check
     todo = [i for i, job in enumerate(jobset.jobs) if not store.has(job)]
     if announce is not None:
         if todo:

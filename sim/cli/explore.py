@@ -117,19 +117,23 @@ def run(args: argparse.Namespace) -> int:
         "overrides": args.overrides if args.overrides is not None else saved.get("overrides", []),
         "discover": args.discover if args.discover is not None else saved.get("discover"),
     }
-    lock = None
-    if args.out:
-        from sim.evaluate.store import atomic_write
+    lock = DirectoryLock(args.out) if args.out else None
 
-        lock = DirectoryLock(args.out)
-        lock.acquire()
-        atomic_write(Path(args.out, "manifest.json"), json.dumps(
-            {"kind": "explore", "scenarios": list(args.scenarios), "options": opts,
-             "status": "running"}, indent=1) + "\n")
+    def announce(line: str) -> None:
+        # every check has passed: only now take the directory and say what will run
+        if lock is not None:
+            from sim.evaluate.store import atomic_write
+
+            lock.acquire()
+            atomic_write(Path(args.out, "manifest.json"), json.dumps(
+                {"kind": "explore", "scenarios": list(args.scenarios), "options": opts,
+                 "status": "running"}, indent=1) + "\n")
+        sys.stderr.write(line + "\n")
+
     try:
         result = explore(list(args.scenarios), **opts, **ex, progress=False if args.no_progress
                          else None, out=args.out,
-                         announce=lambda line: sys.stderr.write(line + "\n"))
+                         announce=announce)
     except Interrupted:
         if args.out:
             sys.stderr.write(f"note: the finished simulations are kept; sim explore --resume "
