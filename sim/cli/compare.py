@@ -6,7 +6,8 @@ applies to every scenario. A scenario may be ``FILE#LEVER`` (one lever of a leve
 docs/scenario-format.md); ``--levers a,b`` switches exactly those levers on in every scenario
 but the baseline; ``--each-lever`` runs ``BASE REFORM`` as the baseline against each lever of
 the reform alone, ``--all-but-one`` against the reform and the reform without each lever.
-``--report FILE.html`` also writes the HTML report of
+``--uncertain NAME=X`` fixes a declared uncertainty in every scenario, before levers
+(:mod:`sim.cli.uncertain`). ``--report FILE.html`` also writes the HTML report of
 :mod:`sim.report` from the same runs (what ``make run`` does), so the comparison runs once.
 """
 
@@ -17,6 +18,7 @@ import os
 
 from sim.cli.options import html_path_option
 from sim.cli.run import add_experiment_options, run_experiment, save_file, with_levers
+from sim.cli.uncertain import add_uncertain_option, per_scenario, uncertain_values, with_uncertain
 from sim.errors import InputError
 
 
@@ -64,8 +66,14 @@ def _compare(args: argparse.Namespace) -> int:
         html_path_option(args.report, "--report")
     from sim.experiment import compare
 
+    values = uncertain_values(args)
+    if values:  # unknown names and values outside the range: exit 2 before any run
+        from sim.scenario import parse_set
+
+        per_scenario(list(args.scenarios), dict(parse_set(x) for x in args.overrides), values)
     # the report's figures need the event logs
-    result, code = run_experiment(args, "compare", list(args.scenarios), compare,
+    result, code = run_experiment(args, "compare", list(args.scenarios),
+                                  with_uncertain(compare, values),
                                   events=bool(args.report) or None)
     if code:
         return code
@@ -98,6 +106,7 @@ def register(subparsers) -> None:
     p.add_argument("--all-but-one", action="store_true",
                    help="with BASE.toml REFORM.toml: compare the baseline with the reform and "
                         "with the reform without each of its levers (REFORM.toml#-LEVER)")
+    add_uncertain_option(p)
     p.add_argument("--report", metavar="REPORT.html",
                    help="also write the self-contained HTML report (as `sim report`) from these runs")
     p.set_defaults(func=_compare)

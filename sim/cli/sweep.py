@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from sim.cli.options import add_allow_large, int_option, out_dir_option, scenario_file_option
+from sim.cli.uncertain import add_uncertain_option, per_scenario, uncertain_values
 from sim.errors import InputError
 
 
@@ -54,6 +55,7 @@ def register(subparsers) -> None:
                    help="show a progress bar on stderr (default: when stderr is a terminal)")
     g.add_argument("--no-progress", "--quiet", action="store_false", dest="progress",
                    help="never show a progress bar")
+    add_uncertain_option(p)
     add_allow_large(p)
     p.set_defaults(func=run)
 
@@ -69,6 +71,10 @@ def run(args: argparse.Namespace) -> int:
     if not args.params:
         raise InputError("no parameter to sweep", field="--param",
                          allowed="at least one --param KEY=VALUES, e.g. office.workers=4,6,8")
+    overrides = [parse_set(item) for item in args.overrides]
+    values = uncertain_values(args)
+    if values:  # fixed before the levers: uncertainties.NAME.value=X
+        overrides += list(per_scenario([args.scenario], overrides, values)[0].items())
     result = sweep(
         args.scenario, list(args.params),
         replications=int_option(args.replications, "--replications", 1),
@@ -81,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
         design=args.design,
         samples=int_option(args.samples, "--samples", 1),
         progress=args.progress,
-        overrides=[parse_set(item) for item in args.overrides],
+        overrides=overrides,
         chunk_size=int_option(args.chunk_size, "--chunk-size", 1),
         command=["sim", "sweep", *sys.argv[2:]] if sys.argv[1:2] == ["sweep"] else None,
         allow_large=args.allow_large,

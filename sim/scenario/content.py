@@ -1,7 +1,9 @@
 """The content of a resolved scenario: hash, flat view, differences and citations.
 
 The *content* is ``Scenario.resolved`` (canonical, defaults filled in) without citation
-notes (every ``source`` key and the ``[sources]`` table) and without lever descriptions.
+notes (every ``source`` key and the ``[sources]`` table), without lever descriptions and
+without the ``[uncertainties]`` declarations (they say what is unknown about values, not what
+is simulated: a fixed uncertainty's value is in the content through the paths it moves).
 :func:`content_hash` hashes it, :func:`flatten` lists it as dotted path -> value (tasks by
 id, arrays of tables without ids as ``path[i]``), :func:`scenario_diff` compares two of them;
 so two scenarios have the same hash exactly when their diff is empty.
@@ -69,7 +71,7 @@ def content(resolved: Mapping[str, Any]) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     for key, value in resolved.items():
-        if key == "sources":
+        if key in ("sources", "uncertainties"):
             continue
         if key == "levers":
             out[key] = {name: {k: (_plain(v) if k == "set" else v) for k, v in lever.items()

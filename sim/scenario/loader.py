@@ -10,8 +10,10 @@ file where the offending key was written (else the top file), its dotted path an
 is allowed.
 
 Overrides of ``levers.*`` paths (e.g. ``--set levers.admission_list.enabled=false``) are
-applied before the levers, so they can switch a lever on or off; every other override is
-applied after the levers.
+applied before the levers, so they can switch a lever on or off; then the uncertainties
+(:mod:`sim.scenario.uncertainty`: ``uncertainties.NAME.value=X`` fixes one, written into the
+base data before the levers, so levers act on top of it); every other override is applied
+after the levers.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sim.errors import ScenarioError
+from sim.scenario import uncertainty
 from sim.scenario.build import build
 from sim.scenario.content import content_hash, freeze
 from sim.scenario.files import MAX_NESTING, merge_file, nesting, read_chain
@@ -138,8 +141,10 @@ def _resolve(base: dict[str, Any], overrides: tuple[tuple[str, Any], ...], top: 
     frozen_base = freeze(base)
     data = base  # ours to modify: callers pass a fresh copy
     first = [(k, v) for k, v in overrides if k.split(".")[0] == "levers"]
-    later = [(k, v) for k, v in overrides if k.split(".")[0] != "levers"]
+    uncertain = [(k, v) for k, v in overrides if k.split(".")[0] == "uncertainties"]
+    later = [(k, v) for k, v in overrides if k.split(".")[0] not in ("levers", "uncertainties")]
     _apply_sets(data, first, top, origins)
+    uncertainty.apply(data, uncertain, top, origins)  # fixed values go in before the levers
     try:
         levers = check_levers(data)
     except Invalid as exc:

@@ -355,6 +355,31 @@ LEVER = Table({
     "set": FreeTable(None, REQUIRED),
 }, source=False)
 
+DISTRIBUTIONS: tuple[str, ...] = ("uniform", "triangular", "loguniform", "integer")
+APPLIES: tuple[str, ...] = ("all", "this")
+UNCERTAINTY = Table({
+    "paths": Scalar(V.string_list(r"\S+", what="a dotted path, e.g. problems.volunteer_max_wait_days"),
+                    REQUIRED),
+    "low": Scalar(V.number(-MAX_ABS_VALUE, MAX_ABS_VALUE), REQUIRED),
+    "high": Scalar(V.number(-MAX_ABS_VALUE, MAX_ABS_VALUE), REQUIRED),
+    "distribution": Scalar(V.choice(DISTRIBUTIONS), "uniform"),
+    "mode": Scalar(V.number(-MAX_ABS_VALUE, MAX_ABS_VALUE)),
+    "source": Scalar(V.string(nonempty=True, what="where the range comes from"), REQUIRED),
+    "applies": Scalar(V.choice(APPLIES), "all"),
+    "value": Scalar(V.number(-MAX_ABS_VALUE, MAX_ABS_VALUE)),
+    "description": Scalar(V.string(), ""),
+    "nominal": Scalar(V.number(-MAX_ABS_VALUE, MAX_ABS_VALUE)),
+}, source=False, post=lambda t, p: _uncertainty_post(t, p))
+"""An ``[uncertainties.NAME]`` entry (:mod:`sim.scenario.uncertainty`); ``nominal`` is filled
+in by the loader (the scenario's own value), never written in a file."""
+
+
+def _uncertainty_post(t: dict[str, Any], path: str) -> None:
+    from sim.scenario.uncertainty import check_declaration
+
+    check_declaration(t, path)
+
+
 ROOT = Table({
     "scenario": SCENARIO,
     "calendar": CALENDAR,
@@ -365,6 +390,7 @@ ROOT = Table({
     "volunteers": VOLUNTEERS,
     "joint_meetings": JOINT_MEETINGS,
     "levers": Named(LEVER),
+    "uncertainties": Named(UNCERTAINTY),
     "targets": Seq(TARGET, default=()),
     "sources": FreeTable(V.string(what="a citation string"), ()),
 }, source=False)

@@ -173,6 +173,27 @@ def choice_list(options: Sequence[str]) -> Checker:
     return check
 
 
+def string_list(pattern: str, what: str) -> Checker:
+    """A non-empty array of distinct strings, each matching ``pattern``."""
+    one = string(pattern, nonempty=True, what=what)
+
+    def check(v: Any) -> tuple[str, ...]:
+        if not isinstance(v, list | tuple) or not v:
+            raise Bad(f"expected a non-empty array of strings, got {describe(v)}", what)
+        out: list[str] = []
+        for i, x in enumerate(v):
+            try:
+                x = one(x)
+            except Bad as exc:
+                raise Bad(exc.message, exc.allowed, f"[{i}]") from None
+            if x in out:
+                raise Bad(f"{x!r} is listed twice", what, f"[{i}]")
+            out.append(x)
+        return tuple(out)
+
+    return check
+
+
 def date_value(v: Any) -> _dt.date:
     allowed = "a date YYYY-MM-DD (TOML date or string)"
     if isinstance(v, _dt.datetime | _dt.time):
