@@ -53,8 +53,9 @@ class Factor:
         if self.distribution == "integer":
             k = math.floor(lo + u * (hi - lo + 1.0))
             return int(min(max(k, int(lo)), int(hi)))
-        if self.distribution == "loguniform":
-            return float(math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo))))
+        if self.distribution == "loguniform":   # clamped: exp(log) may round past an end
+            v = math.exp(math.log(lo) + u * (math.log(hi) - math.log(lo)))
+            return float(min(max(v, lo), hi))
         if self.distribution == "triangular":
             c = float(self.mode if self.mode is not None else (lo + hi) / 2.0)
             if hi == lo:
@@ -63,7 +64,7 @@ class Factor:
             if u < f:
                 return float(lo + math.sqrt(u * (hi - lo) * (c - lo)))
             return float(hi - math.sqrt((1.0 - u) * (hi - lo) * (hi - c)))
-        return float(lo + u * (hi - lo))
+        return float(min(lo + u * (hi - lo), hi))
 
     @property
     def bounds(self) -> tuple[float, float]:
