@@ -197,3 +197,13 @@ def test_no_factor_and_one_scenario_are_bad_input(pair):
     assert r.returncode == 2 and "no uncertainty to explore" in r.stderr
     r = run_cli("explore", pair[0], "--vary", VARY[0])
     assert r.returncode == 2 and "exactly two" in r.stderr
+
+
+def test_benchmark_runs_at_a_reduced_size():
+    """make bench's ensemble (200 x 10 of the Bozhou pair), here 3 worlds x 2 replications."""
+    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "bench_explore.py"),
+                        "--worlds", "3", "--replications", "2"], cwd=ROOT, capture_output=True,
+                       text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert "3 worlds x 2 paired replications" in r.stdout and "ms a simulation" in r.stdout
+    assert "estimated" in r.stdout          # the run-time estimate, printed before the work
