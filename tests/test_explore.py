@@ -207,3 +207,24 @@ def test_benchmark_runs_at_a_reduced_size():
     assert r.returncode == 0, r.stderr
     assert "3 worlds x 2 paired replications" in r.stdout and "ms a simulation" in r.stdout
     assert "estimated" in r.stdout          # the run-time estimate, printed before the work
+
+
+def test_report_section_how_sure(pair, ensemble, tmp_path):
+    """The report's "How sure are we": the same numbers as the ensemble, from the result
+    object and from the directory read back."""
+    from sim.analysis.explore import read_explore
+    from sim.report import build_report
+
+    ensemble.write(tmp_path / "ens")
+    saved = read_explore(tmp_path / "ens")
+    assert saved.sentences() == ensemble.sentences()
+    comp = compare(pair, replications=2, seed=5, overrides=SETS, events=True)
+    for ens in (ensemble, saved):
+        html = build_report(comp, explore=ens)
+        assert 'id="robustness"' in html and "How sure are we" in html
+        h = ensemble.headline["utilization"]
+        assert h["sentence"].replace("'", "&#x27;") in html
+        assert 'id="fig-robustness"' in html and "<svg" in html
+    assert 'id="robustness"' not in build_report(comp)
+    r = run_cli("report", *pair, "-o", tmp_path / "r.html", "--explore", tmp_path / "nothing")
+    assert r.returncode == 2 and "holds no finished sim explore" in r.stderr

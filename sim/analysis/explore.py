@@ -255,3 +255,64 @@ def explore(scenarios: Sequence[Any], *, samples: int = 200, design: str = "lhs"
 
 
 __all__ += ["HIGHER", "LOWER", "per_world_table"]
+
+
+class SavedExplore:
+    """An ensemble read back from ``sim explore --out DIR`` (``result.json`` and
+    ``worlds.csv``), with what the report and the figures read of an :class:`ExploreResult`:
+    ``headline``, ``boxes``, ``worlds``, ``replications``, :meth:`effects`, :meth:`inputs`."""
+
+    def __init__(self, data: dict[str, Any], per_world: pd.DataFrame) -> None:
+        self.data = data
+        self.per_world = per_world
+        self.headline = {m: {**h, "effect_median": _nan(h.get("effect_median")),
+                             "effect_p05": _nan(h.get("effect_p05")),
+                             "effect_p95": _nan(h.get("effect_p95"))}
+                         for m, h in data.get("metrics", {}).items()}
+        self.boxes = list(data.get("boxes", []))
+        self.worlds = int(data["worlds"])
+        self.replications = int(data["replications"])
+        self.design = data.get("design", "")
+        self.scenarios = list(data.get("scenarios", []))
+        self.factor_names = [f["name"] for f in data.get("factors", [])]
+
+    def effects(self, name: str) -> pd.DataFrame:
+        return self.per_world[self.per_world["metric"] == name].reset_index(drop=True)
+
+    def inputs(self) -> pd.DataFrame:
+        first = self.per_world.drop_duplicates("world").sort_values("world")
+        return first[self.factor_names].reset_index(drop=True)
+
+    def sentences(self, names: Sequence[str] | None = None) -> list[str]:
+        return [self.headline[m]["sentence"] for m in (names or HEADLINE) if m in self.headline]
+
+
+def _nan(x: Any) -> float:
+    return math.nan if x is None else float(x)
+
+
+def read_explore(directory: str | os.PathLike[str]) -> SavedExplore:
+    """The ensemble in an explore directory; InputError when it holds none (yet)."""
+    import json
+    from pathlib import Path
+
+    import pandas as pd
+
+    d = Path(directory)
+    try:
+        data = json.loads((d / "result.json").read_text(encoding="utf-8"))
+        per_world = pd.read_csv(d / "worlds.csv")
+    except FileNotFoundError:
+        raise InputError("holds no finished sim explore (result.json and worlds.csv)",
+                         file=str(d), field="--explore",
+                         allowed="the --out directory of a finished sim explore") from None
+    except (OSError, ValueError) as exc:
+        raise InputError(f"cannot read the explore result: {exc}", file=str(d),
+                         field="--explore") from None
+    if not isinstance(data, dict) or "worlds" not in data or "metrics" not in data:
+        raise InputError("result.json is not a sim explore result", file=str(d),
+                         field="--explore")
+    return SavedExplore(data, per_world)
+
+
+__all__ += ["SavedExplore", "read_explore"]

@@ -29,10 +29,11 @@ def _css() -> str:
     return resources.files(__package__).joinpath("style.css").read_text(encoding="utf-8")
 
 
-def build_report(comparison: Any, lang: str = "en") -> str:
+def build_report(comparison: Any, lang: str = "en", *, explore: Any = None) -> str:
     """The HTML report of a :class:`~sim.experiment.ComparisonResult`, as a string (one
     self-contained page: inline CSS and SVG figures, no external requests). ``lang`` is
-    ``"en"`` or ``"zh"`` (headings, labels and figures in Chinese)."""
+    ``"en"`` or ``"zh"`` (headings, labels and figures in Chinese). ``explore``: an ensemble
+    (:mod:`sim.analysis.explore`) adds the section "How sure are we"."""
     if lang not in LANGS:
         raise InputError(f"unknown language {lang!r}", field="lang", allowed="en, zh")
     runs = getattr(comparison, "runs", None)
@@ -65,6 +66,10 @@ def build_report(comparison: Any, lang: str = "en") -> str:
     if not all(r.events is not None for r in runs):
         figs.append(f'<p class="note">{esc(t("report.no_events", lang))}</p>')
     sections.append(("figures", t("report.s_figures", lang), "".join(figs)))
+    if explore is not None:
+        from sim.report.robustness import robustness_section
+
+        sections.append(robustness_section(explore, lang))
     all_metrics = list(dict.fromkeys(
         [m for m in HEADLINE if any(m in r.summary.index for r in runs)]
         + [m for r in runs for m in r.summary.index]))
