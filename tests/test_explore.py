@@ -122,6 +122,14 @@ def test_executors_give_the_same_ensemble(pair, ensemble):
     assert other.to_json() == ensemble.to_json()
 
 
+def test_dask_cluster_gives_the_same_ensemble(pair, ensemble):
+    """On a real Dask LocalCluster (scheduler and 2 worker processes on loopback)."""
+    pytest.importorskip("distributed")
+    other = explore(pair, samples=6, replications=3, vary=VARY, overrides=SETS, seed=5,
+                    discover=["wait_hours_mean < -0.3"], executor="dask", workers=2)
+    assert np.array_equal(other.runs.values, ensemble.runs.values, equal_nan=True)
+
+
 # -- command line ------------------------------------------------------------------------------
 
 def test_cli_json_and_reuse(pair, tmp_path):
@@ -183,6 +191,7 @@ def test_sigkill_then_resume_gives_identical_results(pair, tmp_path):
     (["--vary", "office.workers=9"], "office.workers"),
     (["--only", "turnuot"], "no declared uncertainty 'turnuot'"),
     (["--replications", "1"], "--replications"),
+    (["--vary", "office.workers=12:14"], "excludes the scenario's own value 11"),
 ])
 def test_bad_input_is_one_line_exit_2_before_running(pair, tmp_path, extra, words):
     out = tmp_path / "bad"

@@ -90,6 +90,11 @@ def parse_vary(items: Sequence[str], scenario: Any | None = None) -> list[Factor
         if low == high:
             raise InputError(f"the range {text} is a single value", field=key,
                              allowed="LOW:HIGH with LOW < HIGH (use --set to fix a value)")
+        if isinstance(current, int | float) and not isinstance(current, bool) \
+                and not low <= current <= high:
+            raise InputError(f"the range {text} excludes the scenario's own value {current}",
+                             file=str(getattr(scenario, "path", "")) or None, field=key,
+                             allowed=f"LOW:HIGH with LOW <= {current} <= HIGH")
         kind = "integer" if isinstance(low, int) and isinstance(high, int) else "uniform"
         if any(f.name == key for f in out):
             raise InputError("given twice", field=key, allowed="each --vary path once")
