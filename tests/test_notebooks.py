@@ -33,7 +33,7 @@ CASES = {
     "01_quickstart.ipynb": (
         {"REPLICATIONS": 2}, 3, "root"),
     "02_bozhou_before_after.ipynb": (
-        {"REPLICATIONS": 3, "LEVER_REPLICATIONS": 2}, 7, "notebooks"),
+        {"REPLICATIONS": 3, "LEVER_REPLICATIONS": 2, "UNCERTAIN_REPLICATIONS": 2}, 7, "notebooks"),
     "03_sweeps.ipynb": (
         {"REPLICATIONS": 2, "TEAMS": "0:1:1", "WORKERS": "6,8", "LHS_SAMPLES": 4,
          "EXECUTOR": "processes", "N_WORKERS": 2, "OUT_DIR": "{tmp}"}, 5, "notebooks"),

@@ -252,8 +252,12 @@ def test_check_notes_finds_a_planted_old_note(tmp_path):
     lever = root / "scenarios" / "bozhou_levers.toml"
     text = lever.read_text(encoding="utf-8")
     lever.write_text(text.replace("[xicheng2018]", "[xicheng2081]"), encoding="utf-8")
-    problems = check_notes(load_scenario(lever), entries(ROOT))
-    assert problems[-1] == f"levers.admission_list.source: [xicheng2081] is not an entry of {SOURCES}"
+    # the loader itself refuses a key that does not resolve (one line, exit 2 on the CLI)
+    from sim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match=r"levers\.admission_list\.source: cites \[xicheng2081\], "
+                                            r"which is not an entry of docs/sources\.md"):
+        load_scenario(lever)
 
 
 def test_sim_describe_shows_keys_not_outside_files():

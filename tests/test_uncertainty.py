@@ -203,6 +203,8 @@ def test_bad_uncertain_options_exit_2_with_one_line(tmp_path):
                      "--uncertain", "outside the range of meeting_cut", "[1, 2.1]")
     _one_line_exit_2(sim("compare", BEFORE, AFTER, "--uncertain", "meeting_cut"),
                      "--uncertain", "NAME=NUMBER")
+    _one_line_exit_2(sim("compare", BEFORE, AFTER, "--uncertain", "copies_before=2.5"),
+                     "uncertainties.copies_before.value", "not a whole number")
     _one_line_exit_2(sim("run", path, "--set", "uncertainties.lod.value=8"),
                      "uncertainties.lod.value", "did you mean 'load'")
     _one_line_exit_2(sim("sweep", path, "--param", "office.workers=10,11", "--out",
@@ -230,3 +232,16 @@ def test_sweep_fixes_and_sweeps_uncertainties(tmp_path):
     low, high = arrived("a")
     assert high > low * 1.15          # 9.5 vs 7 an hour over 10 days: ~2,280 vs ~1,680 jobs
     assert arrived("b") == [low]      # --uncertain load=7 is the sweep's point load=7 (same CRN)
+
+
+def test_describe_lists_the_declared_uncertainties():
+    r = sim("describe", AFTER, "--set", "uncertainties.meeting_cut.value=1.2")
+    assert r.returncode == 0, r.stderr
+    section = r.stdout[r.stdout.index("uncertainties:"):].splitlines()
+    row = next(x for x in section if x.split()[0] == "meeting_cut").split()
+    assert row[1:6] == ["1.5", "(fixed", "at", "1.2)", "[1,"]
+    assert len(section) == 1 + 1 + len(declared(load_scenario(AFTER)))   # title, header, rows
+    # the moved value shows the uncertainty as its source
+    moved = next(x for x in r.stdout.splitlines()
+                 if x.startswith("tasks.meeting_department.arrivals.per_week "))
+    assert moved.split()[1] == "1.2" and "uncertainty meeting_cut [1, 2.1]" in moved

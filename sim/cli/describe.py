@@ -1,7 +1,9 @@
 """``sim describe FILE [FILE2] [--set KEY=VALUE]...``: show a resolved scenario as text.
 
 With one file: every resolved value (defaults filled in) as an aligned table of path, value
-and source (its citation), then the levers with their descriptions. With two files: only
+and source (its own source, :mod:`sim.scenario.sourcing`), then the levers with their
+descriptions, then the declared uncertainties. ``--unsourced``: only the values without a source of their own, each screened
+by running (:mod:`sim.experiment.screening`) and marked consequential or inert. With two files: only
 the paths whose values differ (path, value in A, value in B), then the levers of both.
 """
 
@@ -29,6 +31,22 @@ def register(subparsers) -> None:
                    help="override a field by dotted path (applied to every FILE)")
     p.add_argument("--wide", action="store_true",
                    help="do not shorten long values and sources")
+    g = p.add_argument_group("--unsourced (docs/scenario-format.md, \"Per-value sources\")")
+    g.add_argument("--unsourced", action="store_true",
+                   help="list the values whose only source is a schema default or a table note "
+                        "that does not name them, each marked consequential or inert by running "
+                        "it changed by +-50%% (paired, common random numbers)")
+    g.add_argument("--replications", metavar="N", default="5",
+                   help="replications per screened scenario (default 5)")
+    g.add_argument("--days", metavar="D", help="screen on a horizon of D days (default: the file's)")
+    g.add_argument("--executor", choices=("serial", "processes", "dask"), default="serial",
+                   help="where the screening runs (default serial)")
+    g.add_argument("--workers", metavar="W", help="worker processes (with --executor processes)")
+    g.add_argument("--cache", metavar="DIR", default=".sim-cache/screen",
+                   help="keep every screening replication in DIR (default .sim-cache/screen); "
+                        "a second screen of the same file runs nothing again")
+    g.add_argument("--no-cache", action="store_true", help="keep nothing")
+    g.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     p.set_defaults(func=run)
 
 
@@ -101,9 +119,30 @@ def _levers(scenarios: list[Any], limit: int | None) -> str:
     return "levers:\n" + table(rows)
 
 
+def _uncertainties(scenarios: list[Any], limit: int | None) -> str:
+    from sim.scenario.uncertainty import declared
+
+    found: dict[str, Any] = {}
+    for s in scenarios:
+        for name, u in declared(s).items():
+            found.setdefault(name, u)
+    if not found:
+        return "uncertainties: none"
+    rows = [("  name", "own value", "range", "distribution", "applies", "source")]
+    for u in found.values():
+        own = "-" if u.nominal is None else f"{u.nominal:g}"
+        if u.value is not None:
+            own += f" (fixed at {u.value:g})"
+        rows.append((f"  {u.name}", own, f"[{u.low:g}, {u.high:g}]",
+                     u.distribution + (f" (mode {u.mode:g})" if u.mode is not None else ""),
+                     u.applies, shorten(u.source, limit and MAX_SOURCE)))
+    return "uncertainties:\n" + table(rows)
+
+
 def run(args: argparse.Namespace) -> int:
     from sim.errors import InputError
     from sim.scenario import flatten, load_scenario, parse_set, scenario_diff, source_of
+    from sim.scenario.sourcing import value_sources
 
     if len(args.files) > 2:
         raise InputError("give one file to describe or two to compare", field="FILE",
@@ -116,6 +155,12 @@ def run(args: argparse.Namespace) -> int:
         return 0
     scenarios = [load_scenario(f, overrides) for f in args.files]
     limit = None if args.wide else MAX_VALUE
+    if args.unsourced:
+        if len(scenarios) != 1:
+            raise InputError("takes one scenario file", field="--unsourced",
+                             allowed="sim describe --unsourced FILE")
+        print(unsourced_report(scenarios[0], args, limit))
+        return 0
 
     def fmt(value: Any) -> str:
         return shorten(format_value(value), limit)
@@ -128,7 +173,9 @@ def run(args: argparse.Namespace) -> int:
     if len(scenarios) == 1:
         s = scenarios[0]
         rows = [("path", "value", "source")]
-        rows += [(p, fmt(v), shorten(source_of(s, p), limit and MAX_SOURCE))
+        origin = value_sources(s)
+        rows += [(p, fmt(v), shorten(origin[p].label() if p in origin else source_of(s, p),
+                                     limit and MAX_SOURCE))
                  for p, v in flatten(s).items()]
         out.append(table(rows))
     else:
@@ -141,8 +188,33 @@ def run(args: argparse.Namespace) -> int:
             out.append("no differences in resolved content")
     out.append("")
     out.append(_levers(scenarios, limit))
+    out.append("")
+    out.append(_uncertainties(scenarios, limit))
     print("\n".join(out))
     return 0
+
+
+def unsourced_report(scenario: Any, args: argparse.Namespace, limit: int | None) -> str:
+    """``PATH  VALUE  SOURCE  consequential|inert`` per unsourced value, then the count line."""
+    from sim.cli.options import int_option
+    from sim.experiment.screening import progress_line, screen, screenable
+    from sim.scenario import apply_overrides
+    from sim.scenario.sourcing import unsourced
+
+    reps = int_option(args.replications, "--replications", 2)
+    days = int_option(args.days, "--days", 1)
+    workers = int_option(args.workers, "--workers", 1)
+    values = [v for v in unsourced(scenario) if screenable(v.value)]
+    run_on = apply_overrides(scenario, {"scenario.days": days}) if days else scenario
+    found = screen(run_on, values, replications=reps, executor=args.executor, workers=workers,
+                   cache=None if args.no_cache else args.cache,
+                   say=None if args.quiet else progress_line) if values else []
+    rows = [(f.path, shorten(format_value(f.value), limit), shorten(f.source, limit and MAX_SOURCE),
+             "consequential" if f.consequential else "inert") for f in found]
+    k = sum(f.consequential for f in found)
+    lines = [table(rows)] if rows else []
+    lines.append(f"{len(found)} unsourced values, {k} consequential")
+    return "\n".join(lines)
 
 
 def describe_city(file: str, overrides: dict) -> str:

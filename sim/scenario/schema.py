@@ -375,7 +375,7 @@ in by the loader (the scenario's own value), never written in a file."""
 
 
 def _uncertainty_post(t: dict[str, Any], path: str) -> None:
-    from sim.scenario.uncertainty import check_declaration
+    from sim.scenario.declaration import check_declaration
 
     check_declaration(t, path)
 

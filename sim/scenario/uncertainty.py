@@ -28,9 +28,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import ScenarioError
+from sim.scenario.declaration import check_declaration
 from sim.scenario.values import Bad, suggest
 
-_MISSING = object()
+__all__ = ["Uncertainty", "apply", "check_declaration", "declared", "get", "normal_path",
+           "overrides_for", "parse_uncertain"]
+
+MISSING = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,15 +109,15 @@ def _locate(data: Any, path: str) -> tuple[Any, Any, list[str]] | None:
 
 def get(data: Any, path: str) -> Any:
     """The value at ``path`` in plain scenario data (tasks by id; a lever's ``set`` key with
-    dots, then keys inside its value), or ``_MISSING``."""
+    dots, then keys inside its value), or ``MISSING``."""
     found = _locate(data, path)
     if found is None:
-        return _MISSING
+        return MISSING
     cur, key, rest = found
     cur = cur[key]
     for t in rest:
         if not isinstance(cur, Mapping) or t not in cur:
-            return _MISSING
+            return MISSING
         cur = cur[t]
     return cur
 
@@ -134,51 +138,6 @@ def _put(data: Any, path: str, value: Any) -> None:
 
 def _number(v: Any) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def check_declaration(t: dict[str, Any], path: str) -> None:
-    """Checks of one declaration on its own (the schema's ``post`` hook): the range, the
-    distribution's parameters, a fixed value inside the range, the source's citation keys."""
-    from sim.scenario.citations import keys, unresolved
-    from sim.scenario.schema import Invalid
-
-    def bad(key: str, message: str, allowed: str | None = None) -> Invalid:
-        return Invalid(f"{path}.{key}", message, allowed)
-
-    lo, hi = t["low"], t["high"]
-    if not lo < hi:
-        raise bad("high", f"must be above low ({lo:g})", "low < high")
-    dist = t["distribution"]
-    mode = t.get("mode")
-    if dist == "triangular":
-        if mode is None:
-            raise bad("mode", "a triangular distribution needs a mode", f"a number in [{lo:g}, {hi:g}]")
-        if not lo <= mode <= hi:
-            raise bad("mode", f"{mode:g} is outside the range", f"a number in [{lo:g}, {hi:g}]")
-    elif mode is not None:
-        raise bad("mode", f"only a triangular distribution has a mode, not {dist!r}",
-                  "no mode, or distribution = \"triangular\"")
-    if dist == "loguniform" and lo <= 0:
-        raise bad("low", "a loguniform range must be above 0", "low > 0")
-    if dist == "integer" and (lo != int(lo) or hi != int(hi)):
-        raise bad("low" if lo != int(lo) else "high", "an integer distribution needs whole bounds",
-                  "whole numbers")
-    value = t.get("value")
-    if value is not None and not lo <= value <= hi:
-        raise bad("value", f"{value:g} is outside the declared range", f"a number in [{lo:g}, {hi:g}]")
-    source = t["source"]
-    missing = unresolved(source)
-    if missing:
-        from sim.scenario.citations import known_keys
-
-        raise bad("source", f"cites [{missing[0]}], which is not an entry of docs/sources.md"
-                  f"{suggest(missing[0], sorted(known_keys() or ()))}",
-                  "keys of docs/sources.md, e.g. [huaiyin2019]")
-    if not keys(source) and not source.strip().lower().startswith("estimate:"):
-        raise bad("source", "names no source for the range",
-                  "a [key] of docs/sources.md, or \"estimate: REASON\"")
-    if len(source.strip()) <= len("estimate:") and not keys(source):
-        raise bad("source", "an estimate needs its reason", "\"estimate: REASON\"")
 
 
 def _where(origins: Any, path: str, top: str) -> str:
@@ -240,7 +199,7 @@ def apply(data: dict[str, Any], pairs: Sequence[tuple[str, Any]], top: str, orig
 
     def own(path: str) -> Any:
         v = get(data, path)
-        if v is _MISSING and not normal_path(path).startswith("levers."):
+        if v is MISSING and not normal_path(path).startswith("levers."):
             if not defaults:
                 defaults.append(_defaults(data))
             v = get(defaults[0], path)
@@ -252,9 +211,9 @@ def apply(data: dict[str, Any], pairs: Sequence[tuple[str, Any]], top: str, orig
         nominals = []
         for i, path in enumerate(decl["paths"]):
             v = own(path)
-            if v is _MISSING and name in copied:
+            if v is MISSING and name in copied:
                 continue
-            if v is _MISSING:
+            if v is MISSING:
                 known = suggest(normal_path(path), _known_paths(data, defaults))
                 raise ScenarioError(f"{path!r} names no value of the scenario{known}", file=file,
                                     field=f"{field}.paths[{i}]",
@@ -349,8 +308,9 @@ def parse_uncertain(text: str, flag: str = "--uncertain") -> tuple[str, float]:
 def overrides_for(scenarios: Sequence[Any], values: Mapping[str, float]) -> list[dict[str, Any]]:
     """One override dict per scenario (a :class:`Scenario` or a path) fixing each uncertainty
     of ``values`` (NAME -> value): ``uncertainties.NAME.value`` on every scenario that declares
-    NAME; with ``applies = "all"`` also, on a scenario that does not declare it, the
-    declaration itself with the paths that scenario has (so the same inputs move everywhere).
+    NAME; with ``applies = "all"`` also, on a scenario that does not declare it but has its
+    first path, the declaration itself with the paths that scenario has (so the same inputs
+    move everywhere).
     An unknown NAME (declared by no scenario) is a :class:`ScenarioError` with a suggestion."""
     from sim.scenario import load_scenario
 
@@ -377,8 +337,9 @@ def overrides_for(scenarios: Sequence[Any], values: Mapping[str, float]) -> list
         for k, sc in enumerate(scs):
             if name in decls[k]:
                 out[k][f"uncertainties.{name}.value"] = value
-            elif u.applies == "all":
-                paths = [p for p in u.paths if get(sc.resolved, p) is not _MISSING]
+            elif u.applies == "all" and get(sc.resolved, u.paths[0]) is not MISSING:
+                # the first path carries the unit of the value: without it, nothing to move
+                paths = [p for p in u.paths if get(sc.resolved, p) is not MISSING]
                 if paths:
                     table = {"paths": paths, "low": u.low, "high": u.high,
                              "distribution": u.distribution, "source": u.source,

@@ -352,15 +352,55 @@ def _free(node: FreeTable, v: Any, path: str) -> dict[str, Any]:
 
 
 def check_sources(resolved: Mapping[str, Any]) -> None:
-    """Every ``[sources]`` key must name a field (or table) of the resolved data."""
+    """Every ``[sources]`` key must name a field (or table) of the resolved data: a path, a
+    path with ``*`` for one component that matches at least one field, or a lever's value
+    ``levers.NAME.set.KEY``; every ``[key]`` a note cites must be an entry of docs/sources.md."""
     from sim.scenario.content import content_paths, lookup
+    from sim.scenario.uncertainty import MISSING as ABSENT_VALUE
+    from sim.scenario.uncertainty import get
 
     sources = resolved.get("sources") or {}
     known: list[str] | None = None
     for key in sources:
-        if key.split(".")[0] not in ("sources", "levers") and lookup(resolved, key) is not None:
+        top = key.split(".")[0]
+        if top not in ("sources", "levers") and "*" not in key and lookup(resolved, key) is not None:
+            continue
+        if top == "levers" and ".set." in key and get(resolved, key) is not ABSENT_VALUE:
             continue
         known = known if known is not None else content_paths(resolved)
+        if "*" in key and top not in ("sources", "levers") and _matches(key, known):
+            continue
         hint = suggest(key, known)
         raise Invalid(join("sources", key), f"names no field of the scenario{hint}",
                       None if hint else "a dotted path such as office.workers")
+    _check_citations(resolved, "")
+
+
+def _matches(pattern: str, paths: list[str]) -> bool:
+    from sim.scenario.content import split_path
+
+    parts = split_path(pattern)
+    return any(len(t) == len(parts) and all(p in ("*", x) for p, x in zip(parts, t, strict=True))
+               for t in (split_path(p) for p in paths))
+
+
+def _check_citations(value: Any, path: str) -> None:
+    """Every note (a ``source`` key, a ``[sources]`` entry) cites only keys of docs/sources.md."""
+    from sim.scenario.citations import known_keys, unresolved
+
+    if isinstance(value, Mapping):
+        for k, v in value.items():
+            p = f"{path}.{k}" if path else k
+            if isinstance(v, str) and (k == "source" or path == "sources"):
+                missing = unresolved(v)
+                if missing:
+                    where = f"sources.{k}" if path == "sources" else p
+                    raise Invalid(where, f"cites [{missing[0]}], which is not an entry of "
+                                         f"docs/sources.md{suggest(missing[0], sorted(known_keys() or ()))}",
+                                  "keys of docs/sources.md, e.g. [huaiyin2019]")
+            elif isinstance(v, Mapping | list | tuple):
+                _check_citations(v, p)
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            name = v.get("id") if isinstance(v, Mapping) else None
+            _check_citations(v, f"{path}.{name}" if isinstance(name, str) else f"{path}[{i}]")
