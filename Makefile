@@ -31,7 +31,7 @@ $(STAMP_DEV): pyproject.toml $(LOCK) | $(BIN)/python
 	touch $@ $(STAMP_RUN)
 
 $(STAMP_LAB): pyproject.toml $(LOCK) | $(BIN)/python
-	$(PIP_INSTALL) -e '.[notebook,dask,sensitivity]'
+	$(PIP_INSTALL) -e '.[notebook,dask,sensitivity,analysis]'
 	touch $@ $(STAMP_RUN)
 
 ## run: the before/after comparison of the Bozhou scenarios, with a report under out/

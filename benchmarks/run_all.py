@@ -11,7 +11,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ["bench_engine.py", "bench_city.py", "bench_sweep.py", "bench_attribute.py"]
+BENCHMARKS = ["bench_engine.py", "bench_city.py", "bench_sweep.py", "bench_attribute.py",
+              "bench_explore.py"]
 
 
 def main() -> int:

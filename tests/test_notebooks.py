@@ -44,6 +44,9 @@ CASES = {
         {"REPLICATIONS": 2}, 2, "notebooks"),
     "06_city.ipynb": (
         {"REPLICATIONS": 2, "WORKERS": 2}, 5, "root"),
+    "07_robustness.ipynb": (
+        {"SAMPLES": 12, "REPLICATIONS": 2, "TRAJECTORIES": 2, "SOBOL_SAMPLES": 4, "TOP": 2,
+         "N_WORKERS": 2, "OUT_DIR": "{tmp}"}, 4, "notebooks"),
 }
 
 

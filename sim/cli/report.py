@@ -25,10 +25,15 @@ def _report(args: argparse.Namespace) -> int:
     from sim.report import build_report, check_output
 
     check_output(args.output, args.lang)              # before the runs
+    ens = None
+    if args.explore:
+        from sim.analysis.explore import read_explore
+
+        ens = read_explore(args.explore)
     from sim.experiment import compare
 
     result = compare(args.scenarios, **kwargs)
-    if save_file(args.output, "-o", build_report(result, args.lang)):
+    if save_file(args.output, "-o", build_report(result, args.lang, explore=ens)):
         return 1
     sys.stdout.write(f"{args.output}\n")
     sys.stdout.flush()
@@ -50,5 +55,7 @@ def register(subparsers) -> None:
     add_replication_options(p)
     p.add_argument("--lang", choices=("en", "zh"), default="en",
                    help="language of the report: en (default) or zh (Chinese)")
+    p.add_argument("--explore", metavar="DIR",
+                   help="add 'How sure are we' from a finished sim explore --out DIR")
     add_execution_options(p)
     p.set_defaults(func=_report, events=True)

@@ -31,12 +31,13 @@ def _css() -> str:
 
 
 def build_report(comparison: Any, lang: str = "en", *, attribution: Any = None,
-                 seek: Any = None) -> str:
+                 seek: Any = None, explore: Any = None) -> str:
     """The HTML report of a :class:`~sim.experiment.ComparisonResult`, as a string (one
     self-contained page: inline CSS and SVG figures, no external requests). ``lang`` is
-    ``"en"`` or ``"zh"`` (headings, labels and figures in Chinese). ``attribution`` (a
-    ``sim attribute`` result or its JSON) adds "Which measure did it", ``seek`` (a
-    ``sim seek`` result or its JSON, or a list of them) "What would it take"."""
+    ``"en"`` or ``"zh"`` (headings, labels and figures in Chinese). ``explore`` (an ensemble,
+    :mod:`sim.analysis.explore`) adds "How sure are we", ``attribution`` (a ``sim attribute``
+    result or its JSON) "Which measure did it", ``seek`` (a ``sim seek`` result or its JSON, or
+    a list of them) "What would it take"."""
     if lang not in LANGS:
         raise InputError(f"unknown language {lang!r}", field="lang", allowed="en, zh")
     runs = getattr(comparison, "runs", None)
@@ -69,6 +70,10 @@ def build_report(comparison: Any, lang: str = "en", *, attribution: Any = None,
     if not all(r.events is not None for r in runs):
         figs.append(f'<p class="note">{esc(t("report.no_events", lang))}</p>')
     sections.append(("figures", t("report.s_figures", lang), "".join(figs)))
+    if explore is not None:
+        from sim.report.robustness import robustness_section
+
+        sections.append(robustness_section(explore, lang))
     if attribution is not None:
         from sim.report.analysis import attribution_section
 
