@@ -20,7 +20,7 @@ from sim.errors import InputError
 from sim.evaluate import ExecutorLost, Interrupted
 from sim.version import __version__
 
-SUBCOMMANDS = ("run", "compare", "sweep", "check", "calibrate", "validate", "describe", "report")
+SUBCOMMANDS = ("run", "compare", "sweep", "check", "calibrate", "validate", "describe", "report", "app")
 
 
 class _Parser(argparse.ArgumentParser):
