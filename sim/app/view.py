@@ -121,7 +121,8 @@ class PlannerPage:
             else {x["name"] for x in lever_info(base)}
         items = []
         for lev in lever_info(base):
-            box = pn.widgets.Checkbox(name=lev["name"], value=lev["name"] in on)
+            box = pn.widgets.Checkbox(name=lev["name"], value=lev["name"] in on,
+                                      css_classes=["lever", f"lever-{lev['name']}"])
             box.param.watch(self._lever_changed, "value")
             self.lever_widgets[lev["name"]] = box
             text = lev["description_zh"] if self.lang == "zh" and lev["description_zh"] else lev["description"]
