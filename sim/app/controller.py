@@ -167,21 +167,25 @@ class Controller:
                 result = self.comparer.compare(scs, n, seed, on_progress=progress, cancel=cancel)
                 provisional = n < self.replications
                 parts = [p for p in self.render if not provisional or p[0] in self.quick]
-                for k, (key, fn) in enumerate(parts):
+                made = {key: fn(result, provisional, self.replications) for key, fn in parts[:1]}
+                with self._lock:
+                    if gen != self._generation:
+                        return
+                    self._snap.result = result
+                    self._snap.case = case
+                    self._snap.provisional = provisional
+                    self._snap.status = "running" if provisional else "done"
+                    self._snap.rendered = dict(self._snap.rendered or {}, **made)
+                    self._snap.version += 1
+                for key, fn in parts[1:]:   # the slower parts (figures) one by one
+                    if cancel.is_set():
+                        return
                     html = fn(result, provisional, self.replications)
                     with self._lock:
                         if gen != self._generation:
                             return
-                        if k == 0:
-                            self._snap.result = result
-                            self._snap.case = case
-                            self._snap.provisional = provisional
-                            self._snap.status = "running" if provisional else "done"
-                            self._snap.rendered = dict(self._snap.rendered or {})
                         self._snap.rendered[key] = html
                         self._snap.version += 1
-                    if cancel.is_set():
-                        return
             except Cancelled:
                 return
             except Exception as exc:   # a failed run leaves the previous answer
