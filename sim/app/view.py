@@ -68,6 +68,7 @@ class PlannerPage:
         self.figures = _html("", sizing_mode="stretch_width")
         self.differs = _html("", sizing_mode="stretch_width")
         self.link = _html("", sizing_mode="stretch_width")
+        self.command = _html("", sizing_mode="stretch_width")
         self.dl_toml = pn.widgets.FileDownload(callback=self._toml_file, filename="my_community.toml",
                                                label=self.tr("download_toml"), width=260)
         self.dl_report = pn.widgets.FileDownload(callback=self._report_file, filename="report.html",
@@ -206,6 +207,10 @@ class PlannerPage:
         q = query_of(self.name, case, self.lang)
         self.link.object = (f'<a id="settings-link" href="?{html.escape(urlencode(q))}">'
                             f'{html.escape(self.tr("link"))}</a>')
+        cmd = compare_command(case, "my_community.toml", self.c.replications,
+                              self.c.seed_of(self.name))
+        self.command.object = (f'<p class="lever-text">{html.escape(self.tr("rerun"))} '
+                               f'<code>{html.escape(cmd)}</code></p>')
         other = dict(q, lang="en" if self.lang == "zh" else "zh")
         self.lang_link.object = (f'<a id="other-lang" href="?{html.escape(urlencode(other))}">'
                                  f'{html.escape(self.tr("other_lang"))}</a>')
@@ -268,15 +273,13 @@ class PlannerPage:
             self.inputs_box,
             _html(f"<h2>{html.escape(self.tr('s_reform'))}</h2>"), self.preset,
             self.levers_box, width=420)
-        cmd = compare_command(self.case(), "my_community.toml", self.c.replications,
-                              self.c.seed_of(self.name))
         right = pn.Column(
             _html(f"<h2>{html.escape(self.tr('s_answer'))}</h2>"),
             pn.Row(self.run_button, self.cancel_button, self.progress), self.status, self.error,
             self.cards,
             _html(f"<h2>{html.escape(self.tr('s_take'))}</h2>"),
             pn.Row(self.dl_toml, self.dl_report), self.link,
-            _html(f'<p class="lever-text">{html.escape(self.tr("rerun"))} <code>{html.escape(cmd)}</code></p>'),
+            self.command,
             _html(f"<h2>{html.escape(self.tr('s_figures'))}</h2>"), self.figures,
             _html(f"<h2>{html.escape(self.tr('s_differs'))}</h2>"), self.differs,
             sizing_mode="stretch_width")
