@@ -55,7 +55,7 @@ def serve(folder: str = "scenarios", host: str = "127.0.0.1", port: int = 5006, 
         pn.state.on_session_destroyed(lambda _ctx: controller.cancel())
         return view.servable()
 
-    origins = allow_origin or [f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"]
+    origins = [f"{host}:{port}", f"localhost:{port}", f"127.0.0.1:{port}", *(allow_origin or [])]
     extra: dict[str, Any] = {}
     if basic_auth:
         extra["basic_auth"] = basic_auth

@@ -37,7 +37,8 @@ def _app(args: argparse.Namespace) -> int:
     sys.stderr.write(f"sim app: http://{args.host}:{port}/ (Ctrl-C to stop)\n")
     sys.stderr.flush()
     serve(args.scenarios, args.host, port, args.lang, ex.get("executor") or "processes",
-          ex.get("workers"), ex.get("scheduler"), show=args.show, basic_auth=args.basic_auth)
+          ex.get("workers"), ex.get("scheduler"), show=args.show, basic_auth=args.basic_auth,
+          allow_origin=args.allow_origin)
     return 0
 
 
@@ -57,6 +58,9 @@ def register(subparsers) -> None:
                    help="the only folder whose scenario files the app runs (default scenarios)")
     p.add_argument("--basic-auth", metavar="PASSWORD_OR_FILE",
                    help="Panel's basic auth: a password, or a JSON file of users and passwords")
+    p.add_argument("--allow-origin", action="append", metavar="HOST[:PORT]",
+                   help="a public host name the page is reached by (behind a reverse proxy; "
+                        "repeatable)")
     p.add_argument("--show", action="store_true", help="open a browser tab")
     add_execution_options(p, default="processes")
     p.set_defaults(func=_app)
