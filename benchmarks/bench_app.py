@@ -15,10 +15,10 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from sim.app.controller import FIRST, Controller  # noqa: E402
-from sim.app.render import parts  # noqa: E402
-from sim.experiment.live import LiveComparer  # noqa: E402
-from sim.scenario.planner import Case, lever_info, read_case_base  # noqa: E402
+from sim.app.controller import FIRST, Controller
+from sim.app.render import parts
+from sim.experiment.live import LiveComparer
+from sim.scenario.planner import Case, lever_info, read_case_base
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 
