@@ -208,3 +208,11 @@ def test_sim_app_bad_options_are_one_line(args, words):
     assert p.returncode == 2
     lines = p.stderr.strip().splitlines()
     assert len(lines) == 1 and words in lines[0]
+
+
+def test_lever_settings_are_checked():
+    with pytest.raises(ScenarioError, match="YYYY-MM-DD") as exc:
+        scenarios(Case(BEFORE, {}, ("red_property",), {("red_property", "from"): "soon"}))
+    assert "\n" not in str(exc.value)
+    with pytest.raises(ScenarioError, match="no such lever setting"):
+        scenarios(Case(BEFORE, {}, (), {("red_property", "colour"): 1}))

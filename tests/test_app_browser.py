@@ -130,6 +130,7 @@ def test_english_page_lever_run_and_downloads(server, browser, tmp_path):
     # the baseline (every lever off) is the same community: its values stay; the reform's move
     assert all(_same(after[m]["before"], first[m]["before"]) for m in first), (first, after)
     assert not all(_same(after[m]["after"], first[m]["after"]) for m in first)
+    page.locator("#fig-hours_by_category").wait_for(timeout=CARD_TIMEOUT)  # drawn after the cards
     page.screenshot(path=str(ARTEFACTS / "app_en.png"), full_page=True)
 
     with page.expect_download() as dl:
@@ -197,5 +198,6 @@ def test_chinese_page_uses_a_cjk_font(server, browser):
     assert page.get_by_text("行政事务工时占比").count() >= 1   # the card's label, from the registry
     fonts = _platform_fonts(page, "app-title")
     assert any("CJK" in f or "Han" in f or "WenQuanYi" in f for f in fonts), fonts
+    page.locator("#fig-hours_by_category").wait_for(timeout=CARD_TIMEOUT)
     page.screenshot(path=str(ARTEFACTS / "app_zh.png"), full_page=True)
     page.close()

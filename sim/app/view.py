@@ -248,12 +248,12 @@ class PlannerPage:
         return s.result, s.case
 
     def _toml_file(self):
+        """The TOML of the answer on screen (its case and replications), else of the settings."""
         result, case = self._answer()
         case = case or self.case()
-        text = toml_text(case.__class__(self.c.path(self.name), case.values, case.levers,
-                                        case.lever_settings),
-                         result.replications if result else self.c.replications,
-                         self.c.seed_of(self.name), base=self.c.base(self.name))
+        full = Case(self.c.path(case.file), case.values, case.levers, case.lever_settings)
+        text = toml_text(full, result.replications if result else self.c.replications,
+                         self.c.seed_of(case.file), base=self.c.base(case.file))
         return io.StringIO(text)
 
     def _report_file(self):

@@ -253,6 +253,12 @@ def case_data(case: Case, base: dict[str, Any] | None = None) -> dict[str, Any]:
         if name not in levers or key not in LEVER_SETTINGS:
             raise ScenarioError("no such lever setting", file=case.file,
                                 field=f"levers.{name}.{key}", allowed=", ".join(LEVER_SETTINGS))
+        if key == "from" and isinstance(value, str):
+            try:   # a date typed on the page or read from a link
+                value = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                raise ScenarioError(f"{value!r} is not a date", file=case.file,
+                                    field=f"levers.{name}.from", allowed="YYYY-MM-DD") from None
         levers[name][key] = value
     for name, value in case.values.items():
         inp = _BY_NAME.get(name)
