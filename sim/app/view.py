@@ -154,6 +154,8 @@ class PlannerPage:
         self.request()
 
     def _preset_changed(self, event) -> None:
+        if self._busy:   # set by a lever switched by hand ("My choice"): nothing to do
+            return
         names = list(self.lever_widgets)
         self._busy = True
         try:
