@@ -6,6 +6,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_DEV := $(VENV)/.installed-dev
 STAMP_LAB := $(VENV)/.installed-lab
+STAMP_APP := $(VENV)/.installed-app
 # Every install takes its versions from the lock file (one resolution of all extras, made by
 # uv from pyproject.toml; `make lock` refreshes it). pip applies it as a constraints file, so
 # each target installs only the extras it needs, at the tested versions.
@@ -16,7 +17,7 @@ REPS ?= 20
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
 
-.PHONY: run test bench validate lab lint clean browser lock fuzz soak
+.PHONY: run test bench validate lab lint clean browser lock fuzz soak app
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -31,7 +32,7 @@ $(STAMP_DEV): pyproject.toml $(LOCK) | $(BIN)/python
 	touch $@ $(STAMP_RUN)
 
 $(STAMP_LAB): pyproject.toml $(LOCK) | $(BIN)/python
-	$(PIP_INSTALL) -e '.[notebook,dask,sensitivity,analysis]'
+	$(PIP_INSTALL) -e '.[notebook,dask,sensitivity,analysis,app]'
 	touch $@ $(STAMP_RUN)
 
 ## run: the before/after comparison of the Bozhou scenarios, with a report under out/
@@ -72,6 +73,16 @@ bench: $(STAMP_DEV)
 ## fails if a study fails (about 2-3 minutes on 2 cores; VALIDATE_JOBS=N sets the processes)
 validate: $(STAMP_DEV)
 	$(BIN)/python -m validation
+
+$(STAMP_APP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(PIP_INSTALL) -e '.[app]'
+	touch $@ $(STAMP_RUN)
+
+## app: the planner's web app on http://127.0.0.1:5006/ (APP_ARGS="--lang zh --port 8080";
+## docs/app.md)
+APP_ARGS ?=
+app: $(STAMP_APP)
+	$(BIN)/python -m sim app $(APP_ARGS)
 
 ## lab: JupyterLab on notebooks/ with the package importable
 lab: $(STAMP_LAB)

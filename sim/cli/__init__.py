@@ -21,7 +21,7 @@ from sim.evaluate import ExecutorLost, Interrupted
 from sim.version import __version__
 
 SUBCOMMANDS = ("run", "compare", "sweep", "check", "calibrate", "validate", "describe", "report",
-               "attribute", "seek", "explore", "sensitivity")
+               "attribute", "seek", "explore", "sensitivity", "app")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -1,0 +1,58 @@
+"""How fast the planner's app answers (docs/app.md): time from a request to the first
+(provisional, 5 paired replications) answer and to the refined one (20), on the Bozhou case
+(a full year, every lever on), with a warm pool of worker processes, as ``sim app`` runs it.
+Also the time to go back to a setting seen before (served from the cache).
+
+    .venv/bin/python benchmarks/bench_app.py [--workers 2] [--days 365]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
+
+from sim.app.controller import FIRST, Controller
+from sim.app.render import parts
+from sim.experiment.live import LiveComparer
+from sim.scenario.planner import Case, lever_info, read_case_base
+
+ROOT = os.path.join(os.path.dirname(__file__), "..")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--days", type=int, default=365)
+    args = ap.parse_args()
+    folder = os.path.join(ROOT, "scenarios")
+    comparer = LiveComparer("processes", args.workers)
+    comparer.start()
+    marks: list[tuple[str, float]] = []
+    t0 = 0.0
+
+    def cards(res, prov, total):
+        marks.append((f"{res.replications} replications{' (provisional)' if prov else ''}",
+                       time.perf_counter() - t0))
+        return parts("en")[0][1](res, prov, total)
+
+    c = Controller(folder, comparer, render=[("cards", cards)])
+    base = read_case_base(os.path.join(folder, "bozhou_before.toml"))
+    levers = tuple(x["name"] for x in lever_info(base))
+    for label, values in (("first visit", {"days": args.days}),
+                          ("another setting", {"days": args.days, "workers": 9}),
+                          ("back to the first", {"days": args.days})):
+        marks.clear()
+        t0 = time.perf_counter()
+        c.request("bozhou_before.toml", Case("bozhou_before.toml", values, levers), wait=True)
+        print(f"{label}: " + ", ".join(f"{m} after {s:.2f} s" for m, s in marks))
+    comparer.close()
+    print(f"(first answer: {FIRST} paired replications; {os.cpu_count()} CPUs; load average "
+          f"{os.getloadavg()[0]:.1f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,218 @@
+"""The planner's app without a browser: the case (sim.scenario.planner), the live comparer
+(sim.experiment.live), the controller (sim.app.controller) and ``sim app``'s bad input.
+
+Everything runs the real simulation on a short horizon (60 days) and the real process pool.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from sim.errors import ScenarioError
+from sim.experiment import compare
+from sim.experiment.live import Cancelled, LiveComparer
+from sim.scenario import load_scenario, scenario_diff
+from sim.scenario.planner import (
+    REFERENCE_HOUSEHOLDS,
+    SCALE_TASKS,
+    Case,
+    input_values,
+    lever_info,
+    read_case_base,
+    scenarios,
+    toml_text,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+BEFORE = str(ROOT / "scenarios" / "bozhou_before.toml")
+SHORT = {"days": 60}
+
+
+@pytest.fixture(scope="module")
+def comparer():
+    lc = LiveComparer("processes", 2)
+    lc.start()
+    yield lc
+    lc.close()
+
+
+def test_before_takes_the_levers_of_the_file_that_extends_it():
+    base = read_case_base(BEFORE)
+    names = [x["name"] for x in lever_info(base)]
+    assert "red_property" in names and len(names) >= 10
+    assert base["scenario"]["name"] == "Bozhou before"
+    info = {x["name"]: x for x in lever_info(base)}["fewer_meetings"]
+    assert info["description_zh"] and info["source"].startswith("article")
+    # with every lever off, the case is the before scenario itself (plus the lever tables)
+    b, _ = scenarios(Case(BEFORE, {}, ()), base)
+    diff = scenario_diff(b, load_scenario(BEFORE))
+    assert diff and all(p.startswith("levers.") for p, _, _ in diff)
+
+
+def test_an_input_set_by_a_lever_edits_the_lever():
+    base = read_case_base(BEFORE)
+    values = input_values(base)
+    assert values["volunteer_teams"] == (1, "red_property")
+    assert values["workers"] == (8, None)
+    b, r = scenarios(Case(BEFORE, {"volunteer_teams": 3, "workers": 10}, ("red_property",)), base)
+    assert (b.volunteers.teams, r.volunteers.teams) == (0, 3)   # before the reform: no team
+    assert b.office.workers == r.office.workers == 10
+
+
+def test_households_scale_the_resident_work_and_the_levers_on_it():
+    base = read_case_base(BEFORE)
+    lev = ("refocus_on_residents",)
+    b1, r1 = scenarios(Case(BEFORE, {}, lev), base)
+    b2, r2 = scenarios(Case(BEFORE, {"households": 2 * REFERENCE_HOUSEHOLDS}, lev), base)
+    assert b2.task("core_home_visits").arrivals.rate_value == pytest.approx(
+        2 * b1.task("core_home_visits").arrivals.rate_value)
+    assert r2.task("core_home_visits").arrivals.rate_value == pytest.approx(
+        2 * r1.task("core_home_visits").arrivals.rate_value)
+    # department work does not grow with residents
+    assert b2.task("report_monthly") == b1.task("report_monthly")
+
+
+def test_scaling_constants_are_those_of_the_city_scenario():
+    import tomllib
+
+    city = tomllib.loads((ROOT / "scenarios" / "bozhou_city.toml").read_text(encoding="utf-8"))
+    assert city["communities"]["reference_households"] == REFERENCE_HOUSEHOLDS
+    assert tuple(city["communities"]["scale_tasks"]) == SCALE_TASKS
+
+
+@pytest.mark.parametrize("values, field", [({"workers": 0}, "workers"),
+                                           ({"managed_share": 1.5}, "managed_share"),
+                                           ({"workers": "many"}, "workers")])
+def test_bad_inputs_are_one_line_naming_the_input(values, field):
+    with pytest.raises(ScenarioError) as exc:
+        scenarios(Case(BEFORE, values, ()))
+    msg = str(exc.value)
+    assert "\n" not in msg and f"app input {field}" in msg
+
+
+def test_downloaded_toml_reruns_to_the_same_numbers(tmp_path):
+    case = Case(BEFORE, dict(SHORT, workers=9), ("fewer_meetings", "red_property"))
+    b, r = scenarios(case)
+    path = tmp_path / "my_community.toml"
+    path.write_text(toml_text(case, 3, 7), encoding="utf-8")
+    lb = load_scenario(f"{path}#-fewer_meetings,-red_property")
+    lr = load_scenario(path)
+    # only names, description and the replications written into the file differ
+    assert {p for p, _, _ in scenario_diff(lb, b)} <= {"scenario.name", "scenario.name_zh",
+                                                      "scenario.description", "scenario.replications",
+                                                      "scenario.seed"}
+    assert {p for p, _, _ in scenario_diff(lr, r)} <= {"scenario.name", "scenario.name_zh",
+                                                      "scenario.replications", "scenario.seed"}
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    head = path.read_text(encoding="utf-8").splitlines()[2].lstrip("# ").split()
+    assert head[:2] == ["sim", "compare"]
+    p = subprocess.run([sys.executable, "-m", "sim", *head[1:], "--json", "--no-progress"],
+                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    import json
+
+    got = json.loads(p.stdout)["differences"][0]["metrics"]
+    ref = compare([b, r], replications=3, seed=7).differences.set_index("metric")
+    for m in ("admin_hours_share", "overtime_hours_per_worker_year", "problems_resolved"):
+        assert got[m]["mean"] == ref.at[m, "diff_mean"]   # same replications: bit for bit
+
+
+def test_live_compare_equals_compare_and_caches(comparer):
+    b, r = scenarios(Case(BEFORE, SHORT, ("fewer_meetings",)))
+    seen = []
+    got = comparer.compare([b, r], 4, 3, on_progress=lambda d, t: seen.append((d, t)))
+    ref = compare([b, r], replications=4, seed=3)
+    assert np.array_equal(got.differences["diff_mean"].to_numpy(),
+                          ref.differences["diff_mean"].to_numpy(), equal_nan=True)
+    assert seen[0] == (0, 8) and seen[-1] == (8, 8)
+    assert comparer.cached([b, r], 4, 3)
+    n_cached = len(comparer.store)
+    seen.clear()
+    again = comparer.compare([b, r], 4, 3, on_progress=lambda d, t: seen.append((d, t)))
+    assert seen == [(8, 8)] and len(comparer.store) == n_cached   # nothing ran again
+    assert again.differences.equals(got.differences)
+
+
+def test_live_compare_cancels(comparer):
+    b, r = scenarios(Case(BEFORE, {"days": 90, "workers": 7}, ("fewer_stamps",)))
+    stop = threading.Event()
+
+    def progress(done, total):
+        if done >= 1:
+            stop.set()
+
+    with pytest.raises(Cancelled):
+        comparer.compare([b, r], 12, 1, on_progress=progress, cancel=stop)
+    assert not comparer.cached([b, r], 12, 1)
+    # the pool is still usable afterwards
+    assert comparer.compare([b, r], 2, 1).replications == 2
+
+
+def test_controller_keeps_the_last_answer_when_a_case_is_rejected(comparer):
+    from sim.app.controller import Controller
+
+    c = Controller(str(ROOT / "scenarios"), comparer, replications=6)
+    c.request("bozhou_before.toml", Case("bozhou_before.toml", SHORT, ("fewer_plaques",)), wait=True)
+    s = c.snapshot()
+    assert s.status == "done" and s.result.replications == 6 and not s.provisional
+    c.request("bozhou_before.toml", Case("bozhou_before.toml", dict(SHORT, workers=-1), ()), wait=True)
+    s2 = c.snapshot()
+    assert s2.status == "failed" and "workers" in s2.errors and s2.result is s.result
+    with pytest.raises(Exception, match="not a scenario of the app's folder"):
+        c.path("../pyproject.toml")
+
+
+def test_controller_runs_in_the_background_first_answer_provisional(comparer):
+    from sim.app.controller import FIRST, Controller
+
+    versions = []
+    c = Controller(str(ROOT / "scenarios"), comparer, replications=FIRST + 3,
+                   render=[("cards", lambda res, prov, total: versions.append((res.replications, prov)))])
+    t0 = time.perf_counter()
+    c.request("bozhou_before.toml", Case("bozhou_before.toml", {"days": 45}, ("fewer_stamps",)))
+    assert time.perf_counter() - t0 < 1.0   # returns at once: the run is in a thread
+    deadline = time.monotonic() + 120
+    while c.snapshot().status != "done" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert versions == [(FIRST, True), (FIRST + 3, False)]
+
+
+def test_query_round_trip():
+    from sim.app.controller import case_from_query, query_of
+
+    case = Case("bozhou_before.toml", {"workers": 9, "managed_share": 0.35,
+                                       "secretary_extra": True}, ("red_property", "fewer_stamps"))
+    q = query_of("bozhou_before.toml", case, "zh")
+    name, back, errors = case_from_query(q, ["bozhou_before.toml"], "bozhou_before.toml")
+    assert name == "bozhou_before.toml" and errors == {}
+    assert back.values == case.values and back.levers == case.levers
+    name, _, errors = case_from_query({"file": "../../etc/passwd", "workers": "x"},
+                                      ["bozhou_before.toml"], "bozhou_before.toml")
+    assert name == "bozhou_before.toml" and set(errors) == {"file", "workers"}
+
+
+@pytest.mark.parametrize("args, words", [(["--port", "70000"], "--port"),
+                                         (["--scenarios", "no/such/dir"], "--scenarios")])
+def test_sim_app_bad_options_are_one_line(args, words):
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    p = subprocess.run([sys.executable, "-m", "sim", "app", *args], cwd=ROOT, env=env,
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and words in lines[0]
+
+
+def test_lever_settings_are_checked():
+    with pytest.raises(ScenarioError, match="YYYY-MM-DD") as exc:
+        scenarios(Case(BEFORE, {}, ("red_property",), {("red_property", "from"): "soon"}))
+    assert "\n" not in str(exc.value)
+    with pytest.raises(ScenarioError, match="no such lever setting"):
+        scenarios(Case(BEFORE, {}, (), {("red_property", "colour"): 1}))
