@@ -16,6 +16,7 @@ import numpy as np
 
 from sim.calendar import WorkCalendar
 from sim.categories import CATEGORIES, ORIGINS
+from sim.engine.escalation import escalated
 from sim.engine.parts import SECRETARY, VOLUNTEER, WORKER, OfficeRecord
 from sim.engine.workload import (
     ROUTE_MEETING,
@@ -225,6 +226,11 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     pr_done = completed & is_pr
     route = rec.route
     held = rec.meetings_held
+    # resolution times as censored data (open problems: censored at the end), escalations
+    pr_solved = done[pr] <= T
+    pr_time = (np.where(pr_solved, done[pr], T) - w.arrival[pr]) / 24.0
+    n_escalated = int(escalated(cal, w.arrival[pr], done[pr], T,
+                                scenario.problems.escalation_working_days).sum())
     tally = Tally(
         per_year=per_year, workers=n_workers, secretary=scenario.office.secretary,
         office_hours=office_hours_each, hours_by_category=by_cat, hours_by_origin=by_org,
@@ -245,6 +251,9 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
         resolution_days=(done[pr_done] - w.arrival[pr_done]) / 24.0,
         resolution_target_days=scenario.problems.resolution_target_days,
         meetings_held=int(((held >= W) & (held < T)).sum()),
+        problems_open=int((~pr_solved).sum()), problems_escalated=n_escalated,
+        problem_days=pr_time, problem_resolved=pr_solved,
+        restricted_mean_days=scenario.problems.restricted_mean_days,
     )
     # the registered metrics, and the counts their pooled means are weighted by (the
     # denominators for adding up communities, sim.city.aggregate)
