@@ -19,6 +19,7 @@ from sim.categories import CATEGORIES, ORIGINS
 from sim.engine.escalation import escalated
 from sim.engine.parts import SECRETARY, VOLUNTEER, WORKER, OfficeRecord
 from sim.engine.workload import (
+    ESTATE_NAMES,
     ROUTE_MEETING,
     ROUTE_NAMES,
     ROUTE_PROPERTY,
@@ -135,6 +136,13 @@ def _count_up_to(x: np.ndarray, ends: np.ndarray) -> np.ndarray:
         return np.searchsorted(x, ends, side="right")
     first = np.searchsorted(ends, x, side="left")     # (NaN sorts after every end)
     return np.cumsum(np.bincount(first, minlength=ends.size + 1)[:ends.size])
+
+
+def _estate_names(w: Workload) -> np.ndarray:
+    """Per task: the estate type a resident's problem comes from, "" for other tasks."""
+    names = np.asarray([*ESTATE_NAMES, ""], dtype=object)
+    est = w.estate if w.estate is not None else np.full(w.n, -1)
+    return names[est]   # (-1: the last entry, "")
 
 
 def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRecord,
@@ -319,6 +327,7 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
             "refused": w.refused,
             "route": np.asarray(ROUTE_NAMES, dtype=object)[rec.route],
             "fallback_to_workers": rec.fallback,
+            "estate": _estate_names(w),
             "first_start_hours": rec.first_start,
             "done_hours": done,
             "deadline_hours": w.deadline,
