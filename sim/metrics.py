@@ -267,7 +267,8 @@ def _entries() -> list[Metric]:
         # they follow from arrivals, efforts, the admission list and the routing without any
         # queueing, as long as every arrived task is worked within the horizon (tests:
         # test_input_arithmetic_does_not_move_with_the_queueing). The routing here is fixed
-        # before the run; a hand-back after a wait moves a little volunteer work to the workers
+        # before the run; the hand-backs (after a wait, a full team queue or to an idle worker,
+        # sim.engine.routing) move a little volunteer work to the workers by their load
         # (problems_fallback_to_workers, emergent), the one queueing trace in these hours.
         M("admin_hours_share", "Share of staff hours on administration", "行政事务工时占比", "share", -1, True,
           "Worker and secretary hours on assist, unlisted, assessment, meeting, ledger, certificate, opinion and upkeep work, over all their worked hours.",
