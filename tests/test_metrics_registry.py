@@ -27,7 +27,7 @@ CITY = ROOT / "scenarios" / "bozhou_city.toml"
 # workers taking waiting problems) sends problems to the workers by their load, a queueing
 # trace in the hours by category (docs/model.md gives its size); the rule is checked without it.
 SHORT = {"scenario.days": 60, "problems.idle_worker_takes_after_days": 0.0,
-         "problems.volunteer_queue_max": 0}
+         "problems.volunteer_handback_queue": 0}
 CORE, PROBLEM = CATEGORIES.index("core"), CATEGORIES.index("problem")
 
 

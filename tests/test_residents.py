@@ -84,7 +84,7 @@ def test_team_queue_cap_moves_work_to_the_workers_when_the_team_is_overloaded():
              "problems_resolved_by_volunteers", "problem_resolution_days_rmean")
     data = problems_office(members=1, hours=1.0, problems={"volunteer_estates": ["unmanaged", "red_property", "managed"]})
     off = _mean_over(build(data), names)
-    data["problems"]["volunteer_queue_max"] = 3
+    data["problems"]["volunteer_handback_queue"] = 3
     on = _mean_over(build(data), names)
     assert on["problems_fallback_to_workers"] > off["problems_fallback_to_workers"]
     assert on["problems_resolved_by_workers"] > off["problems_resolved_by_workers"]
@@ -96,7 +96,7 @@ def test_cap_does_nothing_when_the_team_keeps_up():
     # a large team working every week: the queue never reaches the cap
     names = ("problems_fallback_to_workers", "problems_resolved_by_volunteers")
     data = problems_office(members=12, hours=6.0, per_week=4.0,
-                           problems={"volunteer_queue_max": 40})
+                           problems={"volunteer_handback_queue": 40})
     on = _mean_over(build(data), names, reps=2)
     assert on["problems_fallback_to_workers"] == 0
     assert on["problems_resolved_by_volunteers"] > 0
@@ -245,7 +245,7 @@ def test_person_times_give_the_same_run_as_the_equivalent_turnout():
 @pytest.mark.parametrize("setting, field", [
     ('problems.volunteer_estates=["villa"]', "problems.volunteer_estates"),
     ("problems.escalation_working_days=-1", "problems.escalation_working_days"),
-    ("problems.volunteer_queue_max=1.5", "problems.volunteer_queue_max"),
+    ("problems.volunteer_handback_queue=1.5", "problems.volunteer_handback_queue"),
     ("problems.idle_worker_takes_after_days=-2", "problems.idle_worker_takes_after_days"),
     ("volunteers.person_times_per_year=0", "volunteers.person_times_per_year"),
     ("problems.restricted_mean_days=0", "problems.restricted_mean_days"),

@@ -169,7 +169,7 @@ class Office:
         self.feeder_pending = False
         self.vol_wait = scenario.problems.volunteer_max_wait_days * 24.0
         # load-aware hand-back (sim.engine.routing)
-        self.vol_queue_max = scenario.problems.volunteer_queue_max
+        self.vol_handback_queue = scenario.problems.volunteer_handback_queue
         self.pickup_after = scenario.problems.idle_worker_takes_after_days * 24.0
         self.Q_VOLUNTEER, self.Q_WORKER = Q_VOLUNTEER, Q_WORKER
         # a volunteer team works a problem's steps as one job: their summed efforts

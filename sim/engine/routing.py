@@ -14,7 +14,7 @@ During the run (:class:`sim.engine.office.Office` calls the functions below), a 
 problem goes to the workers instead (a "hand-back", counted in
 ``problems_fallback_to_workers``)
 
-- on arrival, when ``problems.volunteer_queue_max`` (> 0) problems already wait for the team
+- on arrival, when ``problems.volunteer_handback_queue`` (> 0) problems already wait for the team
   (:func:`team_full`);
 - once it has waited ``problems.idle_worker_takes_after_days`` (> 0), to the first worker who is
   idle in office hours, then or later (:func:`take_waiting`, :func:`on_pickup_due`);
@@ -79,8 +79,8 @@ def route_problems(task: TaskType, m: int, prob: ProblemRouting, meetings_on: bo
 
 # ----------------------------------------------------------------- during the run
 def team_full(office) -> bool:
-    """The team's queue already holds ``volunteer_queue_max`` waiting problems (0: never)."""
-    cap = office.vol_queue_max
+    """The team's queue already holds ``volunteer_handback_queue`` waiting problems (0: never)."""
+    cap = office.vol_handback_queue
     if cap <= 0:
         return False
     q = office.q_volunteer

@@ -220,7 +220,7 @@ class ProblemRouting:
         default_factory=lambda: _dist(_d(S.PROBLEMS, "property_company_days")))
     volunteer_estates: tuple[str, ...] = _d(S.PROBLEMS, "volunteer_estates")
     volunteer_max_wait_days: float = _d(S.PROBLEMS, "volunteer_max_wait_days")
-    volunteer_queue_max: int = _d(S.PROBLEMS, "volunteer_queue_max")
+    volunteer_handback_queue: int = _d(S.PROBLEMS, "volunteer_handback_queue")
     idle_worker_takes_after_days: float = _d(S.PROBLEMS, "idle_worker_takes_after_days")
     escalation_working_days: int = _d(S.PROBLEMS, "escalation_working_days")
     resolution_target_days: float = _d(S.PROBLEMS, "resolution_target_days")

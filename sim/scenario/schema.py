@@ -329,7 +329,7 @@ PROBLEMS = Table({
     "volunteer_estates": Scalar(V.choice_list(ESTATE_TYPES), ("unmanaged",)),
     "volunteer_max_wait_days": Scalar(_pos_days, 7.0),
     # load-aware hand-back (sim.engine.routing); 0 = off
-    "volunteer_queue_max": Scalar(V.integer(0, 1_000_000), 0),
+    "volunteer_handback_queue": Scalar(V.integer(0, 1_000_000), 0),
     "idle_worker_takes_after_days": Scalar(V.number(0.0, float(MAX_DAYS)), 0.0),
     # residents escalate to the 12345 hotline; 0 = never (sim.engine.escalation)
     "escalation_working_days": Scalar(V.integer(0, MAX_DAYS), 0),
