@@ -98,6 +98,13 @@ class Tally:
     refused_hours: float = 0.0            # effort of the refused tasks (back to departments)
     returned_hours: float = 0.0           # effort of refused work that came back
     secretary_absence_days: float = 0.0   # days away (half days count 0.5)
+    # resolution times as censored survival data (sim.survival): one entry per problem that
+    # arrived, days from arrival to resolution or, if still open, to the end (censored)
+    problems_open: int = 0
+    problems_escalated: int = 0
+    problem_days: np.ndarray = field(default_factory=lambda: np.empty(0))
+    problem_resolved: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
+    restricted_mean_days: float = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,6 +229,21 @@ def _within_target(t: Tally) -> float:
     return float((t.resolution_days <= t.resolution_target_days).sum()) / float(t.problems_arrived)
 
 
+def _km(t: Tally):
+    from sim.survival import kaplan_meier
+    return kaplan_meier(t.problem_days, t.problem_resolved)
+
+
+def _km_median(t: Tally) -> float:
+    km = _km(t)
+    return km.median() if km is not None else math.nan
+
+
+def _km_rmean(t: Tally) -> float:
+    km = _km(t)
+    return km.restricted_mean(t.restricted_mean_days) if km is not None else math.nan
+
+
 def _category_hours(k: int) -> Callable[[Tally], float]:
     return lambda t: float(t.hours_by_category[k]) * t.per_year
 
@@ -261,7 +283,8 @@ def _entries() -> list[Metric]:
         # they follow from arrivals, efforts, the admission list and the routing without any
         # queueing, as long as every arrived task is worked within the horizon (tests:
         # test_input_arithmetic_does_not_move_with_the_queueing). The routing here is fixed
-        # before the run; a hand-back after a wait moves a little volunteer work to the workers
+        # before the run; the hand-backs (after a wait, a full team queue or to an idle worker,
+        # sim.engine.routing) move a little volunteer work to the workers by their load
         # (problems_fallback_to_workers, emergent), the one queueing trace in these hours.
         M("admin_hours_share", "Share of staff hours on administration", "行政事务工时占比", "share", -1, True,
           "Worker and secretary hours on assist, unlisted, assessment, meeting, ledger, certificate, opinion and upkeep work, over all their worked hours.",
@@ -338,15 +361,34 @@ def _entries() -> list[Metric]:
           compute=_resolved_by("joint_meetings"), community_column=8),
         M("problems_fallback_to_workers", "Problems passed back from volunteers", "志愿队转回社工诉求数", "per year", -1, False, "",
           compute=_per_year(lambda t: t.problems_fallback)),
-        M("problem_resolution_days_mean", "Mean days to resolve a problem", "诉求平均解决天数", "days", -1, True,
-          "Calendar days from a problem's arrival to its resolution, over resolved problems.",
+        # emergent: what residents wait for. Problems still open at the end are censored
+        # observations: the Kaplan-Meier figures count them (sim.survival); the plain mean
+        # below leaves them out and is kept as a labelled extra
+        M("problems_escalated", "Problems escalated to 12345", "转12345热线诉求数", "per year", -1, True,
+          "Problems not solved within problems.escalation_working_days working days, which residents "
+          "then report to the 12345 hotline (the hotline transfers them back; they stay in their queue).",
+          compute=_per_year(lambda t: t.problems_escalated)),
+        M("problems_open_at_end", "Problems open at the end", "期末未解决诉求数", "count", -1, False,
+          "Residents' problems that arrived after warm-up and are not solved by the end of the run.",
+          compute=lambda t: float(t.problems_open)),
+        M("problem_resolution_days_km_median", "Median days to resolve (Kaplan-Meier)", "诉求解决天数中位数(KM)", "days", -1, True,
+          "Kaplan-Meier median of calendar days from arrival to resolution, problems still open at the end "
+          "counted as censored; NaN if more than half stay open.",
+          compute=_km_median, pool=LEFT_OUT),
+        M("problem_resolution_days_rmean", "Restricted mean days to resolve (Kaplan-Meier)", "诉求限定平均解决天数(KM)", "days", -1, True,
+          "Area under the Kaplan-Meier curve up to problems.restricted_mean_days: the mean of min(days to "
+          "resolve, that horizon) over all problems, open ones counted as censored.",
+          compute=_km_rmean, pool=by("n_problems")),
+        M("problem_resolution_days_mean", "Mean days to resolve a resolved problem", "已解决诉求平均解决天数", "days", -1, False,
+          "Calendar days from a problem's arrival to its resolution, over resolved problems only "
+          "(problems still open at the end are left out, which biases it downwards; see the Kaplan-Meier figures).",
           compute=lambda t: _mean(t.resolution_days), pool=by("n_problems_resolved"), community_column=10),
         M("problem_resolution_days_median", "Median days to resolve a problem", "诉求解决天数中位数", "days", -1, False, "",
           compute=_percentile(50), pool=LEFT_OUT),
         M("problem_resolution_days_p90", "90th percentile of days to resolve", "诉求解决天数90分位", "days", -1, False, "",
           compute=_percentile(90), pool=LEFT_OUT),
         M("problems_within_target_share", "Problems resolved within target", "目标期限内解决诉求占比", "share", +1, False,
-          "Share of arrived problems resolved within problems.resolution_target_days.",
+          "Share of arrived problems resolved within problems.resolution_target_days; problems still open at the end count as not resolved in time.",
           compute=_within_target, pool=by("n_problems")),
         M("joint_meetings_held", "Joint meetings held", "联席会议次数", "per year", 0, False, "",
           compute=_per_year(lambda t: t.meetings_held), community_column=9),

@@ -170,3 +170,23 @@ def test_cli_record_of_another_city_is_refused(tmp_path):
     proc = _sim("calibrate", CITY, "--from-record", str(bad))
     assert proc.returncode == 2
     assert "design" in proc.stderr and "volunteers.turnout" in proc.stderr
+
+
+def test_bozhou_declares_the_compatible_set_as_its_calibrated_uncertainties(bozhou):
+    """Calibration doubt reaches the ensembles: each calibrated input is declared an
+    uncertainty (in the levers, where the calibrated values live) whose range is the
+    history-matching set's range, rounded outward to 3 decimals (so each declared end lies
+    within 0.001 outside the set's)."""
+    from sim.scenario import load_scenario
+    from sim.scenario.uncertainty import declared
+
+    city, record = bozhou
+    ranges = from_design(city, record["design"]).ranges()
+    unc = declared(load_scenario(ROOT / "scenarios" / "bozhou_after.toml"))
+    for key, (lo, hi) in ranges.items():
+        match_ = [u for u in unc.values() if u.paths[0].endswith(".set." + key)]
+        assert len(match_) == 1, key
+        u = match_[0]
+        assert u.low <= lo < u.low + 1e-3 + 1e-12, (key, u.low, lo)
+        assert u.high - 1e-3 - 1e-12 < hi <= u.high, (key, u.high, hi)
+        assert u.low <= record["parameters"][key] <= u.high

@@ -23,10 +23,14 @@ ROOT = Path(__file__).resolve().parent.parent
 AFTER = ROOT / "scenarios" / "bozhou_after.toml"
 BEFORE = ROOT / "scenarios" / "bozhou_before.toml"
 CITY = ROOT / "scenarios" / "bozhou_city.toml"
-# (workers' days away and refused work coming back off: with them, 5 workers leave a home
+# Workers' days away and refused work coming back are off: with them, 5 workers leave a home
 # visit open at the 60-day horizon, and a refused errand that comes back on day 59 is done
-# only with overtime; the input-arithmetic tests below need the same work done in both runs)
-SHORT = {"scenario.days": 60, "absences.worker_days_per_year": 0.0, "admission.rework_share": 0.0}
+# only with overtime; the input-arithmetic tests below need the same work done in both runs.
+# The load-aware hand-back of volunteer problems (sim.engine.routing: a team queue cap, idle
+# workers taking waiting problems) sends problems to the workers by their load, a queueing
+# trace in the hours by category (docs/model.md gives its size); the rule is checked without it.
+SHORT = {"scenario.days": 60, "absences.worker_days_per_year": 0.0, "admission.rework_share": 0.0,
+         "problems.idle_worker_takes_after_days": 0.0, "problems.volunteer_handback_queue": 0}
 CORE, PROBLEM = CATEGORIES.index("core"), CATEGORIES.index("problem")
 
 
@@ -111,7 +115,10 @@ def test_every_headline_input_metric_ignores_each_queueing_lever(reference_metri
     for name in HEADLINE:
         if METRICS[name].kind == INPUT:
             assert a[name] == pytest.approx(b[name], rel=1e-9, nan_ok=True), (lever, name)
-        elif a[name] != pytest.approx(b[name], rel=1e-9, nan_ok=True):
+    # (any emergent metric: under edf only the waits move in 60 days, since the problems,
+    # the headline's emergent rows, have no deadlines and keep their priority order)
+    for name, m in METRICS.items():
+        if m.kind == EMERGENT and a[name] != pytest.approx(b[name], rel=1e-9, nan_ok=True):
             moved.append(name)
     assert moved, lever
     assert {METRICS[n].kind for n in HEADLINE} == {INPUT, EMERGENT}

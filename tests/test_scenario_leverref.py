@@ -44,18 +44,18 @@ BEFORE = ROOT / "scenarios" / "bozhou_before.toml"
 # [admission] keys, and the Bozhou files opt in, so the hashes and fingerprints of the old
 # one-lever files are now those of the same files read with this schema.
 OLD = {
-    "admission_list": ("35baa74c5694ddfb", "1c8be3e9f295b253", "8d5139cf3edef72e", "14d36fc4976c81e1"),
-    "fewer_assessments": ("debde238eac2363e", "922a646c86a1ef19", "28a1a2933e4f8b8c", "98f65a6010314f3c"),
-    "fewer_meetings": ("b65da41986f927c6", "276e81656c970a26", "6846aa88a20b4406", "8a66af07bf9a51c4"),
-    "fewer_plaques": ("080fa112f9521085", "7a10d16b9377bcff", "28d8f74a50730de5", "2b5198123ea1cc72"),
-    "fewer_stamps": ("48f512f9c42221c1", "75dbd79458a1dfaf", "dfa44649d326f54c", "8dbf89a534189647"),
-    "no_duplicate_reporting": ("dfa1e0af8f83819d", "06332ccb991a269f", "ba5ff0241c405972", "bd0fae8e817dd8ce"),
-    "opinion_rights": ("e786ee29cb0b430c", "dab155a6de88c495", "a0b3bdf05d4206a9", "733b91a905241533"),
-    "part_time_members": ("5be5a466152da3f2", "71189b0e74002fdd", "be438b7115c48fbb", "1d31636d6e14fc48"),
-    "red_black_list": ("63447dbe4e463df9", "3f789cff97223e46", "9d794fb75b9af246", "2cdd3733aaeca22c"),
-    "red_property": ("7bc2790988c5b129", "34ea817f6d9b9503", "fe614d931a71d255", "f34ebca6bd80728c"),
-    "refocus_on_residents": ("26d742e27474ef44", "ece8699ba3b99279", "315f2b7bce56e573", "a90e0c80a17080f4"),
-    "slim_ledger_catalogue": ("f9249fd9130a0901", "b39cb3860882cfcb", "3e9bc704713cdf0e", "6877865c7f22a208"),
+    "admission_list": ("f6e84222ce602853", "7d68af2e1917cc9d", "d06690b4618a6d95", "14d36fc4976c81e1"),
+    "fewer_assessments": ("6da92a18b81142b2", "26259730874d52f4", "b67a00ba9286aa24", "98f65a6010314f3c"),
+    "fewer_meetings": ("5cb206f423c31c30", "659af7e81e69e24e", "8ca644090c8bd55c", "8a66af07bf9a51c4"),
+    "fewer_plaques": ("f4333defae93be64", "9b528fab78f01a60", "26c18900fafe1cca", "2b5198123ea1cc72"),
+    "fewer_stamps": ("4882d504ddf8865f", "794e83073ec0d653", "5f1606bf0e5385ac", "8dbf89a534189647"),
+    "no_duplicate_reporting": ("b345ac0e6a8cbce2", "4a39e91d7ef886f9", "1e63ee5347384349", "bd0fae8e817dd8ce"),
+    "opinion_rights": ("d61e211418ad80d2", "ab9cc73510e22ec3", "9c00a24d8ef36a26", "733b91a905241533"),
+    "part_time_members": ("8d1931c49d0551b3", "fe27d615979bd9ad", "e32440a8b29c58c7", "1d31636d6e14fc48"),
+    "red_black_list": ("e16fc270a21ac1a6", "aaa7b385c0cfc49f", "e47a9172cdeb576f", "2cdd3733aaeca22c"),
+    "red_property": ("e5cd6ac0511ffbfe", "66a0b823ab006811", "cab52978caaafa44", "2814b7a19f54d519"),
+    "refocus_on_residents": ("5fb3cf77cdaab90b", "ba71b332c026b608", "5a4b8df2dae70277", "a90e0c80a17080f4"),
+    "slim_ledger_catalogue": ("213311b4c5d15533", "d9e7856606bb0192", "e9c215696bdeb57d", "6877865c7f22a208"),
 }
 
 

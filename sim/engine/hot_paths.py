@@ -16,6 +16,7 @@ from simpy.events import NORMAL
 
 from sim.engine.clock import exact_delay, schedule_at
 from sim.engine.parts import INF, Q_VOLUNTEER, Q_WORKER, SEGMENT, Server
+from sim.engine.routing import take_waiting
 
 
 def absorb_handler(self):   # self: the sim.engine.office.Office
@@ -212,6 +213,8 @@ def segment_end_handler(self):   # self: the sim.engine.office.Office
                 q = s.queues[0]
                 if not q.n:
                     if len(s.queues) == 1:
+                        if office.pickup_after > 0 and s.kind == 0 and take_waiting(office, s, t):
+                            return   # a waiting volunteer problem (sim.engine.routing)
                         # ... nothing waits: idle (what start_next does when all is empty)
                         s.task = -1
                         s.busy = False

@@ -32,7 +32,7 @@ import simpy
 from simpy.events import NORMAL, Timeout
 
 from sim.calendar import WorkCalendar
-from sim.engine import absence
+from sim.engine import absence, routing
 from sim.engine.clock import OVERTIME_TIE_HOURS, exact_delay, schedule_at
 from sim.engine.hot_paths import absorb_handler, feed_handler, segment_end_handler
 from sim.engine.meetings import MeetingDesk
@@ -171,6 +171,10 @@ class Office:
         self.cursor = 0
         self.feeder_pending = False
         self.vol_wait = scenario.problems.volunteer_max_wait_days * 24.0
+        # load-aware hand-back (sim.engine.routing)
+        self.vol_handback_queue = scenario.problems.volunteer_handback_queue
+        self.pickup_after = scenario.problems.idle_worker_takes_after_days * 24.0
+        self.Q_VOLUNTEER, self.Q_WORKER = Q_VOLUNTEER, Q_WORKER
         # a volunteer team works a problem's steps as one job: their summed efforts
         on_vol = np.flatnonzero(work.route == ROUTE_VOLUNTEERS)
         self.vol_effort = dict(zip(on_vol.tolist(),
@@ -238,10 +242,17 @@ class Office:
         if r == ROUTE_STAFF:
             self._to_step(i, 0, t)
         elif r == ROUTE_VOLUNTEERS:
+            if routing.team_full(self):
+                routing.hand_to_workers(self, i)
+                self._to_step(i, 0, t)
+                return
             self.remaining[i] = self.vol_effort[i]
             self.queue_of[i] = Q_VOLUNTEER
             self._push(self.q_volunteer, i, t, None)
             self._at(t + self.vol_wait, self._on_volunteer_timeout, i, t + self.vol_wait)
+            if 0 < self.pickup_after < self.vol_wait:
+                due = t + self.pickup_after
+                self._at(due, partial(routing.on_pickup_due, self), i, due)
         elif r == ROUTE_MEETING:
             self.meeting_queue.append(i)
 
@@ -357,6 +368,8 @@ class Office:
                         self.first_start[i] = t
                     self._segment(s, t)
                     return
+        if s.kind == WORKER and self.pickup_after > 0 and routing.take_waiting(self, s, t):
+            return
         if s.busy:
             s.busy = False
             self.n_idle += 1

@@ -17,8 +17,10 @@ import numpy as np
 from sim.calendar import WorkCalendar
 from sim.categories import CATEGORIES, ORIGINS
 from sim.engine import admission
+from sim.engine.escalation import escalated
 from sim.engine.parts import SECRETARY, VOLUNTEER, WORKER, OfficeRecord
 from sim.engine.workload import (
+    ESTATE_NAMES,
     ROUTE_MEETING,
     ROUTE_NAMES,
     ROUTE_PROPERTY,
@@ -137,6 +139,13 @@ def _count_up_to(x: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.cumsum(np.bincount(first, minlength=ends.size + 1)[:ends.size])
 
 
+def _estate_names(w: Workload) -> np.ndarray:
+    """Per task: the estate type a resident's problem comes from, "" for other tasks."""
+    names = np.asarray([*ESTATE_NAMES, ""], dtype=object)
+    est = w.estate if w.estate is not None else np.full(w.n, -1)
+    return names[est]   # (-1: the last entry, "")
+
+
 def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRecord,
               *, seed: int, replication: int, events: bool = False) -> ReplicationResult:
     meta = scenario.scenario
@@ -232,6 +241,11 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     att_started = att & started
     att_done = att & completed
     pr_meeting = route == ROUTE_MEETING
+    # resolution times as censored data (open problems: censored at the end), escalations
+    pr_solved = done[pr] <= T
+    pr_time = (np.where(pr_solved, done[pr], T) - w.arrival[pr]) / 24.0
+    n_escalated = int(escalated(cal, w.arrival[pr], done[pr], T,
+                                scenario.problems.escalation_working_days).sum())
     tally = Tally(
         per_year=per_year, workers=n_workers, secretary=scenario.office.secretary,
         office_hours=office_hours_each, hours_by_category=by_cat, hours_by_origin=by_org,
@@ -259,6 +273,9 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
         secretary_absence_days=(w.absences[-1].count(meta.warmup_days, meta.days)
                                 if w.absences and scenario.office.secretary else 0.0),
         **burden,
+        problems_open=int((~pr_solved).sum()), problems_escalated=n_escalated,
+        problem_days=pr_time, problem_resolved=pr_solved,
+        restricted_mean_days=scenario.problems.restricted_mean_days,
     )
     # the registered metrics, and the counts their pooled means are weighted by (the
     # denominators for adding up communities, sim.city.aggregate)
@@ -324,6 +341,7 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
             "refused": w.refused,
             "route": np.asarray(ROUTE_NAMES, dtype=object)[rec.route],
             "fallback_to_workers": rec.fallback,
+            "estate": _estate_names(w),
             "first_start_hours": rec.first_start,
             "done_hours": done,
             "deadline_hours": w.deadline,

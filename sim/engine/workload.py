@@ -19,16 +19,21 @@ from sim.calendar import WorkCalendar
 from sim.distributions import sample
 from sim.engine import absence, admission, outside_checks
 from sim.engine.meetings import meeting_starts, scaled_quorum
+
+# where a task goes (defined with the routing, sim.engine.routing)
+from sim.engine.routing import (  # noqa: F401  (re-exported)
+    ESTATE_NAMES,
+    ESTATE_NONE,
+    ROUTE_MEETING,
+    ROUTE_NAMES,
+    ROUTE_PROPERTY,
+    ROUTE_RED_PROPERTY,
+    ROUTE_STAFF,
+    ROUTE_VOLUNTEERS,
+)
+from sim.engine.routing import route_problems as _route
 from sim.rng import Streams
 from sim.scenario.model import Arrivals, Dist, Scenario, Schedule, Step, TaskType
-
-# where a task goes
-ROUTE_STAFF = 0        # worker / secretary queues, by step role
-ROUTE_VOLUNTEERS = 1
-ROUTE_PROPERTY = 2     # property company of a managed estate (not office workload)
-ROUTE_RED_PROPERTY = 3  # red property service of an unmanaged estate (not office workload)
-ROUTE_MEETING = 4      # waits for the next joint meeting
-ROUTE_NAMES = ("staff", "volunteers", "property", "red_property", "joint_meeting")
 
 ROLE_WORKER = 0
 ROLE_SECRETARY = 1
@@ -65,6 +70,7 @@ class Workload:
     offsite_done: np.ndarray   # done time for property routes, nan otherwise
     meeting_times: np.ndarray  # joint meetings (clock hours)
     absences: tuple = ()       # sim.engine.absence.Absence per office person (workers, secretary)
+    estate: np.ndarray | None = None   # ESTATE_* of a problem, ESTATE_NONE otherwise
 
     @property
     def n(self) -> int:
@@ -203,22 +209,9 @@ def admit(task: TaskType, times: np.ndarray, adm, cal: WorkCalendar, hours_per_d
 
 def route_problems(task: TaskType, m: int, prob, meetings_on: bool, vol_on: bool,
                    streams: Streams) -> np.ndarray:
-    """Where each of ``m`` problems of ``task`` goes (``ROUTE_*``), see docs/model.md."""
-    u = streams(f"routing:{task.id}").random((m, 2))
-    r = np.full(m, ROUTE_STAFF)
-    if vol_on and task.problem_kind in prob.volunteer_kinds:
-        r[:] = ROUTE_VOLUNTEERS
-    else:
-        managed = u[:, 0] < prob.managed_estate_share
-        red = ~managed & (u[:, 1] < prob.red_property_coverage)
-        r[managed] = ROUTE_PROPERTY
-        r[red] = ROUTE_RED_PROPERTY
-        if meetings_on and task.problem_kind in prob.joint_meeting_kinds:
-            to_meeting = ~managed & ~red
-            if prob.joint_meeting_share < 1.0:  # its own stream: no other draw moves
-                to_meeting &= streams(f"meeting_share:{task.id}").random(m) < prob.joint_meeting_share
-            r[to_meeting] = ROUTE_MEETING
-    return r
+    """Where each of ``m`` problems of ``task`` goes (``ROUTE_*``), see
+    :mod:`sim.engine.routing`."""
+    return _route(task, m, prob, meetings_on, vol_on, streams)[1]
 
 
 def held_meetings(slots: np.ndarray, waiting: np.ndarray, min_problems: int,
@@ -260,8 +253,9 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
     # admission and routing first: whether a meeting is held depends on the problems that
     # enter to wait for it
     admitted = {t.id: admit(t, times, adm, cal, hpd, streams) for _, times, _, _, t in specs}
-    routes = {t.id: route_problems(t, int(times.shape[0]), prob, jm.enabled, vol_on, streams)
-              for _, times, _, _, t in specs if t.category == "problem"}
+    estates_routes = {t.id: _route(t, int(times.shape[0]), prob, jm.enabled, vol_on, streams)
+                      for _, times, _, _, t in specs if t.category == "problem"}
+    routes = {tid: er[1] for tid, er in estates_routes.items()}
     # where refused work goes (sim.engine.admission): reviews and refused work that comes back
     back = [r for _, times, _, _, t in specs
             if (r := admission.returned(t, times, admitted[t.id][1], adm, cal, streams, horizon))]
@@ -324,6 +318,7 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
     efforts = np.full((n, max_steps), np.nan)
     deadline = np.full(n, np.inf)
     offsite = np.full(n, np.nan)
+    estate = np.full(n, ESTATE_NONE, dtype=np.int8)
     types: list[TypeInfo] = []
     slices: dict[str, slice] = {}
     pos = 0
@@ -355,10 +350,11 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
                 off = ((r == ROUTE_PROPERTY) | (r == ROUTE_RED_PROPERTY)) & ~refused[sl]
                 offsite[sl] = np.where(off, times + days_off, np.nan)
                 route[sl] = r
+                estate[sl] = estates_routes[task.id][0]
         entry[sl] = ent
     admission.copy_efforts(efforts, slices, back)
     return Workload(types, type_idx, arrival, entry, refused, route, efforts, deadline, offsite,
-                    meeting_times, absence.draw(scenario, cal, streams))
+                    meeting_times, absence.draw(scenario, cal, streams), estate)
 
 
 def office_entries(w: Workload) -> tuple[np.ndarray, np.ndarray]:

@@ -102,6 +102,16 @@ def _plain(d: Mapping[str, Any], cls: type, **conv: Any) -> Any:
     return cls(**kwargs)
 
 
+def _turnout(vol: Mapping[str, Any]) -> float:
+    """The volunteers' turnout: as given, or from ``person_times_per_year`` (person-times
+    spread evenly over the members and the weeks of a year)."""
+    pt = vol.get("person_times_per_year")
+    members = vol["teams"] * vol["members_per_team"]
+    if pt is None or members == 0:
+        return vol["turnout"]
+    return min(1.0, pt * 7.0 / 365.0 / members)
+
+
 def build(resolved: Mapping[str, Any], frozen: Mapping[str, Any], *, path: str, digest: str,
           base: Mapping[str, Any], overrides: tuple[tuple[str, Any], ...]) -> Scenario:
     """The Scenario of validated data ``resolved`` (``frozen`` is its read-only copy)."""
@@ -123,8 +133,9 @@ def build(resolved: Mapping[str, Any], frozen: Mapping[str, Any], *, path: str, 
         problems=_plain(pr, ProblemRouting,
                         volunteer_kinds=tuple(pr["volunteer_kinds"]),
                         joint_meeting_kinds=tuple(pr["joint_meeting_kinds"]),
+                        volunteer_estates=tuple(pr["volunteer_estates"]),
                         property_company_days=dist(pr["property_company_days"])),
-        volunteers=_plain(vol, Volunteers,
+        volunteers=_plain(vol, Volunteers, turnout=_turnout(vol),
                           windows=tuple(VolunteerWindow(*V.parse_window(w))
                                         for w in vol["windows"])),
         joint_meetings=_plain(jm, JointMeetings, schedule=_schedule(jm["schedule"])),

@@ -250,8 +250,13 @@ class ProblemRouting:
     red_property_coverage: float = _d(S.PROBLEMS, "red_property_coverage")
     property_company_days: Dist = field(
         default_factory=lambda: _dist(_d(S.PROBLEMS, "property_company_days")))
+    volunteer_estates: tuple[str, ...] = _d(S.PROBLEMS, "volunteer_estates")
     volunteer_max_wait_days: float = _d(S.PROBLEMS, "volunteer_max_wait_days")
+    volunteer_handback_queue: int = _d(S.PROBLEMS, "volunteer_handback_queue")
+    idle_worker_takes_after_days: float = _d(S.PROBLEMS, "idle_worker_takes_after_days")
+    escalation_working_days: int = _d(S.PROBLEMS, "escalation_working_days")
     resolution_target_days: float = _d(S.PROBLEMS, "resolution_target_days")
+    restricted_mean_days: float = _d(S.PROBLEMS, "restricted_mean_days")
     source: str = ""
 
 
@@ -268,6 +273,9 @@ class Volunteers:
     members_per_team: int = _d(S.VOLUNTEERS, "members_per_team")
     hours_per_member_per_week: float = _d(S.VOLUNTEERS, "hours_per_member_per_week")
     turnout: float = _d(S.VOLUNTEERS, "turnout")
+    # capacity given as person-times (turnouts) a year instead of a turnout share; when
+    # given, build() derives turnout from it (sim.engine.routing.turnout_from_person_times)
+    person_times_per_year: float | None = None
     windows: tuple[VolunteerWindow, ...] = tuple(
         VolunteerWindow(*V.parse_window(w)) for w in _d(S.VOLUNTEERS, "windows"))
     source: str = ""

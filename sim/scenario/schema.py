@@ -30,6 +30,7 @@ from sim.scenario.vocabulary import (
     CALENDAR_KINDS,
     DISPATCH_RULES,
     DIST_PARAMS,
+    ESTATE_TYPES,
     MEETING_HOLD_RULES,
     MEETING_INTERRUPT,
     MEETING_MODES,
@@ -198,6 +199,19 @@ def _task_post(t: dict[str, Any], path: str) -> None:
         t.update(id=task_id, name=task_id, **rest)
 
 
+def _volunteers_post(t: dict[str, Any], path: str) -> None:
+    """``person_times_per_year`` (capacity as turnouts, sim.engine.routing.turnout_from_person_times)
+    must give at most one turnout a member a week."""
+    pt = t.get("person_times_per_year")
+    members = t["teams"] * t["members_per_team"]
+    if pt is not None and members > 0:
+        most = members * 365.0 / 7.0
+        if pt > most:
+            raise Invalid(join(path, "person_times_per_year"),
+                          f"{pt:g} is more than one turnout a member a week",
+                          f"a number > 0 and <= {most:g} (teams x members_per_team x 365 / 7)")
+
+
 def _target_post(t: dict[str, Any], path: str) -> None:
     if isinstance(t["tolerance"], str) and t["value"] == 0:
         raise Invalid(join(path, "tolerance"), "a percentage of a value of 0 is no band",
@@ -333,8 +347,15 @@ PROBLEMS = Table({
     "managed_estate_share": Scalar(V.probability, 0.0),
     "red_property_coverage": Scalar(V.probability, 0.0),
     "property_company_days": DistNode({"dist": "exponential", "mean": 3.0}, float(MAX_DAYS)),
+    "volunteer_estates": Scalar(V.choice_list(ESTATE_TYPES), ("unmanaged",)),
     "volunteer_max_wait_days": Scalar(_pos_days, 7.0),
+    # load-aware hand-back (sim.engine.routing); 0 = off
+    "volunteer_handback_queue": Scalar(V.integer(0, 1_000_000), 0),
+    "idle_worker_takes_after_days": Scalar(V.number(0.0, float(MAX_DAYS)), 0.0),
+    # residents escalate to the 12345 hotline; 0 = never (sim.engine.escalation)
+    "escalation_working_days": Scalar(V.integer(0, MAX_DAYS), 0),
     "resolution_target_days": Scalar(_pos_days, 7.0),
+    "restricted_mean_days": Scalar(_pos_days, 60.0),
 })
 
 VOLUNTEERS = Table({
@@ -342,8 +363,9 @@ VOLUNTEERS = Table({
     "members_per_team": Scalar(V.integer(1, MAX_TEAM_MEMBERS), 10),
     "hours_per_member_per_week": Scalar(V.number(0.0, 168.0), 2.0),
     "turnout": Scalar(V.probability, 0.5),
+    "person_times_per_year": Scalar(V.number(0.0, 1e7, lo_open=True)),
     "windows": Scalar(V.windows, ("mon-fri 19:00-21:00", "sat-sun 09:00-12:00")),
-})
+}, post=lambda t, p: _volunteers_post(t, p))
 
 JOINT_MEETINGS = Table({
     "enabled": Scalar(V.boolean, False),

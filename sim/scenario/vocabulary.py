@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 __all__ = ["ADMISSION_LISTS", "ARRIVAL_WHEN", "CALENDAR_KINDS", "DISPATCH_RULES", "DIST_PARAMS",
-           "MEETING_HOLD_RULES", "MEETING_INTERRUPT", "MEETING_MODES", "PROBLEM_KINDS", "ROLES",
-           "WEEKDAYS"]
+           "ESTATE_TYPES", "MEETING_HOLD_RULES", "MEETING_INTERRUPT", "MEETING_MODES",
+           "PROBLEM_KINDS", "ROLES", "WEEKDAYS"]
 
 CALENDAR_KINDS: tuple[str, ...] = ("always", "weekdays", "cn")
 """``scenario.calendar`` (the same list as :data:`sim.calendar.CALENDAR_KINDS`, which the
@@ -32,6 +32,9 @@ PROBLEM_KINDS: tuple[str, ...] = (
     "repair", "cleaning", "housekeeping", "parking", "illegal_building", "dispute", "other",
 )
 ROLES: tuple[str, ...] = ("worker", "secretary")
+ESTATE_TYPES: tuple[str, ...] = ("managed", "unmanaged", "red_property")
+"""Where a resident's problem comes from: an estate with a property company, one without
+(the "四失" estates), or one where a red property service has been brought in."""
 DIST_PARAMS: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "fixed": ("value",),
     "exponential": ("mean",),
