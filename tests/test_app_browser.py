@@ -123,7 +123,7 @@ def test_english_page_lever_run_and_downloads(server, browser, tmp_path):
     first = _wait_final(page)
     assert set(first) >= {"admin_hours_share", "overtime_hours_per_worker_year",
                           "opinion_on_time_rate", "problems_resolved",
-                          "problem_resolution_days_mean"}
+                          "problem_resolution_days_rmean", "problems_escalated"}
     # switch a lever off: the answer changes
     page.locator(".lever-red_property input[type=checkbox]").uncheck()
     after = _wait_final(page, changed_from=first)

@@ -102,7 +102,7 @@ def test_rendered_dom_has_the_headline_table(chromium, report, tmp_path):
     assert "</html>" in dom, p.stderr[-2000:]
     assert 'id="headline-table"' in dom
     for label in ("Share of staff hours on administration", "Overtime per worker",
-                  "Mean days to resolve a problem"):
+                  "Restricted mean days to resolve (Kaplan-Meier)"):
         assert label in dom
     assert dom.count("<svg") >= 6
     assert "Model documentation (STRESS-DES)" in dom

@@ -173,7 +173,8 @@ def _make_box(cond: Condition, method: str, x: np.ndarray, y: np.ndarray, cols: 
     coverage = float(y[inside].sum() / cases) if cases else math.nan
     mass = k / x.shape[0]
     where = describe_limits(limits, full)
-    sentence = (f"{cond.words()} when {where}: in {density:.0%} of such worlds, covering "
+    where = "in the whole sampled range" if where == "anywhere" else f"when {where}"
+    sentence = (f"{cond.words()} {where}: in {density:.0%} of such worlds, covering "
                 f"{coverage:.0%} of the cases ({cases} of {x.shape[0]} worlds; {method.upper()})")
     return Box(cond, method, limits, coverage, density, mass, cases, int(x.shape[0]), sentence,
                trajectory=list(trajectory))

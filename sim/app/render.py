@@ -23,7 +23,7 @@ from sim.text import t, verdict
 __all__ = ["CARD_METRICS", "CSS", "card_metrics", "cards_html", "differs_html", "figures_html", "parts"]
 
 CARD_METRICS = ("admin_hours_share", "overtime_hours_per_worker_year", "opinion_on_time_rate",
-                "problems_resolved", "problem_resolution_days_mean")
+                "problems_resolved", "problem_resolution_days_rmean")
 FIGURES = (("hours_by_category", {"by": "category"}), ("resolution_ecdf", {}),
            ("opinion_on_time", {}), ("workload_over_time", {}))
 _VERDICT_CLASS = {"better": "better", "worse": "worse"}
