@@ -14,6 +14,7 @@ in ``calendar.extra_working_days``. The exact values come from :mod:`validation.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import math
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.scenario.schema import MAX_DAYS
 from validation import periodic
 from validation.checks import Check, Study, cell, fmt, mark
 from validation.records import time_average
@@ -68,14 +70,24 @@ def systems(scale: float = 1.0, replications: int = 20) -> list[System]:
     def warm(d: float) -> int:
         return max(7, math.ceil(d * min(scale, 1.0) / 7) * 7)
 
-    return [
+    def fit(s: System) -> System:
+        """The horizon limit (MAX_DAYS): more replications of whole weeks, each with its own
+        warm-up, instead of a longer one (the same measured weeks in all)."""
+        measured = (s.days - s.warmup_days) * s.replications
+        if s.days <= MAX_DAYS:
+            return s
+        reps = math.ceil(measured / ((MAX_DAYS - s.warmup_days) // 7 * 7))
+        days = s.warmup_days + math.ceil(measured / reps / 7) * 7
+        return dataclasses.replace(s, days=days, replications=reps)
+
+    return [fit(s) for s in (
         System("every day, arrivals any time, rho = 0.7", True, True, 0.7,
                warm(28) + weeks(2300), warm(28), replications, 301),
         System("Mon-Fri, arrivals any time, rho = 0.95", False, True, 0.95,
                warm(1575) + weeks(24000), warm(1575), replications, 302),
         System("every day, arrivals in office hours, rho = 0.8", True, False, 0.8,
                warm(70) + weeks(5000), warm(70), replications, 303),
-    ]
+    )]
 
 
 def _hhmm(h: float) -> str:
