@@ -108,7 +108,7 @@ def test_bozhou_calibrated_point_is_in_the_compatible_set(bozhou):
 
 def test_bozhou_point_implausibility_directly(bozhou):
     """Implausibility of the recorded point computed from refitted emulators is <= 3."""
-    from sim.city.calibrate import fit_surface, quadratic_features
+    from sim.city.emulator import fit_surface, quadratic_features
 
     city, record = bozhou
     params = city.calibrate

@@ -29,7 +29,6 @@ the recorded values.
 from __future__ import annotations
 
 import datetime as _dt
-import itertools
 import math
 import time
 from collections.abc import Callable
@@ -38,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from sim.city.emulator import Fit, fit_surface, quadratic_features
 from sim.city.loader import vary
 from sim.city.model import City
 from sim.city.run import run_city
@@ -50,35 +50,6 @@ def round_sig(x: float, digits: int = 3) -> float:
     if x == 0 or not math.isfinite(x):
         return float(x)
     return float(round(x, digits - 1 - math.floor(math.log10(abs(x)))))
-
-
-def quadratic_features(u: np.ndarray) -> np.ndarray:
-    """Quadratic features of scaled parameters ``u`` (n x d): 1, u_i, u_i u_j (i <= j)."""
-    n, d = u.shape
-    cols = [np.ones(n)] + [u[:, i] for i in range(d)]
-    cols += [u[:, i] * u[:, j] for i, j in itertools.combinations_with_replacement(range(d), 2)]
-    return np.column_stack(cols)
-
-
-@dataclass
-class Fit:
-    """A quadratic response surface of one target's metric over the scaled parameters."""
-
-    metric: str
-    coef: np.ndarray
-    r2: float
-
-    def __call__(self, u: np.ndarray) -> np.ndarray:
-        return quadratic_features(np.atleast_2d(u)) @ self.coef
-
-
-def fit_surface(metric: str, u: np.ndarray, y: np.ndarray) -> Fit:
-    X = quadratic_features(u)
-    coef, *_ = np.linalg.lstsq(X, y, rcond=None)
-    resid = y - X @ coef
-    ss = float(((y - y.mean()) ** 2).sum())
-    r2 = 1.0 - float((resid ** 2).sum()) / ss if ss > 0 else math.nan
-    return Fit(metric, coef, r2)
 
 
 @dataclass

@@ -8,7 +8,7 @@ inputs, and that range is real uncertainty about the model's inputs. History mat
 
     I_k(x) = |f_k(x) - c_k| / sqrt(s_k^2 + v_k),   I(x) = max_k I_k(x),   keep I(x) <= cutoff
 
-- ``f_k``: the quadratic emulator of target k's metric (:func:`sim.city.calibrate.fit_surface`),
+- ``f_k``: the quadratic emulator of target k's metric (:func:`sim.city.emulator.fit_surface`),
   fitted to every design point the calibration ran (all rounds, scaled to the full ranges);
 - ``c_k`` and ``h_k``: the centre and half-width of the target's band (its tolerance);
   ``s_k = h_k / 3``, so that with an exact emulator ``I_k <= 3`` exactly when the emulated
@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.city.calibrate import Fit, fit_surface, quadratic_features
+from sim.city.emulator import Fit, fit_surface, quadratic_features
 from sim.errors import InputError
 
 CUTOFF = 3.0          # Pukelsheim's three-sigma rule

@@ -41,8 +41,8 @@ from sim.scenario import values as V
 from sim.scenario.build import target
 from sim.scenario.content import content_hash, freeze
 from sim.scenario.files import is_city_data, read_toml
-from sim.scenario.levers import relative_paths, without_levers
-from sim.scenario.loader import override_pairs
+from sim.scenario.levers import relative_paths
+from sim.scenario.loader import override_pairs, without_levers
 from sim.scenario.merge import copy
 from sim.scenario.model import Arrivals, Scenario, TaskType
 from sim.scenario.schema import (

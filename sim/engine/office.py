@@ -32,7 +32,7 @@ import simpy
 from simpy.events import NORMAL, Timeout
 
 from sim.calendar import WorkCalendar
-from sim.engine import absence, routing
+from sim.engine import routing
 from sim.engine.clock import OVERTIME_TIE_HOURS, exact_delay, schedule_at
 from sim.engine.hot_paths import absorb_handler, feed_handler, segment_end_handler
 from sim.engine.meetings import MeetingDesk
@@ -50,6 +50,7 @@ from sim.engine.parts import (  # noqa: F401  (re-exported: OfficeRecord, volunt
     Queue,
     Server,
     compact,
+    people,
     volunteer_shifts,
     weekly_windows,
 )
@@ -109,30 +110,9 @@ class Office:
         self.q_volunteer.moved = set()
         self.q_volunteer.plain = False
         self.meeting_queue: deque[int] = deque()
-        # people
-        self.servers: list[Server] = []
-        office_shifts = cal.shifts
-        # each person's working time: the office's without their days away (sim.engine.absence)
-        away = work.absences or (absence.NONE,) * (off.workers + int(off.secretary))
-        for k in range(off.workers):
-            s = Server(len(self.servers), WORKER, absence.without(office_shifts, cal, away[k]))
-            s.queues = [self.q_worker]
-            self.q_worker.servers.append(s)
-            self.servers.append(s)
-        if off.secretary:
-            s = Server(len(self.servers), SECRETARY, absence.without(office_shifts, cal, away[-1]))
-            s.queues = [self.q_secretary]
-            self.q_secretary.servers.append(s)
-            if off.secretary_takes_general_work:
-                s.queues.append(self.q_worker)
-                self.q_worker.servers.append(s)
-            self.servers.append(s)
-        self.vol_shifts = volunteer_shifts(scenario, cal, streams)
-        for sh in self.vol_shifts:
-            s = Server(len(self.servers), VOLUNTEER, sh)
-            s.queues = [self.q_volunteer]
-            self.q_volunteer.servers.append(s)
-            self.servers.append(s)
+        # people, each on their queues (sim.engine.parts.people)
+        self.servers, self.vol_shifts = people(scenario, cal, streams, work.absences,
+                                               self.q_worker, self.q_secretary, self.q_volunteer)
         self.n_idle = len(self.servers)
         # the reusable events (see _reusable_event): one for the arrivals' feed, one per person
         # for the end of their work segments

@@ -19,6 +19,7 @@ from functools import lru_cache
 import numpy as np
 
 from sim.calendar import Shifts, WorkCalendar
+from sim.engine import absence
 from sim.rng import Streams
 from sim.scenario.model import Scenario
 
@@ -171,3 +172,32 @@ def volunteer_shifts(scenario: Scenario, cal: WorkCalendar, streams: Streams) ->
                 left -= take
         out.append(Shifts.from_intervals(sorted(ivs)))
     return out
+
+
+def people(scenario: Scenario, cal: WorkCalendar, streams: Streams, absences: tuple,
+           q_worker: Queue, q_secretary: Queue, q_volunteer: Queue
+           ) -> tuple[list[Server], list[Shifts]]:
+    """The office's people as servers, in order (workers, the secretary, volunteer members),
+    each on the queues they take work from: workers and the secretary with the office's
+    working time less their days away (:mod:`sim.engine.absence`), volunteers with their
+    turnout shifts. Returns (servers, the volunteers' shifts)."""
+    off = scenario.office
+    servers: list[Server] = []
+    away = absences or (absence.NONE,) * (off.workers + int(off.secretary))
+
+    def add(kind: int, shifts: Shifts, queues: list[Queue]) -> None:
+        s = Server(len(servers), kind, shifts)
+        s.queues = queues
+        for q in queues:
+            q.servers.append(s)
+        servers.append(s)
+
+    for k in range(off.workers):
+        add(WORKER, absence.without(cal.shifts, cal, away[k]), [q_worker])
+    if off.secretary:
+        add(SECRETARY, absence.without(cal.shifts, cal, away[-1]),
+            [q_secretary, q_worker] if off.secretary_takes_general_work else [q_secretary])
+    vol_shifts = volunteer_shifts(scenario, cal, streams)
+    for sh in vol_shifts:
+        add(VOLUNTEER, sh, [q_volunteer])
+    return servers, vol_shifts

@@ -15,7 +15,7 @@ def check_declaration(t: dict[str, Any], path: str) -> None:
     """Checks of one declaration on its own (the schema's ``post`` hook): the range, the
     distribution's parameters, a fixed value inside the range, the source's citation keys."""
     from sim.scenario.citations import keys, unresolved
-    from sim.scenario.schema import Invalid
+    from sim.scenario.values import Invalid
 
     def bad(key: str, message: str, allowed: str | None = None) -> Invalid:
         return Invalid(f"{path}.{key}", message, allowed)

@@ -385,10 +385,3 @@ def relative_paths(scenario: Any) -> set[str]:
             out.update(lv.set)
     return out
 
-
-def without_levers(scenario: Any) -> Any:
-    """The scenario with every lever off: the baseline its levers act on."""
-    from sim.scenario.loader import apply_overrides
-
-    return apply_overrides(scenario, [(f"levers.{lv.name}.enabled", False)
-                                      for lv in scenario.levers if lv.enabled])

@@ -182,3 +182,9 @@ def _build(data: dict[str, Any], top: str, origins: Origins, frozen_base: Any,
         raise _error(exc.path, exc.message, exc.allowed, origins, top) from None
     return build(resolved, freeze(resolved), path=top, digest=content_hash(resolved),
                  base=frozen_base, overrides=overrides)
+
+
+def without_levers(scenario: Scenario) -> Scenario:
+    """The scenario with every lever off: the baseline its levers act on."""
+    return apply_overrides(scenario, [(f"levers.{lv.name}.enabled", False)
+                                      for lv in scenario.levers if lv.enabled])

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sim.scenario.datapaths import copy
 from sim.scenario.schema import (
     DISCRIMINATORS,
     EXCLUSIVE,
@@ -63,15 +64,6 @@ class Origins(dict[str, Origin]):
                 break
             path = path[:cut]
         return self.get(path)
-
-
-def copy(value: Any) -> Any:
-    """A deep copy of plain data, thawing read-only mappings and tuples."""
-    if isinstance(value, Mapping):
-        return {k: copy(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [copy(v) for v in value]
-    return value
 
 
 def _is_records(value: Any) -> bool:

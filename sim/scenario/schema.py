@@ -24,6 +24,7 @@ from typing import Any
 
 from sim.categories import CATEGORIES, ORIGINS
 from sim.scenario import values as V
+from sim.scenario.values import Invalid  # also named here: schema nodes raise it
 from sim.scenario.vocabulary import (
     ADMISSION_LISTS,
     ARRIVAL_WHEN,
@@ -142,16 +143,6 @@ class FreeTable(_Node):
 
     def __init__(self, check: V.Checker | None = None, default: Any = ABSENT) -> None:
         self.check, self.default = check, default
-
-
-class Invalid(Exception):
-    """A validation failure at a dotted ``path``."""
-
-    def __init__(self, path: str, message: str, allowed: str | None = None) -> None:
-        super().__init__(f"{path}: {message}")
-        self.path = path
-        self.message = message
-        self.allowed = allowed
 
 
 def join(path: str, key: str) -> str:

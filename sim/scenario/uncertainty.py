@@ -28,13 +28,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import ScenarioError
+from sim.scenario.datapaths import MISSING, get, normal_path, put
 from sim.scenario.declaration import check_declaration
 from sim.scenario.values import Bad, suggest
 
 __all__ = ["Uncertainty", "apply", "check_declaration", "declared", "get", "normal_path",
            "overrides_for", "parse_uncertain"]
-
-MISSING = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,69 +70,6 @@ class Uncertainty:
                 return lo + math.sqrt(q * (hi - lo) * (c - lo))
             return hi - math.sqrt((1 - q) * (hi - lo) * (hi - c))
         return lo + q * (hi - lo)
-
-
-def normal_path(path: str) -> str:
-    """A path with its quotes removed: ``levers.a.set."tasks.x.copies"`` ->
-    ``levers.a.set.tasks.x.copies``."""
-    return path.replace('"', "")
-
-
-def _locate(data: Any, path: str) -> tuple[Any, Any, list[str]] | None:
-    """(container, key, remaining tokens) of the first step where ``path`` enters a table
-    through a key that holds dots (a lever's ``set`` key), or the last step; None if absent."""
-    tokens = normal_path(path).split(".")
-    cur = data
-    i = 0
-    while i < len(tokens):
-        t = tokens[i]
-        if isinstance(cur, Mapping):
-            if t not in cur:   # a lever's set key such as "tasks.x.copies": the longest match
-                for j in range(len(tokens), i + 1, -1):
-                    key = ".".join(tokens[i:j])
-                    if key in cur:
-                        return cur, key, tokens[j:]
-                return None
-            if i == len(tokens) - 1:
-                return cur, t, []
-            cur = cur[t]
-        elif isinstance(cur, list | tuple):
-            cur = next((x for x in cur if isinstance(x, Mapping) and x.get("id") == t), None)
-            if cur is None:
-                return None
-        else:
-            return None
-        i += 1
-    return None
-
-
-def get(data: Any, path: str) -> Any:
-    """The value at ``path`` in plain scenario data (tasks by id; a lever's ``set`` key with
-    dots, then keys inside its value), or ``MISSING``."""
-    found = _locate(data, path)
-    if found is None:
-        return MISSING
-    cur, key, rest = found
-    cur = cur[key]
-    for t in rest:
-        if not isinstance(cur, Mapping) or t not in cur:
-            return MISSING
-        cur = cur[t]
-    return cur
-
-
-def _put(data: Any, path: str, value: Any) -> None:
-    """Write ``value`` at an existing ``path`` inside a lever (checked when the lever applies)."""
-    from sim.scenario.merge import copy
-
-    cur, key, rest = _locate(data, path)  # type: ignore[misc]  # get() found it before
-    if not rest:
-        cur[key] = value
-        return
-    cur[key] = node = copy(cur[key])
-    for t in rest[:-1]:
-        node = node[t]
-    node[rest[-1]] = value
 
 
 def _number(v: Any) -> bool:
@@ -245,7 +181,7 @@ def apply(data: dict[str, Any], pairs: Sequence[tuple[str, Any]], top: str, orig
             if isinstance(v, int):
                 x = round(x)
             if path.startswith("levers."):
-                _put(data, path, x)
+                put(data, path, x)
                 continue
             try:
                 set_path(data, path, x, (file, f"uncertainty {name!r}"), origins)

@@ -363,8 +363,8 @@ def check_sources(resolved: Mapping[str, Any]) -> None:
     path with ``*`` for one component that matches at least one field, or a lever's value
     ``levers.NAME.set.KEY``; every ``[key]`` a note cites must be an entry of docs/sources.md."""
     from sim.scenario.content import content_paths, lookup
-    from sim.scenario.uncertainty import MISSING as ABSENT_VALUE
-    from sim.scenario.uncertainty import get
+    from sim.scenario.datapaths import MISSING as ABSENT_VALUE
+    from sim.scenario.datapaths import get
 
     sources = resolved.get("sources") or {}
     known: list[str] | None = None

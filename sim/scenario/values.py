@@ -367,3 +367,13 @@ def seasonality_upto(hi: float | None = None) -> Checker:
 
 
 seasonality = seasonality_upto()
+
+
+class Invalid(Exception):
+    """A validation failure at a dotted ``path``."""
+
+    def __init__(self, path: str, message: str, allowed: str | None = None) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+        self.allowed = allowed

@@ -1,0 +1,81 @@
+"""Dotted paths into plain scenario data, including a lever's dotted keys: read a value
+(``get``, ``MISSING`` when absent) or write one inside a lever (``put``). Used by the
+uncertainties (:mod:`sim.scenario.uncertainty`) and the check of ``[sources]`` keys
+(:mod:`sim.scenario.validate`); free of both, so neither has to import the other."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+MISSING = object()
+
+
+def copy(value: Any) -> Any:
+    """A deep copy of plain data, thawing read-only mappings and tuples."""
+    if isinstance(value, Mapping):
+        return {k: copy(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [copy(v) for v in value]
+    return value
+
+
+def normal_path(path: str) -> str:
+    """A path with its quotes removed: ``levers.a.set."tasks.x.copies"`` ->
+    ``levers.a.set.tasks.x.copies``."""
+    return path.replace('"', "")
+
+
+def _locate(data: Any, path: str) -> tuple[Any, Any, list[str]] | None:
+    """(container, key, remaining tokens) of the first step where ``path`` enters a table
+    through a key that holds dots (a lever's ``set`` key), or the last step; None if absent."""
+    tokens = normal_path(path).split(".")
+    cur = data
+    i = 0
+    while i < len(tokens):
+        t = tokens[i]
+        if isinstance(cur, Mapping):
+            if t not in cur:   # a lever's set key such as "tasks.x.copies": the longest match
+                for j in range(len(tokens), i + 1, -1):
+                    key = ".".join(tokens[i:j])
+                    if key in cur:
+                        return cur, key, tokens[j:]
+                return None
+            if i == len(tokens) - 1:
+                return cur, t, []
+            cur = cur[t]
+        elif isinstance(cur, list | tuple):
+            cur = next((x for x in cur if isinstance(x, Mapping) and x.get("id") == t), None)
+            if cur is None:
+                return None
+        else:
+            return None
+        i += 1
+    return None
+
+
+def get(data: Any, path: str) -> Any:
+    """The value at ``path`` in plain scenario data (tasks by id; a lever's ``set`` key with
+    dots, then keys inside its value), or ``MISSING``."""
+    found = _locate(data, path)
+    if found is None:
+        return MISSING
+    cur, key, rest = found
+    cur = cur[key]
+    for t in rest:
+        if not isinstance(cur, Mapping) or t not in cur:
+            return MISSING
+        cur = cur[t]
+    return cur
+
+
+def put(data: Any, path: str, value: Any) -> None:
+    """Write ``value`` at an existing ``path`` inside a lever (checked when the lever applies)."""
+    cur, key, rest = _locate(data, path)  # type: ignore[misc]  # get() found it before
+    if not rest:
+        cur[key] = value
+        return
+    cur[key] = node = copy(cur[key])
+    for t in rest[:-1]:
+        node = node[t]
+    node[rest[-1]] = value
