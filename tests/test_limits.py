@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import one_error, sim
 
 from sim.cli import main
 from sim.engine import run_replication
@@ -31,20 +32,6 @@ ROOT = Path(__file__).resolve().parents[1]
 MMC = ROOT / "tests" / "data" / "mmc.toml"
 
 
-def sim(capsys, *args):
-    capsys.readouterr()
-    rc = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
-def one_error(rc, err, *fragments):
-    assert rc == 2, err
-    lines = err.splitlines()
-    assert len(lines) == 1 and "Traceback" not in err, err
-    for f in fragments:
-        assert f in lines[0], lines[0]
-    return lines[0]
 
 
 # -- every numeric field: an upper bound, and no NaN or infinity --------------------------------

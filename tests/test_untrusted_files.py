@@ -9,29 +9,14 @@ import time
 from pathlib import Path
 
 import pytest
+from cli_helpers import one_error, sim
 
-from sim.cli import main
 from sim.scenario.files import MAX_EXTENDS_DEPTH, MAX_FILE_BYTES, MAX_NESTING, nesting
 
 ROOT = Path(__file__).resolve().parents[1]
 MMC = ROOT / "tests" / "data" / "mmc.toml"
 
 
-def sim(capsys, *args):
-    capsys.readouterr()
-    rc = main([str(a) for a in args])
-    out, err = capsys.readouterr()
-    return rc, out, err
-
-
-def one_error(rc, err, *fragments):
-    assert rc == 2
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, err
-    for f in fragments:
-        assert f in lines[0], lines[0]
-    return lines[0]
 
 
 def child(tmp_path, extends, name="child.toml"):

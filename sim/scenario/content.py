@@ -19,6 +19,8 @@ import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from sim.scenario.datapaths import copy
+
 if TYPE_CHECKING:
     from sim.scenario.model import Scenario
 
@@ -74,20 +76,12 @@ def content(resolved: Mapping[str, Any]) -> dict[str, Any]:
         if key in ("sources", "uncertainties"):
             continue
         if key == "levers":
-            out[key] = {name: {k: _plain(v) for k, v in lever.items()
+            out[key] = {name: {k: copy(v) for k, v in lever.items()
                                if k not in _LEVER_TEXT and k != "source"}
                         for name, lever in value.items()}
         else:
             out[key] = strip(value)
     return out
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _json_default(value: Any) -> Any:
