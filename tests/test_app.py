@@ -371,3 +371,38 @@ def test_a_failed_ensemble_is_one_line_and_keeps_the_answer(comparer, tmp_path):
     assert f.result is s.result and f.rendered["cards"] == s.rendered["cards"]
     assert f.status == "done" and f.errors == {}
 
+
+# ------------------------------------------------------------------ Dask
+def test_the_app_on_a_dask_cluster_gives_the_processes_numbers(comparer):
+    """The controller on a real dask.distributed LocalCluster (scheduler and one worker process
+    on 127.0.0.1, reached by its address as ``sim app --executor dask --scheduler`` does):
+    the finished answer equals the process pool's, bit for bit (same jobs, same seeds)."""
+    pytest.importorskip("distributed")
+    import logging
+
+    from distributed import LocalCluster
+
+    from sim.app.controller import Controller
+    from sim.app.render import parts
+    from sim.evaluate import NO_DASHBOARD
+
+    name = "bozhou_before.toml"
+    case = Case(name, dict(SHORT, workers=7), ("fewer_stamps", "red_property"))
+    local = Controller(str(ROOT / "scenarios"), comparer, replications=6, render=parts("en"))
+    local.request(name, case, wait=True)
+    want = local.snapshot()
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None, scheduler_kwargs=NO_DASHBOARD,
+                      silence_logs=logging.CRITICAL, protocol="tcp://") as cluster:
+        dask = LiveComparer("dask", scheduler=cluster.scheduler_address)
+        try:
+            dask.start()
+            c = Controller(str(ROOT / "scenarios"), dask, replications=6, render=parts("en"))
+            c.request(name, case, wait=True)
+            got = c.snapshot()
+        finally:
+            dask.close()
+    assert got.status == "done" and not got.provisional and got.result.replications == 6
+    assert got.result.differences.equals(want.result.differences)
+    assert got.rendered["cards"] == want.rendered["cards"]
+    assert len(dask.store) == 12   # every replication ran on the cluster
