@@ -93,7 +93,7 @@ def test_an_input_the_planner_sets_is_no_longer_uncertain():
     # a turnout outside the declared range 0.477-0.6 is the planner's choice: accepted, and
     # that uncertainty is left out (an ensemble holds it at the planner's value)
     case = Case(BEFORE, {"volunteer_turnout": 0.3, "unlisted_adhoc": 3.0}, lev)
-    b, r = scenarios(case, base)
+    _b, r = scenarios(case, base)
     assert r.volunteers.turnout == 0.3
     assert set(held_uncertainties(case, base)) == {"volunteer_turnout", "unlisted_volume"}
     assert "volunteer_turnout" not in declared(r) and "meeting_cut" in declared(r)

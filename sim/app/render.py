@@ -94,10 +94,10 @@ def band_html(m: str, ens: Any, lang: str, d: int) -> str:
     return (f'<div class="band" data-band-median="{_f(med)}" data-band-p05="{_f(lo)}" '
             f'data-band-p95="{_f(hi)}" data-worlds="{ens.worlds}" '
             f'data-worlds-up="{int(h["worlds_up"])}" data-worlds-down="{int(h["worlds_down"])}">'
-            f'{html.escape(t("app.band", lang, n=ens.worlds))}: '
-            f'{num(med * scale, d, True, lang)} {ci_text(lo * scale, hi * scale, d, True, lang)} '
-            f'{html.escape(dunit)}<div class="share">{html.escape(_share_text(h, ens.worlds, lang))}'
-            f'</div></div>')
+            + (f'{html.escape(t("app.band", lang, n=ens.worlds))}: {num(med * scale, d, True, lang)} '
+               f'{ci_text(lo * scale, hi * scale, d, True, lang)} {html.escape(dunit)}'
+               if math.isfinite(med) else "")   # undefined in every world: the share says so
+            + f'<div class="share">{html.escape(_share_text(h, ens.worlds, lang))}</div></div>')
 
 
 def ensemble_note(ens: Any, lang: str, held: list[str] | None = None) -> str:
