@@ -323,6 +323,40 @@ def test_ensemble_band_on_the_cards_is_sim_explore_of_the_same_pair(comparer):
     assert time.perf_counter() - t0 < 30   # no simulation: only the cards and figures drawn
 
 
+def test_an_ensemble_cancels_and_a_new_setting_cancels_it(comparer):
+    from sim.app.controller import Controller
+    from sim.app.render import parts
+
+    name = "bozhou_before.toml"
+    case = Case(name, {"days": 90, "workers": 6}, ("fewer_stamps", "red_property"))
+    c = Controller(str(ROOT / "scenarios"), comparer, replications=2, render=parts("en"),
+                   worlds=8, world_replications=3)
+    c.request(name, case, wait=True)
+
+    def wait_for(cond, what):
+        deadline = time.monotonic() + 120
+        while not cond(c.snapshot()):
+            assert time.monotonic() < deadline, what
+            time.sleep(0.02)
+
+    kept = len(comparer.studies)
+    c.request_ensemble(name, case)             # in the background
+    wait_for(lambda s: s.ens_done >= 1, "no progress")
+    c.cancel_ensemble()                        # the Cancel button
+    wait_for(lambda s: s.ens_status != "running", "not stopped")
+    s = c.snapshot()
+    assert s.ens_status == "cancelled" and s.ens_done < s.ens_total and s.ensemble is None
+    time.sleep(0.5)                            # the thread has given the evaluator back
+    assert len(comparer.studies) == kept       # nothing kept for a cancelled ensemble
+    # a changed setting cancels a running ensemble: it belonged to the settings before
+    c.request_ensemble(name, case)
+    wait_for(lambda s: s.ens_done >= 1, "no progress")
+    c.request(name, replace(case, values={"days": 90, "workers": 7}), wait=True)
+    s = c.snapshot()
+    assert s.ens_status == "idle" and s.ensemble is None and s.status == "done"
+    assert len(comparer.studies) == kept
+
+
 def _folder_with(tmp_path: Path, uncertainties: dict | None) -> str:
     """A scenario folder holding one file: the Bozhou case (60 days) with ``uncertainties``."""
     import tomllib
