@@ -59,9 +59,10 @@ def main() -> None:
             t0 = time.perf_counter()
             c.request_ensemble("bozhou_before.toml", case, wait=True)
             s = c.snapshot()
+            runs = s.ensemble.ensemble.runs if s.ensemble is not None else None
+            sims = f"{runs.simulations} simulations" if runs else s.ens_error
             print(f"{label} ({WORLDS} worlds x {WORLD_REPLICATIONS} paired replications, "
-                  f"{s.ens_total} simulations): {s.ens_status} after "
-                  f"{time.perf_counter() - t0:.2f} s")
+                  f"{sims}): {s.ens_status} after {time.perf_counter() - t0:.2f} s")
     comparer.close()
     print(f"(first answer: {FIRST} paired replications; {os.cpu_count()} CPUs; load average "
           f"{os.getloadavg()[0]:.1f})")
