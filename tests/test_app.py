@@ -219,7 +219,9 @@ def test_query_round_trip():
 
 
 @pytest.mark.parametrize("args, words", [(["--port", "70000"], "--port"),
-                                         (["--scenarios", "no/such/dir"], "--scenarios")])
+                                         (["--scenarios", "no/such/dir"], "--scenarios"),
+                                         (["--worlds", "65"], "--worlds"),
+                                         (["--world-replications", "1"], "--world-replications")])
 def test_sim_app_bad_options_are_one_line(args, words):
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     p = subprocess.run([sys.executable, "-m", "sim", "app", *args], cwd=ROOT, env=env,
