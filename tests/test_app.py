@@ -385,9 +385,18 @@ def test_no_uncertainties_disable_the_ensemble(comparer, tmp_path):
     assert s.ens_status == "idle" and s.ensemble is None and s.status == "done"
 
 
+def _settle(c, cond, timeout=120):
+    deadline = time.monotonic() + timeout
+    while not cond(c.snapshot()):
+        assert time.monotonic() < deadline, c.snapshot()
+        time.sleep(0.05)
+
+
 def test_a_failed_ensemble_is_one_line_and_keeps_the_answer(comparer, tmp_path):
+    pytest.importorskip("panel")
     from sim.app.controller import Controller
     from sim.app.render import parts
+    from sim.app.view import PlannerPage
 
     # a declared range that passes the declaration's check but reaches past the field's limit:
     # some sampled world is an impossible scenario, so the ensemble fails
@@ -396,16 +405,27 @@ def test_a_failed_ensemble_is_one_line_and_keeps_the_answer(comparer, tmp_path):
     c = Controller(_folder_with(tmp_path, bad), comparer, replications=2, render=parts("en"),
                    worlds=6, world_replications=2)
     case = Case("mine.toml", {}, ("fewer_meetings",))
-    c.request("mine.toml", case, wait=True)
+    page = PlannerPage(c, "en", {"levers": "fewer_meetings"}, poll=False)   # the page, no browser
+    # the answer and all its parts (the figures are drawn after the cards)
+    _settle(c, lambda s: s.status == "done" and "figures" in (s.rendered or {}))
+    page.poll()
     s = c.snapshot()
-    assert s.status == "done" and s.ens_reason == ""
-    c.request_ensemble("mine.toml", case, wait=True)
+    assert s.ens_reason == "" and not page.ens_button.disabled
+    cards = page.cards.object
+    assert 'id="cards"' in cards
+    page.ens_button.clicks += 1                # press "How sure are we?"
+    _settle(c, lambda s: s.ens_status not in ("idle", "running"))
+    page.poll()
     f = c.snapshot()
     assert f.ens_status == "failed"
     assert "\n" not in f.ens_error and "Traceback" not in f.ens_error
     assert "problems.managed_estate_share" in f.ens_error and "out of range" in f.ens_error
-    assert f.result is s.result and f.rendered["cards"] == s.rendered["cards"]
-    assert f.status == "done" and f.errors == {}
+    assert f.result is s.result and f.status == "done" and f.errors == {}
+    # next to the button: the one line; the answer on the page as it was
+    shown = page.ens_status.object
+    assert "Could not run the worlds: InputError: " in shown and "out of range" in shown
+    assert "Traceback" not in shown and 'class="field-error"' in shown
+    assert page.cards.object == cards and page.error.object == ""
 
 
 # ------------------------------------------------------------------ Dask
