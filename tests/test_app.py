@@ -404,7 +404,6 @@ def test_a_failed_ensemble_is_one_line_and_keeps_the_answer(comparer, tmp_path):
                        "source": "estimate: a range past the field's limit (test)"}}
     c = Controller(_folder_with(tmp_path, bad), comparer, replications=2, render=parts("en"),
                    worlds=6, world_replications=2)
-    case = Case("mine.toml", {}, ("fewer_meetings",))
     page = PlannerPage(c, "en", {"levers": "fewer_meetings"}, poll=False)   # the page, no browser
     # the answer and all its parts (the figures are drawn after the cards)
     _settle(c, lambda s: s.status == "done" and "figures" in (s.rendered or {}))
