@@ -3,7 +3,8 @@ Debian's Chromium (the system executable; no browser download), offline on loopb
 
 Loads the page in English and Chinese, switches a lever, waits for the answer, checks that the
 headline cards hold exactly what ``sim compare --json`` gives for the downloaded TOML (same
-replications and seed), downloads the report, checks that the Chinese page is drawn with a
+replications and seed), downloads the report, clicks "How sure are we" (a tiny ensemble) and checks the band on the cards against
+``sim explore --json`` of the same TOML, checks that the Chinese page is drawn with a
 CJK font, and saves screenshots under ``out/test-artefacts/app`` (``SIM_ARTEFACTS`` to move
 them). Skips only when Chromium is missing and cannot be installed (as the report's test).
 """
@@ -32,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DAYS = 60          # a short horizon keeps the test fast; the TOML (and so sim compare) has it too
 ARTEFACTS = Path(os.environ.get("SIM_ARTEFACTS", ROOT / "out" / "test-artefacts")) / "app"
 CARD_TIMEOUT = 120_000   # ms: 2 x 20 replications on a busy 2-core machine
+WORLDS, WORLD_REPS = 3, 2   # a tiny "How sure are we" ensemble: 12 short simulations
 
 
 def _free_port() -> int:
@@ -45,7 +47,8 @@ def server():
     port = _free_port()
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     proc = subprocess.Popen([sys.executable, "-m", "sim", "app", "--port", str(port),
-                             "--workers", "2"], cwd=ROOT, env=env,
+                             "--workers", "2", "--worlds", str(WORLDS),
+                             "--world-replications", str(WORLD_REPS)], cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}/"
     try:
@@ -104,6 +107,25 @@ def _answer(page) -> tuple[bool, dict[str, dict[str, float]]]:
     return 'id="final"' in html, cards
 
 
+_BAND = re.compile(r'<div class="card" data-metric="(\w+)".*?<div class="band" data-band-median="([^"]+)" '
+                   r'data-band-p05="([^"]+)" data-band-p95="([^"]+)" data-worlds="(\d+)" '
+                   r'data-worlds-up="(\d+)" data-worlds-down="(\d+)"')
+
+
+def _bands(page) -> dict[str, dict[str, float]]:
+    """The robustness band on every card (median, 5 % and 95 % across worlds, counts)."""
+    html = page.locator(".sim-app:has(#cards)").first.evaluate("e => e.outerHTML")
+    cards = html.split('<div class="card" ')[1:]
+    out = {}
+    for c in cards:
+        got = _BAND.search('<div class="card" ' + c)
+        if got:
+            m, med, lo, hi, n, up, down = got.groups()
+            out[m] = {"median": float(med), "p05": float(lo), "p95": float(hi), "worlds": int(n),
+                      "up": int(up), "down": int(down)}
+    return out
+
+
 def _wait_final(page, changed_from: dict | None = None) -> dict[str, dict[str, float]]:
     """Wait for the refined (final) answer; with ``changed_from``, for one that differs."""
     deadline = time.monotonic() + CARD_TIMEOUT / 1000
@@ -131,7 +153,6 @@ def test_english_page_lever_run_and_downloads(server, browser, tmp_path):
     assert all(_same(after[m]["before"], first[m]["before"]) for m in first), (first, after)
     assert not all(_same(after[m]["after"], first[m]["after"]) for m in first)
     page.locator("#fig-hours_by_category").wait_for(timeout=CARD_TIMEOUT)  # drawn after the cards
-    page.screenshot(path=str(ARTEFACTS / "app_en.png"), full_page=True)
 
     with page.expect_download() as dl:
         page.get_by_role("button", name="Download scenario (TOML)").click()
@@ -164,6 +185,29 @@ def test_english_page_lever_run_and_downloads(server, browser, tmp_path):
     dl.value.save_as(report)
     html = report.read_text(encoding="utf-8")
     assert 'id="headline-table"' in html and html.count("<svg") >= 4
+
+    # "How sure are we": off until asked; then the band on every card is what `sim explore`
+    # gives for the downloaded TOML with the same worlds, replications and seed
+    assert not page.locator(".card .band").count()
+    page.get_by_role("button", name="How sure are we?").click()
+    page.locator(".card .band").first.wait_for(timeout=CARD_TIMEOUT)
+    page.locator("#ens-note").wait_for()
+    bands = _bands(page)
+    assert set(bands) == set(after)
+    p = subprocess.run([sys.executable, "-m", "sim", "explore", args[2], args[3], "--samples",
+                        str(WORLDS), "--replications", str(WORLD_REPS), "--seed", args[-1],
+                        "--json", "--no-progress"],
+                       cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stderr
+    explore = json.loads(p.stdout)["metrics"]
+    for m, band in bands.items():
+        ref = explore[m]
+        # the same simulations (same scenarios, worlds and seeds): equal bit for bit
+        assert _same(band["median"], ref["effect_median"]), m
+        assert _same(band["p05"], ref["effect_p05"]) and _same(band["p95"], ref["effect_p95"]), m
+        assert band["worlds"] == WORLDS
+    assert "sampled worlds" in page.locator(".card .band .share").first.inner_text()
+    page.screenshot(path=str(ARTEFACTS / "app_en.png"), full_page=True)
 
     href = page.locator("#settings-link").get_attribute("href")
     assert "days=60" in href and "red_property" not in href.split("levers=")[1].split("&")[0]

@@ -199,7 +199,8 @@ def explore(scenarios: Sequence[Any], *, samples: int = 200, design: str = "lhs"
             discover: Sequence[str] | None = None, executor: str = "serial",
             workers: int | None = None, scheduler: str | None = None,
             progress: bool | None = None, out: str | os.PathLike[str] | None = None,
-            announce=None) -> ExploreResult:
+            announce=None, evaluator: Any = None, store: Any = None,
+            on_progress: Any = None) -> ExploreResult:
     """An ensemble of the paired comparison ``scenarios[1]`` vs ``scenarios[0]`` (each a
     :class:`~sim.scenario.model.Scenario` or a TOML path, with ``overrides``) over the declared
     uncertainties (``only``: a subset by name) and the ``vary`` ranges (``PATH=LOW:HIGH``), or
@@ -207,8 +208,10 @@ def explore(scenarios: Sequence[Any], *, samples: int = 200, design: str = "lhs"
     baseline's seed, which is also the replications' seed); ``replications`` per world and
     scenario (default: the baseline's). ``discover``: conditions for scenario discovery
     (:func:`sim.analysis.discovery.parse_condition`; None: every headline metric whose verdict
-    differs between worlds, "worse"). ``out``: a directory that keeps every simulation
-    (resumable) and gets ``worlds.csv`` and ``result.json``."""
+    differs between worlds, "worse"; empty: none). ``out``: a directory that keeps every simulation
+    (resumable) and gets ``worlds.csv`` and ``result.json``. ``evaluator``, ``store``,
+    ``on_progress``: as for :func:`sim.analysis.worlds.run_worlds` (the app runs its ensembles
+    on its long-lived evaluator and cache; the numbers do not depend on them)."""
     from sim.experiment.study import resolve
 
     if len(scenarios) != 2:
@@ -229,14 +232,15 @@ def explore(scenarios: Sequence[Any], *, samples: int = 200, design: str = "lhs"
         raise InputError(f"expected at least 2 replications, got {replications}",
                          field="--replications", allowed="an integer >= 2 (a CI needs two)")
     conditions = None
-    if discover:
+    if discover is not None:    # [] : no scenario discovery
         from sim.analysis.discovery import parse_condition
 
         conditions = [parse_condition(c) for c in discover]
     pts = worlds(facs, samples, design, seed)
     runs = run_worlds(scs, facs, pts, replications, seed, executor=executor, workers=workers,
                       scheduler=scheduler, progress=progress, out=out, label="explore",
-                      announce=announce)
+                      announce=announce, evaluator=evaluator, store=store,
+                      on_progress=on_progress)
     table = per_world_table(runs, facs)
     headline = {}
     for m_name in runs.metrics:
@@ -248,7 +252,8 @@ def explore(scenarios: Sequence[Any], *, samples: int = 200, design: str = "lhs"
 
     if conditions is None:
         conditions = default_conditions(result)
-    result.boxes = [b.to_json() for b in discover_boxes(result, conditions)]
+    if conditions:
+        result.boxes = [b.to_json() for b in discover_boxes(result, conditions)]
     if out is not None:
         result.write(out)
     return result

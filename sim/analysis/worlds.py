@@ -156,18 +156,28 @@ def run_worlds(scenarios: Sequence[Any], factors: Sequence[Any], worlds: Sequenc
                replications: int, seed: int, *, executor: str = "serial",
                workers: int | None = None, scheduler: str | None = None,
                progress: bool | None = None, out: str | os.PathLike[str] | None = None,
-               store: MetricsStore | None = None, label: str = "worlds",
-               announce: Callable[[str], None] | None = None) -> Runs:
+               store: Any = None, label: str = "worlds",
+               announce: Callable[[str], None] | None = None,
+               evaluator: Evaluator | None = None,
+               on_progress: Callable[[int, int], None] | None = None) -> Runs:
     """Replications ``0..replications-1`` (seed ``seed``) of every scenario in every world.
     ``announce``: called once, before anything runs, with the estimated run time (a pilot
-    replication of each scenario is timed for it). Failed simulations: RuntimeError naming
-    the first. Interruption: :class:`sim.evaluate.Interrupted` (finished work is in the
-    store)."""
+    replication of each scenario is timed for it). ``store``: where finished simulations are
+    kept (get / put / has; default a :class:`MetricsStore`, on disk under ``out``).
+    ``evaluator``: a running one to use (and leave running, e.g. the app's) instead of one
+    made of ``executor`` / ``workers`` / ``scheduler`` for this call. ``on_progress(done,
+    total)``: before the first simulation and after each (stored ones count as done); an
+    exception it raises stops the study (finished work stays in the store). Failed
+    simulations: RuntimeError naming the first. Interruption:
+    :class:`sim.evaluate.Interrupted` (finished work is in the store)."""
     from sim.analysis.factors import overrides
     from sim.evaluate import check_executor
 
     t0 = time.perf_counter()
-    n_workers = check_executor(executor, workers, scheduler)
+    if evaluator is not None:
+        executor, n_workers = evaluator.executor, evaluator.workers
+    else:
+        n_workers = check_executor(executor, workers, scheduler)
     jobset = JobSet()
     index: dict[str, int] = {}             # simulation key -> job index
     where: list[list[list[int]]] = []      # [w][s][r] -> job index
@@ -207,8 +217,23 @@ def run_worlds(scenarios: Sequence[Any], factors: Sequence[Any], worlds: Sequenc
                      f"({' + '.join(f'{t:.2f}' for t in per)} s a replication)")
         else:
             announce(f"{label}: all {len(jobset)} simulations already done")
-    with Evaluator(executor, workers, scheduler, progress=progress, label=label, unit="sim") as ev:
-        results = ev.map(jobset, store=store, indices=todo) if todo else [None] * len(jobset)
+    step = None
+    if on_progress is not None:
+        done = len(jobset) - len(todo)
+        on_progress(done, len(jobset))
+
+        def step(_index: int, _result: Any, _worker: str) -> None:
+            nonlocal done
+            done += 1
+            on_progress(done, len(jobset))
+    if not todo:
+        results: list[Any] = [None] * len(jobset)
+    elif evaluator is not None:
+        results = evaluator.map(jobset, store=store, indices=todo, on_result=step)
+    else:
+        with Evaluator(executor, workers, scheduler, progress=progress, label=label,
+                       unit="sim") as ev:
+            results = ev.map(jobset, store=store, indices=todo, on_result=step)
     failed = [(i, r) for i, r in enumerate(results) if isinstance(r, JobFailed)]
     if failed:
         i, r = failed[0]

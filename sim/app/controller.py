@@ -7,6 +7,15 @@ good answer stays), and runs the comparison in a background thread on the shared
 replications, marked provisional, then refined to the full number. A newer request cancels
 the older one. The page polls :meth:`Controller.snapshot`; nothing here blocks it.
 
+"How sure are we" (:meth:`Controller.request_ensemble`, off until asked: it is expensive) runs
+the ensemble of ``sim explore`` (the same :func:`sim.analysis.explore.explore`, on the shared
+evaluator and cache through :meth:`~sim.experiment.live.LiveComparer.study`) for the case's
+own pair of scenarios: :data:`WORLDS`
+sampled worlds of the declared uncertainties x :data:`WORLD_REPLICATIONS` paired replications,
+in the background, with progress and cancel; every answer whose scenarios have a kept ensemble
+is rendered with it (the robustness band on each card). A changed case cancels a running
+ensemble; a failed one is a one-line message and leaves the answer as it was.
+
 :func:`case_from_query` / :func:`query_of` turn a case into the page's URL query and back
 (the link that encodes the settings); only files of the configured scenario folder are
 accepted.
@@ -27,22 +36,53 @@ from sim.scenario.planner import (
     LEVER_SETTINGS,
     Case,
     folder_files,
+    held_uncertainties,
     read_case_base,
     scenarios,
 )
 
-__all__ = ["FIRST", "MAX_REPLICATIONS", "Controller", "Snapshot", "case_from_query", "query_of"]
+__all__ = [
+    "FIRST",
+    "MAX_REPLICATIONS",
+    "MAX_WORLDS",
+    "MAX_WORLD_REPLICATIONS",
+    "WORLDS",
+    "WORLD_REPLICATIONS",
+    "Controller",
+    "Robustness",
+    "Snapshot",
+    "case_from_query",
+    "query_of",
+]
 
 FIRST = 5
 MAX_REPLICATIONS = 20
+WORLDS = 16
+"""Worlds of the app's default ensemble (``sim app --worlds``)."""
+WORLD_REPLICATIONS = 4
+"""Paired replications per world of the app's default ensemble."""
+MAX_WORLDS = 64
+MAX_WORLD_REPLICATIONS = 10
 _BY_NAME = {i.name: i for i in INPUTS}
+
+
+@dataclass(frozen=True)
+class Robustness:
+    """An answer's ensemble (:class:`~sim.analysis.explore.ExploreResult`) and the declared
+    uncertainties the planner's inputs hold (not sampled)."""
+
+    ensemble: Any
+    held: tuple[str, ...] = ()
 
 
 @dataclass
 class Snapshot:
     """What the page shows: the answer (None before the first), whether it is provisional,
     progress (done, total), status ("idle", "running", "done", "cancelled", "failed"), the
-    messages by input name ("" for the whole case) and a counter that changes with the answer."""
+    messages by input name ("" for the whole case) and a counter that changes with the answer.
+    ``ens_*``: the ensemble ("How sure are we"): status (as ``status``), progress, its one-line
+    error, and ``ens_reason``, why the case cannot have one ("" when it can); ``ensemble``: the
+    :class:`Robustness` of the answer on screen, if there is one."""
 
     result: Any = None
     case: Case | None = None
@@ -53,6 +93,13 @@ class Snapshot:
     errors: dict[str, str] = field(default_factory=dict)
     version: int = 0
     rendered: Any = None
+    hashes: tuple[str, ...] = ()
+    ensemble: Any = None
+    ens_status: str = "idle"
+    ens_done: int = 0
+    ens_total: int = 0
+    ens_error: str = ""
+    ens_reason: str = ""
 
 
 def _field_of(exc: InputError) -> str:
@@ -70,15 +117,23 @@ class Controller:
     def __init__(self, folder: str, comparer: LiveComparer, replications: int = MAX_REPLICATIONS,
                  seed: int | None = None,
                  render: Sequence[tuple[str, Callable[[Any, bool, int], Any]]] = (),
-                 quick: Sequence[str] = ("cards",)) -> None:
-        """``render``: (part, fn(result, provisional, total)) pairs, what the page shows of
-        an answer, made in the background thread in this order and published one by one
-        (:attr:`Snapshot.rendered`); a provisional answer gets only the ``quick`` parts."""
+                 quick: Sequence[str] = ("cards",), worlds: int = WORLDS,
+                 world_replications: int = WORLD_REPLICATIONS) -> None:
+        """``render``: (part, fn(result, provisional, total, ensemble)) pairs, what the page
+        shows of an answer (``ensemble``: its kept ensemble or None), made in the background
+        thread in this order and published one by one (:attr:`Snapshot.rendered`); a
+        provisional answer gets only the ``quick`` parts, and a finished ensemble re-renders
+        the first part. ``worlds`` x ``world_replications``: the ensemble's size (capped at
+        :data:`MAX_WORLDS` x :data:`MAX_WORLD_REPLICATIONS`)."""
         self.render = list(render)
         self.quick = set(quick)
         self.folder = os.path.abspath(folder)
         self.comparer = comparer
         self.replications = max(1, min(int(replications), MAX_REPLICATIONS))
+        self.worlds = max(1, min(int(worlds), MAX_WORLDS))
+        self.world_replications = max(2, min(int(world_replications), MAX_WORLD_REPLICATIONS))
+        self._ens_cancel: threading.Event | None = None
+        self._ens_generation = 0
         self.seed = seed
         self._bases: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
@@ -131,6 +186,8 @@ class Controller:
                 self._snap.version += 1
             return
         self.cancel()
+        self.cancel_ensemble()      # it belonged to the settings before
+        reason = self._reason(got)
         cancel = threading.Event()
         with self._lock:
             self._generation += 1
@@ -139,7 +196,10 @@ class Controller:
             self._snap.errors = {}
             self._snap.status = "running"
             self._snap.done = 0
-        args = (gen, case, list(got), self.seed_of(name), cancel)
+            self._snap.ens_reason = reason
+            if self._snap.ens_status != "running":
+                self._snap.ens_status, self._snap.ens_error = "idle", ""
+        args = (gen, name, case, list(got), self.seed_of(name), cancel)
         if wait:
             self._work(*args)
         else:
@@ -155,7 +215,109 @@ class Controller:
                     self._snap.status = "cancelled"
                     self._snap.version += 1
 
-    def _work(self, gen: int, case: Case, scs: list[Any], seed: int,
+    # -- how sure are we -----------------------------------------------------------------
+    def _reason(self, scs: Sequence[Any]) -> str:
+        """Why this pair can have no ensemble ("none": it declares no uncertainty; "")."""
+        from sim.analysis.factors import declared_factors
+
+        return "" if declared_factors(scs) else "none"
+
+    def _key(self, scs: Sequence[Any], seed: int) -> tuple:
+        return ("explore", tuple(sc.hash for sc in scs), self.worlds, self.world_replications,
+                int(seed))
+
+    def _kept(self, scs: Sequence[Any], seed: int, name: str, case: Case,
+              ens: Any = None) -> Robustness | None:
+        """The kept ensemble of this pair (or ``ens``) with the uncertainties the case holds."""
+        if ens is None:
+            ens = self.comparer.kept(self._key(scs, seed))
+        if ens is None:
+            return None
+        held = held_uncertainties(replace(case, file=self.path(name)), self.base(name))
+        return Robustness(ens, tuple(held))
+
+    def request_ensemble(self, name: str, case: Case, wait: bool = False) -> None:
+        """Run the ensemble of ``case`` in the background (``wait``: in this thread); when it
+        is done, the answer of the same scenarios is rendered again with it."""
+        got = self.check(name, case)
+        if isinstance(got, dict):
+            with self._lock:
+                self._snap.errors = got
+                self._snap.version += 1
+            return
+        reason = self._reason(got)
+        self.cancel_ensemble()
+        cancel = threading.Event()
+        with self._lock:
+            self._snap.ens_reason = reason
+            if reason:
+                self._snap.version += 1
+                return
+            self._ens_generation += 1
+            gen = self._ens_generation
+            self._ens_cancel = cancel
+            self._snap.ens_status, self._snap.ens_error = "running", ""
+            self._snap.ens_done, self._snap.ens_total = 0, 0
+            self._snap.version += 1
+        args = (gen, name, case, list(got), self.seed_of(name), cancel)
+        if wait:
+            self._ens_work(*args)
+        else:
+            threading.Thread(target=self._ens_work, args=args, daemon=True,
+                             name="sim-app-ensemble").start()
+
+    def cancel_ensemble(self) -> None:
+        with self._lock:
+            if self._ens_cancel is not None:
+                self._ens_cancel.set()
+                self._ens_cancel = None
+                if self._snap.ens_status == "running":
+                    self._snap.ens_status = "cancelled"
+                    self._snap.version += 1
+
+    def _ens_work(self, gen: int, name: str, case: Case, scs: list[Any], seed: int,
+                  cancel: threading.Event) -> None:
+        def progress(done: int, total: int) -> None:
+            with self._lock:
+                if gen == self._ens_generation:
+                    self._snap.ens_done, self._snap.ens_total = done, total
+        from sim.analysis.explore import explore
+
+        def run(evaluator: Any, store: Any, step: Any) -> Any:   # what `sim explore` runs
+            return explore(scs, samples=self.worlds, replications=self.world_replications,
+                           seed=seed, discover=[], evaluator=evaluator, store=store,
+                           on_progress=step)
+        try:
+            ens = self.comparer.study(self._key(scs, seed), run, on_progress=progress,
+                                      cancel=cancel)
+        except Cancelled:
+            return
+        except Exception as exc:   # one line next to the button; the answer stays
+            with self._lock:
+                if gen == self._ens_generation:
+                    self._snap.ens_status = "failed"
+                    self._snap.ens_error = f"{type(exc).__name__}: {exc}".splitlines()[0]
+                    self._snap.version += 1
+            return
+        with self._lock:
+            if gen != self._ens_generation:
+                return
+            self._snap.ens_status = "done"
+            self._snap.version += 1
+            snap = replace(self._snap)
+        hashes = tuple(sc.hash for sc in scs)
+        if snap.result is None or snap.hashes != hashes or not self.render:
+            return
+        rob = self._kept(scs, seed, name, case, ens)
+        key, fn = self.render[0]
+        html = fn(snap.result, snap.provisional, self.replications, rob)
+        with self._lock:
+            if self._snap.result is snap.result:
+                self._snap.ensemble = rob
+                self._snap.rendered = dict(self._snap.rendered or {}, **{key: html})
+                self._snap.version += 1
+
+    def _work(self, gen: int, name: str, case: Case, scs: list[Any], seed: int,
               cancel: threading.Event) -> None:
         steps = [FIRST, self.replications] if self.replications > FIRST else [self.replications]
         for n in steps:
@@ -166,13 +328,17 @@ class Controller:
             try:
                 result = self.comparer.compare(scs, n, seed, on_progress=progress, cancel=cancel)
                 provisional = n < self.replications
+                ens = self._kept(scs, seed, name, case)
                 parts = [p for p in self.render if not provisional or p[0] in self.quick]
-                made = {key: fn(result, provisional, self.replications) for key, fn in parts[:1]}
+                made = {key: fn(result, provisional, self.replications, ens)
+                        for key, fn in parts[:1]}
                 with self._lock:
                     if gen != self._generation:
                         return
                     self._snap.result = result
                     self._snap.case = case
+                    self._snap.hashes = tuple(sc.hash for sc in scs)
+                    self._snap.ensemble = ens
                     self._snap.provisional = provisional
                     self._snap.status = "running" if provisional else "done"
                     self._snap.rendered = dict(self._snap.rendered or {}, **made)
@@ -180,7 +346,7 @@ class Controller:
                 for key, fn in parts[1:]:   # the slower parts (figures) one by one
                     if cancel.is_set():
                         return
-                    html = fn(result, provisional, self.replications)
+                    html = fn(result, provisional, self.replications, ens)
                     with self._lock:
                         if gen != self._generation:
                             return

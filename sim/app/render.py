@@ -3,7 +3,10 @@
 Pure functions of a :class:`~sim.experiment.ComparisonResult` (no widgets), run in the
 background thread so the page never waits for matplotlib. The cards carry the exact numbers
 in ``data-*`` attributes (``repr`` of the floats), which the browser test compares with
-``sim compare --json``. Figures are those of :mod:`sim.plots`; the table is the report's
+``sim compare --json``. With an ensemble (``sim explore``'s
+:class:`~sim.analysis.explore.ExploreResult` of the same pair), each card also shows the
+robustness band (the effect's median and 5-95 % range across the sampled worlds) and the
+verdict share ("falls in 15 of 16 sampled worlds"), with its numbers in ``data-band-*``. Figures are those of :mod:`sim.plots`; the table is the report's
 (:mod:`sim.report.scenarios`).
 """
 
@@ -20,7 +23,8 @@ from sim.report.scenarios import differs_section
 from sim.report.tables import metric_units
 from sim.text import t, verdict
 
-__all__ = ["CARD_METRICS", "CSS", "card_metrics", "cards_html", "differs_html", "figures_html", "parts"]
+__all__ = ["CARD_METRICS", "CSS", "band_html", "card_metrics", "cards_html", "differs_html",
+           "ensemble_note", "figures_html", "parts"]
 
 CARD_METRICS = ("admin_hours_share", "overtime_hours_per_worker_year", "opinion_on_time_rate",
                 "problems_resolved", "problem_resolution_days_rmean")
@@ -40,6 +44,10 @@ body, .sim-app { font-family: "Noto Sans CJK SC", "Noto Sans", "Source Han Sans 
 .card .verdict { font-weight: 600; }
 .card .verdict.better { color: #1a7f37; } .card .verdict.worse { color: #b42318; }
 .kind { font-size: 0.75em; border-radius: 4px; padding: 0 4px; background: #eef; color: #335; }
+.card .band { font-size: 0.85em; color: #333; border-top: 1px dashed #ccd; margin-top: 4px;
+  padding-top: 3px; }
+.card .share { font-size: 0.85em; }
+.ens-note { font-size: 0.85em; color: #444; }
 .provisional { color: #9a6700; font-weight: 600; }
 .field-error { color: #b42318; font-size: 0.85em; }
 .lever-text { font-size: 0.85em; color: #333; margin: 0 0 4px 22px; }
@@ -58,9 +66,56 @@ def _f(x: Any) -> str:
     return repr(float(x)) if x is not None else "nan"
 
 
-def cards_html(comp: Any, lang: str, provisional: bool, total: int) -> str:
+def _share_text(h: dict[str, Any], n: int, lang: str) -> str:
+    """"falls in 15 of 16 sampled worlds (better), rises in 1" from :func:`summarise`'s counts."""
+    up, down = int(h["worlds_up"]), int(h["worlds_down"])
+    if up == 0 and down == 0:
+        return t("app.share_none", lang, n=n)
+    rising = up >= down
+    count, other = (up, down) if rising else (down, up)
+    text = t("app.share_up" if rising else "app.share_down", lang, k=count, n=n)
+    if h["direction"]:
+        good = rising == (h["direction"] > 0)
+        text += t("app.share_tag", lang, verdict=verdict("better" if good else "worse", lang))
+    if other:
+        text += t("app.share_other_down" if rising else "app.share_other_up", lang, k=other)
+    if n - up - down:
+        text += t("app.share_other_none", lang, k=n - up - down)
+    return text
+
+
+def band_html(m: str, ens: Any, lang: str, d: int) -> str:
+    """The robustness band of metric ``m`` on its card (``d`` decimals, the card's)."""
+    h = ens.headline.get(m)
+    if not h:
+        return ""
+    scale, _unit, dunit = metric_units(m, lang)
+    med, lo, hi = (h[k] for k in ("effect_median", "effect_p05", "effect_p95"))
+    return (f'<div class="band" data-band-median="{_f(med)}" data-band-p05="{_f(lo)}" '
+            f'data-band-p95="{_f(hi)}" data-worlds="{ens.worlds}" '
+            f'data-worlds-up="{int(h["worlds_up"])}" data-worlds-down="{int(h["worlds_down"])}">'
+            + (f'{html.escape(t("app.band", lang, n=ens.worlds))}: {num(med * scale, d, True, lang)} '
+               f'{ci_text(lo * scale, hi * scale, d, True, lang)} {html.escape(dunit)}'
+               if math.isfinite(med) else "")   # undefined in every world: the share says so
+            + f'<div class="share">{html.escape(_share_text(h, ens.worlds, lang))}</div></div>')
+
+
+def ensemble_note(ens: Any, lang: str, held: list[str] | None = None) -> str:
+    """What the bands are: the ensemble's size, the uncertainties sampled (with their ranges)
+    and held at the planner's values, and that this is beyond replication noise."""
+    sampled = "; ".join(f"{f.name} {f.low:g}–{f.high:g}" for f in ens.factors)
+    text = t("app.ens_note", lang, worlds=ens.worlds, reps=ens.replications, sampled=sampled,
+             design=ens.design)
+    if held:
+        text += " " + t("app.ens_held", lang, held=", ".join(held))
+    return f'<p class="ens-note" id="ens-note">{html.escape(text)}</p>'
+
+
+def cards_html(comp: Any, lang: str, provisional: bool, total: int, ens: Any = None,
+               held: list[str] | None = None) -> str:
     """One card per :func:`card_metrics`: without -> with, the paired 95 % CI, the verdict
-    and the metric's kind; then a line saying whether the answer is provisional."""
+    and the metric's kind (and with an ensemble ``ens`` its band, :func:`band_html`); then a
+    line saying whether the answer is provisional."""
     diffs = comp.differences[comp.differences["run"] == 1].set_index("metric")
     cards = []
     for m in card_metrics():
@@ -87,12 +142,14 @@ def cards_html(comp: Any, lang: str, provisional: bool, total: int) -> str:
             f'<div class="ci">{html.escape(t("app.ci", lang))}: {num(vals[2] * scale, d, True, lang)} '
             f'{ci_text(vals[3] * scale, vals[4] * scale, d, True, lang)} {html.escape(dunit)}</div>'
             f'<div class="verdict {_VERDICT_CLASS.get(row["verdict"], "unclear")}">{html.escape(v)}</div>'
-            f'</div>')
+            f'{band_html(m, ens, lang, d) if ens is not None else ""}</div>')
     n = comp.replications
     status = (f'<p class="provisional" id="provisional">{html.escape(t("app.provisional", lang, n=n, total=total))}</p>'
               if provisional else
               f'<p class="final" id="final">{html.escape(t("app.final", lang, n=n, seed=comp.seed))}</p>')
-    return f'<div class="sim-app">{status}<div class="cards" id="cards">{"".join(cards)}</div></div>'
+    note = ensemble_note(ens, lang, held) if ens is not None else ""
+    return (f'<div class="sim-app">{status}<div class="cards" id="cards">{"".join(cards)}</div>'
+            f'{note}</div>')
 
 
 def figures_html(comp: Any, lang: str) -> str:
@@ -117,6 +174,7 @@ def differs_html(comp: Any, lang: str) -> str:
 
 def parts(lang: str) -> list[tuple[str, Any]]:
     """The parts of the answer in the order they are made (the controller's ``render``)."""
-    return [("cards", lambda comp, prov, total: cards_html(comp, lang, prov, total)),
-            ("differs", lambda comp, prov, total: differs_html(comp, lang)),
-            ("figures", lambda comp, prov, total: figures_html(comp, lang))]
+    return [("cards", lambda comp, prov, total, rob: cards_html(
+                comp, lang, prov, total, *((rob.ensemble, rob.held) if rob else ()))),
+            ("differs", lambda comp, prov, total, rob: differs_html(comp, lang)),
+            ("figures", lambda comp, prov, total, rob: figures_html(comp, lang))]

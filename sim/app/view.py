@@ -62,6 +62,17 @@ class PlannerPage:
         self.cancel_button = pn.widgets.Button(name=self.tr("cancel"), width=100)
         self.cancel_button.on_click(lambda _e: self.c.cancel())
         self.progress = pn.indicators.Progress(value=0, max=100, width=300, active=False)
+        c = self.c
+        self.ens_button = pn.widgets.Button(
+            name=self.tr("how_sure"), width=180, css_classes=["how-sure"],
+            description=self.tr("how_sure_hint", worlds=c.worlds, reps=c.world_replications,
+                                sims=2 * c.worlds * c.world_replications))
+        self.ens_button.on_click(lambda _e: self.c.request_ensemble(self.name, self.case()))
+        self.ens_cancel = pn.widgets.Button(name=self.tr("cancel"), width=100, visible=False)
+        self.ens_cancel.on_click(lambda _e: self.c.cancel_ensemble())
+        self.ens_progress = pn.indicators.Progress(value=0, max=100, width=200, active=False,
+                                                   visible=False)
+        self.ens_status = _html("", sizing_mode="stretch_width")
         self.status = _html("", sizing_mode="stretch_width")
         self.error = _html("", sizing_mode="stretch_width")
         self.cards = _html(f"<p>{self.tr('no_answer')}</p>", sizing_mode="stretch_width")
@@ -232,6 +243,7 @@ class PlannerPage:
             self.status.object = html.escape(self.tr(s.status))
         else:
             self.status.object = ""
+        self._poll_ensemble(s)
         if s.version == self._shown:
             return
         self._shown = s.version
@@ -243,6 +255,32 @@ class PlannerPage:
             got = (s.rendered or {}).get(key)
             if got is not None and pane.object != got:
                 pane.object = got
+
+    def _poll_ensemble(self, s) -> None:
+        """The "How sure are we" button, its progress and its one-line status."""
+        running = s.ens_status == "running"
+        self.ens_button.disabled = running or bool(s.ens_reason)
+        self.ens_cancel.visible = running
+        self.ens_progress.visible = running
+        self.ens_progress.active = running
+        self.ens_progress.value = int(100 * s.ens_done / s.ens_total) if s.ens_total else 0
+        if s.ens_reason:
+            msg = self.tr("how_sure_none")
+        elif running:
+            msg = self.tr("ens_running", done=s.ens_done, total=s.ens_total)
+        elif s.ens_status == "failed":
+            msg = self.tr("ens_failed", error=s.ens_error)
+        elif s.ens_status == "cancelled":
+            msg = self.tr("ens_cancelled")
+        elif s.ensemble is not None:
+            msg = self.tr("ens_done")
+        else:
+            msg = self.tr("how_sure_hint", worlds=self.c.worlds, reps=self.c.world_replications,
+                          sims=2 * self.c.worlds * self.c.world_replications)
+        cls = "field-error" if s.ens_status == "failed" else "ens-note"
+        got = f'<div class="{cls}" id="ens-status">{html.escape(msg)}</div>'
+        if self.ens_status.object != got:
+            self.ens_status.object = got
 
     # -- take it away --------------------------------------------------------------------
     def _answer(self):
@@ -259,12 +297,14 @@ class PlannerPage:
         return io.StringIO(text)
 
     def _report_file(self):
+        """The report of the answer on screen, with "How sure are we" when it has an ensemble."""
         from sim.report import build_report
 
-        result, _ = self._answer()
-        if result is None:
+        s = self.c.snapshot()
+        if s.result is None:
             return io.StringIO("")
-        return io.StringIO(build_report(result, self.lang))
+        ens = s.ensemble.ensemble if s.ensemble is not None else None
+        return io.StringIO(build_report(s.result, self.lang, explore=ens))
 
     # -- layout --------------------------------------------------------------------------
     def _layout(self):
@@ -279,6 +319,7 @@ class PlannerPage:
             _html(f"<h2>{html.escape(self.tr('s_answer'))}</h2>"),
             pn.Row(self.run_button, self.cancel_button, self.progress), self.status, self.error,
             self.cards,
+            pn.Row(self.ens_button, self.ens_cancel, self.ens_progress), self.ens_status,
             _html(f"<h2>{html.escape(self.tr('s_take'))}</h2>"),
             pn.Row(self.dl_toml, self.dl_report), self.link,
             self.command,

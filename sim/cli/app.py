@@ -28,6 +28,10 @@ def _app(args: argparse.Namespace) -> int:
     except ImportError:
         raise InputError("the app needs Panel", field="sim app",
                          allowed="pip install 'community-office-sim[app]'") from None
+    from sim.app.controller import MAX_WORLD_REPLICATIONS, MAX_WORLDS
+
+    worlds = int_option(args.worlds, "--worlds", 1, MAX_WORLDS)
+    reps = int_option(args.world_replications, "--world-replications", 2, MAX_WORLD_REPLICATIONS)
     ex = execution_kwargs(args)
     from sim.app import serve
 
@@ -38,7 +42,7 @@ def _app(args: argparse.Namespace) -> int:
     sys.stderr.flush()
     serve(args.scenarios, args.host, port, args.lang, ex.get("executor") or "processes",
           ex.get("workers"), ex.get("scheduler"), show=args.show, basic_auth=args.basic_auth,
-          allow_origin=args.allow_origin)
+          allow_origin=args.allow_origin, worlds=worlds, world_replications=reps)
     return 0
 
 
@@ -61,6 +65,10 @@ def register(subparsers) -> None:
     p.add_argument("--allow-origin", action="append", metavar="HOST[:PORT]",
                    help="a public host name the page is reached by (behind a reverse proxy; "
                         "repeatable)")
+    p.add_argument("--worlds", metavar="N",
+                   help="worlds sampled by 'How sure are we' (default 16, at most 64)")
+    p.add_argument("--world-replications", metavar="R",
+                   help="paired replications per world there (default 4, 2 to 10)")
     p.add_argument("--show", action="store_true", help="open a browser tab")
     add_execution_options(p, default="processes")
     p.set_defaults(func=_app)

@@ -10,8 +10,13 @@ A comparison whose replications are all cached returns at once, so an app can go
 earlier setting instantly, and refine a first answer of 5 replications to 20 by running
 only replications 5..19.
 
-Calls are serialised (one comparison at a time per comparer); call them from a background
-thread so a page never waits on them.
+:meth:`LiveComparer.study` runs a study of many simulations (the app's ensemble, ``sim
+explore``'s :func:`sim.analysis.explore.explore` called with this evaluator and cache) with
+the same progress and cancellation, and keeps its result by a key (the app's: scenario
+hashes, worlds, replications, seed), so asking again for one seen before is instant.
+
+Calls are serialised (one comparison or ensemble at a time per comparer); call them from a
+background thread so a page never waits on them.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
 from sim.evaluate import Evaluator, JobFailed, JobSet
@@ -61,6 +66,10 @@ class MemoryStore:
             while len(self._data) > self.size:
                 self._data.popitem(last=False)
 
+    def has(self, job: Job) -> bool:
+        with self._lock:
+            return job.key in self._data
+
     def __len__(self) -> int:
         return len(self._data)
 
@@ -73,6 +82,7 @@ class LiveComparer:
                  scheduler: str | None = None, cache_size: int = 4000) -> None:
         self.evaluator = Evaluator(executor, workers, scheduler, progress=False)
         self.store = MemoryStore(cache_size)
+        self.studies: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
 
     def start(self) -> None:
@@ -136,6 +146,42 @@ class LiveComparer:
                                 replications=replications,
                                 run_seconds=time.perf_counter() - t0, precision_info=dict(
                                     runs[0].precision_info))
+
+
+    def kept(self, key: Hashable) -> Any:
+        """The result :meth:`study` keeps under ``key``, or None (never waits)."""
+        return self.studies.get(key)
+
+    def study(self, key: Hashable, run: Callable[[Evaluator, MemoryStore, Progress], Any], *,
+              on_progress: Progress | None = None,
+              cancel: threading.Event | None = None) -> Any:
+        """A study of many simulations on this comparer's evaluator and cache, such as the
+        app's ensemble (:func:`sim.analysis.explore.explore` with ``evaluator``, ``store`` and
+        ``on_progress``): ``run(evaluator, store, step)``, where ``step(done, total)`` reports
+        progress to ``on_progress`` and raises :class:`Cancelled` once ``cancel`` is set. Its
+        result is kept under ``key`` (the last :data:`STUDIES_KEPT`): asked again, it is
+        returned at once."""
+        with self._lock:
+            if key in self.studies:
+                self.studies.move_to_end(key)
+                return self.studies[key]
+
+            def step(done: int, total: int) -> None:
+                if on_progress is not None:
+                    on_progress(done, total)
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled()
+
+            if cancel is not None and cancel.is_set():
+                raise Cancelled()
+            result = run(self.evaluator, self.store, step)
+            self.studies[key] = result
+            while len(self.studies) > STUDIES_KEPT:
+                self.studies.popitem(last=False)
+            return result
+
+
+STUDIES_KEPT = 32
 
 
 def _jobs(scenarios: Sequence[Scenario], replications: int, seed: int, events: bool) -> JobSet:

@@ -36,7 +36,8 @@ from sim.scenario.model import Scenario
 from sim.scenario.values import Bad
 
 __all__ = ["INPUTS", "REFERENCE_HOUSEHOLDS", "SCALE_TASKS", "Case", "PlannerInput",
-           "case_data", "compare_command", "folder_files", "input_values", "lever_info",
+           "case_data", "compare_command", "folder_files", "held_uncertainties", "input_values",
+           "lever_info",
            "read_case_base", "scenarios", "toml_text"]
 
 REFERENCE_HOUSEHOLDS = 3000
@@ -260,6 +261,7 @@ def case_data(case: Case, base: dict[str, Any] | None = None) -> dict[str, Any]:
                 raise ScenarioError(f"{value!r} is not a date", file=case.file,
                                     field=f"levers.{name}.from", allowed="YYYY-MM-DD") from None
         levers[name][key] = value
+    touched: list[str] = []     # paths the planner gave a value of their own
     for name, value in case.values.items():
         inp = _BY_NAME.get(name)
         if inp is None:
@@ -267,20 +269,49 @@ def case_data(case: Case, base: dict[str, Any] | None = None) -> dict[str, Any]:
                                 allowed=", ".join(_BY_NAME))
         value = _check(inp, value)
         if inp.path is None:
-            _scale(data, value / REFERENCE_HOUSEHOLDS)
+            if value != REFERENCE_HOUSEHOLDS:
+                _scale(data, value / REFERENCE_HOUSEHOLDS)
+                touched += [f"{pre}tasks.{p}.arrivals.*" for p in SCALE_TASKS
+                            for pre in ("", "levers.*.set.")]
             continue
         lever = _lever_setting(data, inp.path)
         path = f"levers.{lever}.set.{inp.path}" if lever else inp.path
+        if (data["levers"][lever]["set"].get(inp.path) if lever else lookup(data, path)) != value:
+            touched.append(path)
         try:
             set_path(data, path, value)
         except Bad as exc:
             raise ScenarioError(exc.message, file=case.file, field=path,
                                 allowed=exc.allowed) from None
+    _hold(data, touched)
     days = data.get("scenario", {}).get("days")
     if isinstance(days, int) and days > MAX_DAYS:
         raise ScenarioError(f"{days} days is longer than the app runs", file=case.file,
                             field="scenario.days", allowed=f"at most {MAX_DAYS}")
     return data
+
+
+def _hold(data: dict[str, Any], touched: list[str]) -> None:
+    """Leave out the declared uncertainties with a path among ``touched`` (patterns): the
+    planner has given that input a value, so it is no longer uncertain for this case (and a
+    value outside the declared range is the planner's to choose)."""
+    table = data.get("uncertainties")
+    if not touched or not isinstance(table, dict):
+        return
+    from sim.scenario.datapaths import normal_path
+
+    for name in list(table):
+        paths = table[name].get("paths", []) if isinstance(table[name], dict) else []
+        if any(fnmatch.fnmatchcase(normal_path(str(p)), t) for p in paths for t in touched):
+            del table[name]
+
+
+def held_uncertainties(case: Case, base: dict[str, Any] | None = None) -> list[str]:
+    """The declared uncertainties of the case's file that its inputs hold at the planner's
+    values (left out of the case's scenarios, so an ensemble does not sample them)."""
+    base = base if base is not None else read_case_base(case.file)
+    kept = case_data(case, base).get("uncertainties") or {}
+    return [n for n in (base.get("uncertainties") or {}) if n not in kept]
 
 
 def scenarios(case: Case, base: dict[str, Any] | None = None) -> tuple[Scenario, Scenario]:
