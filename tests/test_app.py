@@ -302,7 +302,9 @@ def test_ensemble_band_on_the_cards_is_sim_explore_of_the_same_pair(comparer):
     assert s.ensemble.held == ("volunteer_turnout",)
     note = s.rendered["cards"]
     assert "Held at your values (not sampled): volunteer_turnout" in note
-    assert "beyond the replication noise" in note and "meeting_cut 0.333–0.7" in note
+    # each sampled uncertainty in words (its description, without the parenthesised detail)
+    assert "beyond the replication noise" in note
+    assert "Share of department and secretary meetings left after the cut 0.333–0.7" in note
     # in Chinese: the same band, the verdict share in words
     zh = cards_html(s.result, "zh", False, 4, s.ensemble.ensemble, list(s.ensemble.held))
     assert _bands_equal(_bands(zh), bands)
@@ -312,6 +314,7 @@ def test_ensemble_band_on_the_cards_is_sim_explore_of_the_same_pair(comparer):
                  f"在 4 个抽样情景中有 {max(up, down)} 个{'上升' if up >= down else '下降'}")
         assert words in zh, m
     assert "按你的设置固定(未抽样): volunteer_turnout" in zh
+    assert "压减后保留的部门会议和书记会议比例 0.333–0.7" in zh and "meeting_cut" not in zh
     # going away and back: the kept ensemble comes back with the answer, nothing runs again
     other = replace(case, levers=("fewer_meetings",))
     c.request(name, other, wait=True)

@@ -46,6 +46,14 @@ class Factor:
     nominal: Any = None
     declared: bool = False
     source: str = ""
+    description: str = ""
+    description_zh: str = ""
+
+    def label(self, lang: str = "en") -> str:
+        """What the factor is, in words (its declared description; its name without one)."""
+        if lang == "zh" and self.description_zh:
+            return self.description_zh
+        return self.description or self.name
 
     def value(self, u: float) -> float | int:
         """The factor's value at unit coordinate ``u`` in [0, 1) (inverse CDF)."""
@@ -119,18 +127,17 @@ def _current(scenario: Any, key: str) -> Any:
 
 def declared_factors(scenarios: Sequence[Any]) -> list[Factor]:
     """The ``[uncertainties.NAME]`` declared by any of ``scenarios`` (in order of first
-    appearance); none while the scenario format has no uncertainties."""
-    try:
-        from sim.scenario.uncertainty import declared
-    except ImportError:     # before the uncertainties of the scenario format exist
-        return []
+    appearance)."""
+    from sim.scenario.uncertainty import declared
+
     seen: dict[str, Factor] = {}
     for sc in scenarios:
         for name, u in declared(sc).items():
             if name in seen:
                 continue
             seen[name] = Factor(name, tuple(u.paths), u.low, u.high, u.distribution or "uniform",
-                                u.mode, u.nominal, True, getattr(u, "source", "") or "")
+                                u.mode, u.nominal, True, u.source, u.description,
+                                u.description_zh)
     return list(seen.values())
 
 

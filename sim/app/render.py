@@ -100,10 +100,15 @@ def band_html(m: str, ens: Any, lang: str, d: int) -> str:
             + f'<div class="share">{html.escape(_share_text(h, ens.worlds, lang))}</div></div>')
 
 
+def _short(label: str) -> str:
+    """A factor's description without its parenthesised detail."""
+    return label.split(" (")[0].split("（")[0]
+
+
 def ensemble_note(ens: Any, lang: str, held: list[str] | None = None) -> str:
     """What the bands are: the ensemble's size, the uncertainties sampled (with their ranges)
     and held at the planner's values, and that this is beyond replication noise."""
-    sampled = "; ".join(f"{f.name} {f.low:g}–{f.high:g}" for f in ens.factors)
+    sampled = "; ".join(f"{_short(f.label(lang))} {f.low:g}–{f.high:g}" for f in ens.factors)
     text = t("app.ens_note", lang, worlds=ens.worlds, reps=ens.replications, sampled=sampled,
              design=ens.design)
     if held:

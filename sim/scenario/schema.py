@@ -426,6 +426,7 @@ UNCERTAINTY = Table({
     "applies": Scalar(V.choice(APPLIES), "all"),
     "value": Scalar(V.number(-MAX_ABS_VALUE, MAX_ABS_VALUE)),
     "description": Scalar(V.string(), ""),
+    "description_zh": Scalar(V.string(), ""),
     "nominal": Scalar(V.number(-MAX_ABS_VALUE, MAX_ABS_VALUE)),
 }, source=False, post=lambda t, p: _uncertainty_post(t, p))
 """An ``[uncertainties.NAME]`` entry (:mod:`sim.scenario.uncertainty`); ``nominal`` is filled

@@ -52,6 +52,7 @@ class Uncertainty:
     nominal: float | None = None
     value: float | None = None
     description: str = ""
+    description_zh: str = ""
 
     def ppf(self, q: float) -> float:
         """The value at quantile ``q`` in [0, 1] of the distribution (for sampling designs)."""
@@ -222,7 +223,7 @@ def declared(scenario: Any) -> dict[str, Uncertainty]:
             mode=None if d.get("mode") is None else float(d["mode"]), source=d["source"],
             applies=d["applies"], nominal=d.get("nominal"),
             value=None if d.get("value") is None else float(d["value"]),
-            description=d.get("description", ""))
+            description=d.get("description", ""), description_zh=d.get("description_zh", ""))
     return out
 
 
