@@ -66,7 +66,7 @@ def parallelism() -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="a smoke run: 60 days, 2 replications")
-    ap.add_argument("--replications", type=int, default=4, help="pilot replications")
+    ap.add_argument("--replications", type=int, default=3, help="pilot replications")
     ap.add_argument("--budget", type=float, default=TARGET_SECONDS - 10.0,
                     help="seconds the rule may plan for (default: the target less 10 s)")
     args = ap.parse_args()
@@ -100,7 +100,7 @@ def main() -> int:
     print(f"  top 4 reductions of {METRIC}: {', '.join(rk['order'])}; ranked (simultaneous "
           f"95 %): {rk['ranked']}" + ("" if rk["ranked"] else
                                       f"; the pilot predicted {rule.get('needed_replications')} "
-                                      "replications"))
+                                      f"replications; ranked: the first {rk['ranked_top']}"))
     for c in rk["checks"][:4]:
         print(f"    {c['levers'][0]} - {c['levers'][1]}: {c['difference']:.2f} "
               f"(simultaneous lower bound {c['low']:.2f})")

@@ -211,7 +211,8 @@ def _metric(co: Coalitions, name: str, design, n: int, rank: int) -> dict[str, A
     ranking = None if rk is None else {
         "top": rank, "by": "contribution in the direction of the total effect",
         "order": [co.players[i] for i in rk["order"][:rank]], "ranked": rk["ranked"],
-        "quantile": rk["quantile"],
+        "quantile": rk["quantile"], "ranked_top": _ranked_top(per_rep.T, total_iv.mean, rank,
+                                                              looks),
         "checks": [{"levers": [co.players[a] for a in c["pair"]], "difference": c["difference"],
                     "low": c["low"], "separated": c["separated"]} for c in rk["checks"]]}
     return {"label": metric(name).label, "unit": metric(name).unit,
@@ -257,6 +258,15 @@ def _interactions(co: Coalitions, table: dict[str, dict[str, Any]], design, n: i
                         "ci95": [iv.low, iv.high]})
         out.sort(key=lambda d: -abs(_nan0(d["index"])))
         table[name]["interactions"] = out
+
+
+def _ranked_top(units: np.ndarray, total: float, rank: int, looks: int) -> int:
+    """The largest j <= rank whose first j contributions are ranked (0: not even the
+    first); the intervals are simultaneous over all pairs, so every j may be asked."""
+    for j in range(rank, 0, -1):
+        if shapley_design.ranking(units, total, j, looks=looks)["ranked"]:
+            return j
+    return 0
 
 
 def _nan0(x: float) -> float:
