@@ -143,9 +143,10 @@ def test_ranking_follows_the_direction_of_the_total_and_needs_separation():
     assert need > 20 or math.isinf(need)
 
 
-def test_simultaneous_quantile_is_bonferroni_over_pairs_and_looks():
+def test_simultaneous_quantile_is_bonferroni_over_pairs():
     from sim.stats import t_quantile
 
-    q = sd.simultaneous_quantile(12, 30, looks=2)
-    assert q == pytest.approx(t_quantile(30, 1 - 0.05 / (66 * 2)), rel=1e-12)
-    assert q > sd.simultaneous_quantile(12, 30, looks=1) > t_quantile(30)
+    q = sd.simultaneous_quantile(12, 30, alpha=0.045)
+    # two-sided t interval at 1 - 0.045 / 66: t_quantile's confidence is 1 - alpha/66
+    assert q == pytest.approx(t_quantile(30, 1 - 0.045 / 66), rel=1e-12)
+    assert sd.simultaneous_quantile(12, 30, alpha=sd.PILOT_ALPHA) > q > t_quantile(30)

@@ -155,7 +155,7 @@ def attribute(baseline, reform, *, replications: int | None = None, seed: int | 
         co.values([0, full])
         per = co.seconds_per_replication() * 1.15   # scenario building and scheduling
         est_exact = estimate_seconds((1 << n) - 2, R, per, ev.workers)
-        orders0 = permutations or PILOT_BLOCKS * n * R
+        orders0 = permutations or PILOT_BLOCKS * ((n + 1) // 2) * R
         est_sampled = estimate_seconds(orders0 * (n - 3) + (2 * n + 2) * R, 1, per, ev.workers)
         if method == "auto":
             method = "exact" if est_exact <= budget else "sampled"
@@ -173,7 +173,8 @@ def attribute(baseline, reform, *, replications: int | None = None, seed: int | 
                                        budget=budget, started=t0, workers=ev.workers)
             R = co.R
         co.values([0, full, *single])
-        table = {m: _metric(co, m, design, n, rank) for m in names}
+        table = {m: _metric(co, m, design, n, rank, rule.get("alpha", shapley_design.ALPHA))
+                 for m in names}
         _interactions(co, table, design, n, interactions if design is None
                       else min(interactions, 3), seed)
     return AttributionResult(method=method, baseline=base_sc.name, reform=reform_sc.name,
@@ -186,7 +187,8 @@ def attribute(baseline, reform, *, replications: int | None = None, seed: int | 
                                        "seconds_per_replication": per / 1.15})
 
 
-def _metric(co: Coalitions, name: str, design, n: int, rank: int) -> dict[str, Any]:
+def _metric(co: Coalitions, name: str, design, n: int, rank: int, alpha: float
+            ) -> dict[str, Any]:
     values = co.metric_table(name)
     full = (1 << n) - 1
     total_iv, _ = paired(values[0], values[full])
@@ -205,14 +207,13 @@ def _metric(co: Coalitions, name: str, design, n: int, rank: int) -> dict[str, A
         levers[p] = {"shapley": ests[i].mean, "ci95": [ests[i].low, ests[i].high],
                      "one_at_a_time": _est(oat)[0], "one_at_a_time_ci95": _est(oat)[1],
                      "leave_one_out": _est(loo)[0], "leave_one_out_ci95": _est(loo)[1]}
-    looks = 1 if design is None else 2
-    rk = shapley_design.ranking(per_rep.T, float(total_iv.mean), rank, looks=looks) \
+    rk = shapley_design.ranking(per_rep.T, float(total_iv.mean), rank, alpha=alpha) \
         if per_rep.shape[1] > 1 else None
     ranking = None if rk is None else {
         "top": rank, "by": "contribution in the direction of the total effect",
         "order": [co.players[i] for i in rk["order"][:rank]], "ranked": rk["ranked"],
         "quantile": rk["quantile"], "ranked_top": _ranked_top(per_rep.T, total_iv.mean, rank,
-                                                              looks),
+                                                              alpha),
         "checks": [{"levers": [co.players[a] for a in c["pair"]], "difference": c["difference"],
                     "low": c["low"], "separated": c["separated"]} for c in rk["checks"]]}
     return {"label": metric(name).label, "unit": metric(name).unit,
@@ -260,11 +261,11 @@ def _interactions(co: Coalitions, table: dict[str, dict[str, Any]], design, n: i
         table[name]["interactions"] = out
 
 
-def _ranked_top(units: np.ndarray, total: float, rank: int, looks: int) -> int:
+def _ranked_top(units: np.ndarray, total: float, rank: int, alpha: float) -> int:
     """The largest j <= rank whose first j contributions are ranked (0: not even the
     first); the intervals are simultaneous over all pairs, so every j may be asked."""
     for j in range(rank, 0, -1):
-        if shapley_design.ranking(units, total, j, looks=looks)["ranked"]:
+        if shapley_design.ranking(units, total, j, alpha=alpha)["ranked"]:
             return j
     return 0
 

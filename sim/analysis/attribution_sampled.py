@@ -5,17 +5,18 @@ and when to stop (see :mod:`sim.analysis.shapley_design` for the estimator).
   replications ``0..R-1`` (at least one each), each replication's from its own Latin blocks.
   No rule.
 * Otherwise two looks at the data, no more. **Pilot**: ``R`` replications with
-  ``PILOT_BLOCKS`` full blocks each. If the first metric's ``rank`` largest contributions
+  ``PILOT_BLOCKS`` groups of ``ceil(k/2)`` orders each (the first rows of independent
+  blocks: two groups in a replication measure the permutations' share of the variance). If the first metric's ``rank`` largest contributions
   (in the direction of its total effect) are ranked by simultaneous intervals (all pairs,
-  both looks, Bonferroni), stop. Otherwise the pilot's split of the variance into
-  permutations (blocks inside a replication) and replications decides how many orders a
+  Bonferroni, error 0.005), stop. Otherwise the pilot's split of the variance into
+  permutations (groups inside a replication) and replications decides how many orders a
   new replication gets (``o`` minimising variance x cost: an order costs about ``k - 3``
   runs, a replication ``2k + 2`` besides; fewer than ``k`` orders are the first rows of a
   block, still uniformly random orders) and how many replications the relied-on
   differences need; the **second stage** adds them, capped by ``budget`` seconds (from the
   pilot's time per run; room kept for the interaction samples) and ``max_permutations``
-  orders. The final test is the same simultaneous one: because both looks are in the
-  Bonferroni family, the "ranked" verdict keeps its 95 % over the stopping rule. The
+  orders. The final test is the same simultaneous one at error 0.045: the two looks'
+  errors add up to 0.05, so the "ranked" verdict keeps its 95 % over the stopping rule. The
   reported Shapley intervals are ordinary 95 % t intervals over replications. When the
   ranking needs more than the budget allows (close contributions), the study stops at the
   budget and says so (``ranked`` false, ``needed_replications`` the pilot's forecast).
@@ -56,8 +57,9 @@ def _run(co: Coalitions, design: list[list[np.ndarray]], first: int) -> None:
     co.points(want)
 
 
-def _design(n: int, counts: list[int], seed: int, first: int = 0) -> list[list[np.ndarray]]:
-    return [sd.block_orders(n, c, seed, first + r) for r, c in enumerate(counts)]
+def _design(n: int, counts: list[int], seed: int, first: int = 0, rows: int | None = None
+            ) -> list[list[np.ndarray]]:
+    return [sd.block_orders(n, c, seed, first + r, rows) for r, c in enumerate(counts)]
 
 
 def _diff_blocks(per_block, pairs, sign):
@@ -71,13 +73,13 @@ def _costs(n: int) -> tuple[int, int]:
     return 2 * n + 2, max(1, n - 3)
 
 
-def _plan(units, per_block, total, rank, n):
+def _plan(units, per_block, total, rank, n, g):
     """After the pilot: (orders a new replication gets, replications needed, the look).
-    One block's variance splits into ``sp`` (permutations) and ``sr`` (replications); with
-    ``o`` orders a replication's variance is about ``sr + sp k / o`` (o < k: as if the
-    orders were independent, which a Latin block's rows beat) and costs ``c0 + c1 o`` runs;
+    One group's (``g`` orders) variance splits into ``sp`` (permutations) and ``sr``
+    (replications); with ``o`` orders a replication's variance is about ``sr + sp g / o``
+    (as if the orders were independent, which a Latin block's rows beat) and costs ``c0 + c1 o`` runs;
     the ``o`` with the least variance x cost for the binding difference wins."""
-    look = sd.ranking(units, total, rank)
+    look = sd.ranking(units, total, rank, alpha=sd.PILOT_ALPHA)
     failed = [c for c in look["checks"] if not c["separated"]]
     pairs = [c["pair"] for c in failed]
     comp = sd.components(_diff_blocks(per_block, pairs, look["sign"])) if pairs else None
@@ -87,7 +89,7 @@ def _plan(units, per_block, total, rank, n):
     sp, sr = comp
     best, best_cost, best_need = n, math.inf, math.inf
     for o in sorted({1, 2, 3, 4, 6, 8, n, 2 * n, MAX_BLOCKS * n}):
-        checks = [dict(c, sd=math.sqrt(sr[j] + sp[j] * n / o)) for j, c in enumerate(failed)]
+        checks = [dict(c, sd=math.sqrt(sr[j] + sp[j] * g / o)) for j, c in enumerate(failed)]
         need = sd.needed_units(checks, n)
         cost = need * (c0 + c1 * o)
         if cost < best_cost or (not math.isfinite(best_cost) and o == n):
@@ -105,20 +107,22 @@ def run_sampled(co: Coalitions, name: str, *, seed: int, permutations: int | Non
     if permutations is not None:
         design = _design(n, _even(int(permutations), R0), seed)
         _run(co, design, 0)
-        return design, {"design": "latin", "rule": "fixed", "looks": 0}
-    design = _design(n, [PILOT_BLOCKS * n] * R0, seed)
+        return design, {"design": "latin", "rule": "fixed", "looks": 1, "alpha": sd.ALPHA}
+    g = (n + 1) // 2
+    design = _design(n, [PILOT_BLOCKS * g] * R0, seed, rows=g)
     _run(co, design, 0)
     value = co.value_of(name)
     units, per_block = sd.unit_estimates(value, design, n)
     total = float(np.mean([value(full, r) - value(0, r) for r in range(R0)]))
     comp = sd.components(per_block)
     info: dict[str, Any] = {"design": "latin", "rule": "two looks", "pilot_replications": R0,
-                            "pilot_blocks": PILOT_BLOCKS, "looks": 1}
+                            "pilot_groups": PILOT_BLOCKS, "pilot_group_orders": g, "looks": 1,
+                            "alpha": sd.PILOT_ALPHA}
     if comp is not None:
         sp, sr = comp
-        info["variance_one_block"] = {"permutations": [float(x) for x in sp],
+        info["variance_one_group"] = {"permutations": [float(x) for x in sp],
                                       "replications": [float(x) for x in sr]}
-    o, need, look = _plan(units, per_block, total, rank, n)
+    o, need, look = _plan(units, per_block, total, rank, n, g)
     info.update(orders_per_replication=o, needed_replications=need if math.isfinite(need)
                 else None, pilot_ranked=look["ranked"])
     if look["ranked"]:
@@ -127,10 +131,10 @@ def run_sampled(co: Coalitions, name: str, *, seed: int, permutations: int | Non
     c0, c1 = _costs(n)
     left = budget - (time.perf_counter() - started) - INTERACTION_RUNS * per / max(1, workers)
     by_time = int(left * max(1, workers) / (per * (c0 + c1 * o))) if per > 0 else 0
-    by_orders = (max_permutations - PILOT_BLOCKS * n * R0) // o
+    by_orders = (max_permutations - PILOT_BLOCKS * g * R0) // o
     R1 = int(min(need if math.isfinite(need) else math.inf, R0 + max(0, by_time),
                  R0 + max(0, by_orders)))
-    info.update(looks=2, capped=bool(R1 < need))
+    info.update(looks=2, alpha=sd.ALPHA - sd.PILOT_ALPHA, capped=bool(R1 < need))
     if R1 > R0:
         design += _design(n, [o] * (R1 - R0), seed, first=R0)
         co.R = R1

@@ -37,10 +37,12 @@ import numpy as np
 
 from sim.stats import t_quantile
 
-__all__ = ["block_orders", "components", "latin_block", "needed_units", "ranking",
+__all__ = ["ALPHA", "PILOT_ALPHA", "block_orders", "components", "latin_block", "needed_units", "ranking",
            "simultaneous_quantile", "unit_estimates"]
 
 Value = Callable[[int, int], float]
+ALPHA = 0.05          # the ranking's error, over all its looks
+PILOT_ALPHA = 0.005   # spent at a pilot look (a rule's first of two)
 
 
 def latin_block(k: int, rng: np.random.Generator) -> np.ndarray:
@@ -50,15 +52,18 @@ def latin_block(k: int, rng: np.random.Generator) -> np.ndarray:
     return np.asarray([[p[(s[q] + j) % k] for q in range(k)] for j in range(k)], dtype=int)
 
 
-def block_orders(k: int, count: int, seed: int, replication: int) -> list[np.ndarray]:
-    """The first ``count`` orders of replication ``replication``, as a list of blocks (the
-    last one possibly cut short); the same orders whatever else the study asks for."""
+def block_orders(k: int, count: int, seed: int, replication: int, rows: int | None = None
+                 ) -> list[np.ndarray]:
+    """The first ``count`` orders of replication ``replication``, as groups: the first
+    ``rows`` (default all ``k``) rows of independently drawn blocks, the last group possibly
+    cut short; the same orders whatever else the study asks for."""
+    rows = k if rows is None else max(1, min(int(rows), k))
     out, b = [], 0
     while count > 0:
         rng = np.random.default_rng(np.random.SeedSequence([seed, 0x1A71, replication, b]))
         block = latin_block(k, rng)
-        out.append(block[:min(count, k)])
-        count -= k
+        out.append(block[:min(count, rows)])
+        count -= rows
         b += 1
     return out
 
@@ -89,23 +94,23 @@ def block_estimate(value: Value, orders: np.ndarray, k: int, r: int) -> np.ndarr
 
 def unit_estimates(value: Value, design: Sequence[Sequence[np.ndarray]], k: int
                    ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """``design[r]``: replication r's blocks. Returns the units ``(R, k)`` (each
-    replication's mean over all its orders) and, per replication, its block estimates
-    ``(blocks, k)`` (for :func:`components`)."""
+    """``design[r]``: replication r's groups of orders. Returns the units ``(R, k)`` (each
+    replication's mean over all its orders) and, per replication, the estimates of its
+    groups as long as its first ``(groups, k)`` (for :func:`components`)."""
     units, per_block = [], []
     for r, blocks in enumerate(design):
         est = np.stack([block_estimate(value, b, k, r) for b in blocks])
         w = np.asarray([len(b) for b in blocks], dtype=float)
         units.append((w[:, None] * est).sum(axis=0) / w.sum())
-        per_block.append(est[w == k])      # full blocks only
+        per_block.append(est[w == w[0]])
     return np.stack(units), per_block
 
 
 def components(per_block: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray] | None:
-    """Variance of one full block's estimate split into (permutations, replications), per
-    lever: ``sigma_p^2`` pooled from the spread of blocks inside a replication, ``sigma_r^2``
-    from the spread of the replication means minus what blocks put into it (method of
-    moments, clipped at 0). None without two replications with at least two full blocks."""
+    """Variance of one group's estimate split into (permutations, replications), per lever:
+    ``sigma_p^2`` pooled from the spread of the groups inside a replication, ``sigma_r^2``
+    from the spread of the replication means minus what groups put into it (method of
+    moments, clipped at 0). None without two replications with at least two groups."""
     reps = [b for b in per_block if len(b) >= 2]
     if len(reps) < 2:
         return None
@@ -118,11 +123,11 @@ def components(per_block: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]
     return sp, sr
 
 
-def simultaneous_quantile(k: int, df: int, looks: int = 2, confidence: float = 0.95) -> float:
-    """The t quantile making the intervals of all ``k (k-1) / 2`` pairwise differences, at
-    each of ``looks`` looks at the data, hold together at ``confidence`` (Bonferroni)."""
-    family = max(1, k * (k - 1) // 2) * max(1, looks)
-    return t_quantile(max(1, df), 1.0 - (1.0 - confidence) / family)
+def simultaneous_quantile(k: int, df: int, alpha: float = ALPHA) -> float:
+    """The t quantile making the intervals of all ``k (k-1) / 2`` pairwise differences miss
+    with probability at most ``alpha`` together (Bonferroni)."""
+    family = max(1, k * (k - 1) // 2)
+    return t_quantile(max(1, df), 1.0 - alpha / family)
 
 
 def _order(units: np.ndarray, sign: float) -> list[int]:
@@ -138,16 +143,18 @@ def relied_on(order: Sequence[int], top: int) -> list[tuple[int, int]]:
     return pairs + [(order[top - 1], j) for j in order[top:]]
 
 
-def ranking(units: np.ndarray, total: float, top: int, looks: int = 2) -> dict:
+def ranking(units: np.ndarray, total: float, top: int, alpha: float = ALPHA) -> dict:
     """Rank the levers by contribution in the direction of ``total`` (its sign; a fall:
     the most negative first) and decide whether the first ``top`` are ranked beyond doubt:
-    every relied-on difference (:func:`relied_on`) has a simultaneous interval (all pairs,
-    all looks: :func:`simultaneous_quantile`) on the claimed side of 0. Then the claimed
-    order is wrong only if one of those intervals misses, which has probability <= 5 %."""
+    every relied-on difference (:func:`relied_on`) has a simultaneous interval (all pairs:
+    :func:`simultaneous_quantile`) on the claimed side of 0. Then the claimed order is
+    wrong only if one of those intervals misses, which has probability <= ``alpha`` (a rule
+    that looks twice spends ``PILOT_ALPHA`` at the first look, the rest at the second).
+    """
     R, k = units.shape
     sign = -1.0 if total < 0 else 1.0
     order = _order(units, sign)
-    q = simultaneous_quantile(k, R - 1, looks)
+    q = simultaneous_quantile(k, R - 1, alpha)
     checks = []
     for a, b in relied_on(order, top):
         d = (units[:, a] - units[:, b]) * sign
@@ -159,7 +166,7 @@ def ranking(units: np.ndarray, total: float, top: int, looks: int = 2) -> dict:
             "ranked": bool(checks) and all(c["separated"] for c in checks)}
 
 
-def needed_units(checks: Sequence[dict], k: int, looks: int = 2) -> float:
+def needed_units(checks: Sequence[dict], k: int, alpha: float = ALPHA - PILOT_ALPHA) -> float:
     """Replications the failed checks need, by their pilot spread: the smallest ``R`` with
     ``q(R-1) sd / sqrt(R) < difference`` (iterated; inf where the difference is <= 0)."""
     need = 0.0
@@ -170,6 +177,6 @@ def needed_units(checks: Sequence[dict], k: int, looks: int = 2) -> float:
             return math.inf
         R = 2.0
         for _ in range(8):
-            R = max(2.0, (simultaneous_quantile(k, int(R) - 1, looks) * c["sd"] / c["difference"]) ** 2)
+            R = max(2.0, (simultaneous_quantile(k, int(R) - 1, alpha) * c["sd"] / c["difference"]) ** 2)
         need = max(need, math.ceil(R))
     return need
