@@ -145,8 +145,8 @@ def attribute(baseline, reform, *, replications: int | None = None, seed: int | 
     R = int(replications) if replications is not None else min(reform_sc.scenario.replications, 10)
     seed = reform_sc.scenario.seed if seed is None else int(seed)
     if permutations is not None and permutations < 2:
-        raise InputError("needs at least 2 permutations (one antithetic pair)",
-                         field="--permutations", allowed="an even integer >= 2")
+        raise InputError("needs at least 2 permutations (orders of the levers)",
+                         field="--permutations", allowed="an integer >= 2")
     t0 = time.perf_counter()
     say = on_estimate or (lambda text: None)
     full = (1 << n) - 1

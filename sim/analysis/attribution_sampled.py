@@ -11,8 +11,9 @@ and when to stop (see :mod:`sim.analysis.shapley_design` for the estimator).
   Bonferroni, error 0.005), stop. Otherwise the pilot's split of the variance into
   permutations (groups inside a replication) and replications decides how many orders a
   new replication gets (``o`` minimising variance x cost: an order costs about ``k - 3``
-  runs, a replication ``2k + 2`` besides; fewer than ``k`` orders are the first rows of a
-  block, still uniformly random orders) and how many replications the relied-on
+  runs and as many scenario builds, a replication ``2k + 2`` runs besides; both timed in
+  the pilot; fewer than ``k`` orders are the first rows of a block, still uniformly random
+  orders) and how many replications the relied-on
   differences need; the **second stage** adds them, capped by ``budget`` seconds (from the
   pilot's time per run; room kept for the interaction samples) and ``max_permutations``
   orders. The final test is the same simultaneous one at error 0.045: the two looks'
@@ -73,17 +74,18 @@ def _costs(n: int) -> tuple[int, int]:
     return 2 * n + 2, max(1, n - 3)
 
 
-def _plan(units, per_block, total, rank, n, g):
+def _plan(units, per_block, total, rank, n, g, run_s, build_s):
     """After the pilot: (orders a new replication gets, replications needed, the look).
     One group's (``g`` orders) variance splits into ``sp`` (permutations) and ``sr``
     (replications); with ``o`` orders a replication's variance is about ``sr + sp g / o``
-    (as if the orders were independent, which a Latin block's rows beat) and costs ``c0 + c1 o`` runs;
-    the ``o`` with the least variance x cost for the binding difference wins."""
+    (as if the orders were independent, which a Latin block's rows beat) and costs
+    ``(c0 + c1 o) run_s + c1 o build_s`` seconds (each new coalition's scenario is built
+    here before it runs; the ends are built once for all replications); the ``o`` with the
+    least variance x cost for the binding difference wins."""
     look = sd.ranking(units, total, rank, alpha=sd.PILOT_ALPHA)
     failed = [c for c in look["checks"] if not c["separated"]]
     pairs = [c["pair"] for c in failed]
     comp = sd.components(_diff_blocks(per_block, pairs, look["sign"])) if pairs else None
-    c0, c1 = _costs(n)
     if comp is None:
         return n, sd.needed_units(look["checks"], n), look
     sp, sr = comp
@@ -91,10 +93,15 @@ def _plan(units, per_block, total, rank, n, g):
     for o in sorted({1, 2, 3, 4, 6, 8, n, 2 * n, MAX_BLOCKS * n}):
         checks = [dict(c, sd=math.sqrt(sr[j] + sp[j] * g / o)) for j, c in enumerate(failed)]
         need = sd.needed_units(checks, n)
-        cost = need * (c0 + c1 * o)
+        cost = need * _unit_seconds(n, o, run_s, build_s)
         if cost < best_cost or (not math.isfinite(best_cost) and o == n):
             best, best_cost, best_need = o, cost, need
     return best, best_need, look
+
+
+def _unit_seconds(n: int, o: int, run_s: float, build_s: float) -> float:
+    c0, c1 = _costs(n)
+    return (c0 + c1 * o) * run_s + c1 * o * build_s
 
 
 def run_sampled(co: Coalitions, name: str, *, seed: int, permutations: int | None, rank: int,
@@ -122,15 +129,18 @@ def run_sampled(co: Coalitions, name: str, *, seed: int, permutations: int | Non
         sp, sr = comp
         info["variance_one_group"] = {"permutations": [float(x) for x in sp],
                                       "replications": [float(x) for x in sr]}
-    o, need, look = _plan(units, per_block, total, rank, n, g)
+    run_s = co.seconds_per_replication() * 1.15 / max(1, workers)   # wall, on the pool
+    x = np.asarray(co.build_seconds, dtype=float)
+    build_s = float(np.median(x)) if x.size else 0.0
+    o, need, look = _plan(units, per_block, total, rank, n, g, run_s, build_s)
     info.update(orders_per_replication=o, needed_replications=need if math.isfinite(need)
-                else None, pilot_ranked=look["ranked"])
+                else None, pilot_ranked=look["ranked"], seconds_per_run=run_s,
+                seconds_per_build=build_s)
     if look["ranked"]:
         return design, info
-    per = co.seconds_per_replication() * 1.15
-    c0, c1 = _costs(n)
-    left = budget - (time.perf_counter() - started) - INTERACTION_RUNS * per / max(1, workers)
-    by_time = int(left * max(1, workers) / (per * (c0 + c1 * o))) if per > 0 else 0
+    left = budget - (time.perf_counter() - started) - INTERACTION_RUNS * (run_s + build_s)
+    unit = _unit_seconds(n, o, run_s, build_s)
+    by_time = int(left / unit) if unit > 0 and math.isfinite(unit) else 0
     by_orders = (max_permutations - PILOT_BLOCKS * g * R0) // o
     R1 = int(min(need if math.isfinite(need) else math.inf, R0 + max(0, by_time),
                  R0 + max(0, by_orders)))

@@ -130,6 +130,8 @@ class Coalitions:
         self.cache: dict[int, dict[str, np.ndarray]] = {}   # masks run in 0..R-1
         self.point: dict[tuple[int, int], dict[str, float]] = {}   # (mask, r) -> metrics
         self.masks: set[int] = set()       # every coalition run in some replication
+        self.built: dict[int, Scenario] = {}   # a coalition's scenario, built once
+        self.build_seconds: list[float] = []   # wall time of each build (in this process)
         self.seconds: list[float] = []     # run time of every replication run so far
         self.runs = 0                      # replications run (not read from the cache)
         self.started = time.perf_counter()
@@ -147,11 +149,12 @@ class Coalitions:
         todo = [p for p in want if p not in self.point]
         if todo:
             jobs = JobSet()
-            built: dict[int, Scenario] = {}
             for m, r in todo:
-                if m not in built:
-                    built[m] = self.scenario(m)
-                jobs.add(built[m], r, self.seed, daily=False, reduce=metrics_of, tag=m)
+                if m not in self.built:
+                    t0 = time.perf_counter()
+                    self.built[m] = self.scenario(m)
+                    self.build_seconds.append(time.perf_counter() - t0)
+                jobs.add(self.built[m], r, self.seed, daily=False, reduce=metrics_of, tag=m)
             fresh = [i for i, j in enumerate(jobs.jobs) if self.store.get(j) is None]
             got = self.evaluator.map(jobs, self.store)
             for i, res in enumerate(got):
