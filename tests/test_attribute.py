@@ -223,6 +223,7 @@ def test_sampled_rule_is_efficient_and_says_what_it_did(exact4):
     assert set(rule["variance_one_group"]) == {"permutations", "replications"}
     assert rule["alpha"] in (0.005, pytest.approx(0.045))
     assert res.replications >= 3 and res.permutations >= 3 * 2 * 2
+    assert res.table().count("ranking of the 2 largest reductions") == 2   # both metrics fall
     for m in METRICS[:2]:
         row = res.metrics[m]
         # one replication's marginal contributions telescope to v(N) - v({}): rounding only
