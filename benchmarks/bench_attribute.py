@@ -107,6 +107,9 @@ def main() -> int:
     for c in rk["checks"][:4]:
         print(f"    {c['levers'][0]} - {c['levers'][1]}: {c['difference']:.2f} "
               f"(simultaneous lower bound {c['low']:.2f})")
+    other = res.metrics["admin_hours_share"]["ranking"]
+    print(f"  top 4 reductions of admin_hours_share: {', '.join(other['order'])}; ranked: "
+          f"{other['ranked']} (the first {other['ranked_top']})")
     print(f"  efficiency gap (largest over replications): {row['efficiency_gap']:.2e}")
     print(f"  exact method estimated at {res.estimate['exact_seconds'] / 60:.0f} min on 2 workers "
           f"({res.estimate['seconds_per_replication']:.3f} s a replication)")
