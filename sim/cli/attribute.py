@@ -81,9 +81,9 @@ def register(subparsers) -> None:
                         "(default: the reform's, at most 10)")
     p.add_argument("--permutations", metavar="P",
                    help="sampled: exactly P orders spread over the replications (no rule); "
-                        "default: a pilot of 2 Latin blocks a replication, then one second "
-                        "stage sized to rank the --rank largest contributions of the first "
-                        "metric")
+                        "default: a pilot of 2 groups of k/2 orders a replication, then one "
+                        "second stage sized to rank the --rank largest contributions of the "
+                        "first metric within --budget")
     p.add_argument("--max-permutations", metavar="P", default="2000",
                    help="sampled: upper limit of the automatic rule (default 2000)")
     p.add_argument("--rank", metavar="K", default="4",
