@@ -154,9 +154,12 @@ def attribute(baseline, reform, *, replications: int | None = None, seed: int | 
         co = Coalitions(reform_sc, players, base_on, R, seed, ev, MetricsStore(out))
         co.values([0, full])
         per = co.seconds_per_replication() * 1.15   # scenario building and scheduling
-        est_exact = estimate_seconds((1 << n) - 2, R, per, ev.workers)
+        build = min(co.build_seconds) if co.build_seconds else 0.0   # each coalition, here
+        est_exact = estimate_seconds((1 << n) - 2, R, per, ev.workers) + ((1 << n) - 2) * build
         orders0 = permutations or PILOT_BLOCKS * ((n + 1) // 2) * R
-        est_sampled = estimate_seconds(orders0 * (n - 3) + (2 * n + 2) * R, 1, per, ev.workers)
+        middle = orders0 * max(1, n - 3)    # each order's prefixes of sizes 2..k-2
+        est_sampled = (estimate_seconds(middle + (2 * n + 2) * R, 1, per, ev.workers)
+                       + (middle + 2 * n) * build)
         if method == "auto":
             method = "exact" if est_exact <= budget else "sampled"
         say(f"{n} levers; exact Shapley: {1 << n:,} coalitions x {R} replications, about "
