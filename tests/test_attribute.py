@@ -208,3 +208,36 @@ def test_report_gains_the_attribution_and_seek_sections(exact4):
     assert [first.index(f"<td>{k}</td>") for k in order] == sorted(
         first.index(f"<td>{k}</td>") for k in order)
     assert "volunteers.teams = 3</b>" in html[s:] and "[2, 3]" in html[s:]
+
+
+def test_sampled_rule_is_efficient_and_says_what_it_did(exact4):
+    """The two-look rule on the real levers: every replication's Shapley values add up to
+    its total (the units are replications, each with its own Latin orders), the ranking is
+    by contribution in the direction of the total, and the rule reports its pilot, its
+    variance split and the error it spent (0.005 + 0.045 = 0.05)."""
+    res = attribute(BASE4, AFTER, replications=3, method="sampled", rank=2, budget=15.0,
+                    metrics=METRICS[:2], overrides=SHORT, progress=False)
+    rule = res.rule
+    assert rule["design"] == "latin" and rule["pilot_replications"] == 3
+    assert rule["pilot_groups"] == 2 and rule["pilot_group_orders"] == 2
+    assert set(rule["variance_one_group"]) == {"permutations", "replications"}
+    assert rule["alpha"] in (0.005, pytest.approx(0.045))
+    assert res.replications >= 3 and res.permutations >= 3 * 2 * 2
+    assert res.table().count("ranking of the 2 largest reductions") == 2   # both metrics fall
+    for m in METRICS[:2]:
+        row = res.metrics[m]
+        # one replication's marginal contributions telescope to v(N) - v({}): rounding only
+        assert row["efficiency_gap"] <= 1e-9
+        assert sum(v["shapley"] for v in row["levers"].values()) == pytest.approx(
+            row["total"], abs=1e-9)
+        rk = row["ranking"]
+        contrib = {k: v["shapley"] * (1 if row["total"] > 0 else -1)
+                   for k, v in row["levers"].items()}
+        assert rk["order"] == sorted(contrib, key=lambda k: -contrib[k])[:2]
+        assert 0 <= rk["ranked_top"] <= 2 and rk["ranked"] == (rk["ranked_top"] == 2)
+        # the sampled values are estimates of exact4's (3 replications, exact): within the
+        # sum of both intervals' half-widths (both are 95 % intervals of the same values)
+        for lever, v in row["levers"].items():
+            ex = exact4.metrics[m]["levers"][lever]
+            slack = (v["ci95"][1] - v["ci95"][0] + ex["ci95"][1] - ex["ci95"][0]) / 2
+            assert abs(v["shapley"] - ex["shapley"]) <= slack + 1e-12, (m, lever)

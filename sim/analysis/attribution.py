@@ -6,13 +6,17 @@ over the levers the reform switches on (:mod:`sim.analysis.coalitions`), with on
 interaction index of the strongest pairs. Every coalition runs the same replications
 (common random numbers), so all of these are computed replication by replication.
 
-Method: ``exact`` evaluates all ``2**k`` coalitions; ``sampled`` uses antithetic
-permutation sampling (:mod:`sim.analysis.shapley`) and, unless a number of permutations is
-given, adds batches of 8 antithetic pairs until the ``rank`` largest Shapley values of the
-first metric have non-overlapping intervals (or ``max_permutations`` is reached); ``auto``
-(the default) takes exact when its estimated time is within ``budget`` seconds. The
-estimate comes from a pilot (the empty and the full coalition, which every method needs)
-and is reported through ``on_estimate`` before the main work starts.
+Method: ``exact`` evaluates all ``2**k`` coalitions in every replication; ``sampled``
+gives every replication its own Latin-square blocks of orders (each lever once in every
+position per block; :mod:`sim.analysis.shapley_design`), with a two-look rule (a pilot,
+then one second stage sized from the pilot's variance split and capped by ``budget``
+seconds; :mod:`sim.analysis.attribution_sampled`) unless a number of permutations is
+given; ``auto`` (the default) takes exact when its estimated time is within ``budget``
+seconds. The estimate comes from a pilot (the empty and the full coalition, which every
+method needs) and is reported through ``on_estimate`` before the main work starts. Every
+metric gets a ``ranking``: its ``rank`` largest contributions in the direction of its total
+effect (for a fall, the largest reductions) and whether simultaneous intervals of the
+differences rank them.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from typing import Any
 
 import numpy as np
 
-from sim.analysis import shapley
+from sim.analysis import shapley, shapley_design
+from sim.analysis.attribution_sampled import PILOT_BLOCKS, run_sampled
 from sim.analysis.coalitions import Coalitions, MetricsStore, players_of
 from sim.errors import InputError
 from sim.evaluate import Evaluator
@@ -36,7 +41,6 @@ __all__ = ["METHODS", "AttributionResult", "attribute", "check_metrics", "estima
 
 METHODS = ("auto", "exact", "sampled")
 MAX_EXACT_PLAYERS = 16
-BATCH_PAIRS = 8
 SAMPLES_PER_PAIR = 8   # sampled interaction index: drawn coalitions a pair
 
 
@@ -88,6 +92,7 @@ class AttributionResult:
     runs: int = 0
     seconds: float = 0.0
     estimate: dict[str, float] = field(default_factory=dict)
+    rule: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         def clean(x: Any) -> Any:
@@ -103,7 +108,7 @@ class AttributionResult:
                       "levers": self.levers, "replications": self.replications,
                       "seed": self.seed, "permutations": self.permutations,
                       "coalitions": self.coalitions, "runs": self.runs,
-                      "seconds": self.seconds, "estimate": self.estimate,
+                      "seconds": self.seconds, "estimate": self.estimate, "rule": self.rule,
                       "metrics": self.metrics})
 
     def table(self, lang: str = "en") -> str:
@@ -118,7 +123,7 @@ def _est(iv) -> tuple[float, list[float]]:
 
 def attribute(baseline, reform, *, replications: int | None = None, seed: int | None = None,
               method: str = "auto", metrics: Sequence[str] | None = None,
-              permutations: int | None = None, rank: int = 4, max_permutations: int = 128,
+              permutations: int | None = None, rank: int = 4, max_permutations: int = 2000,
               budget: float = 180.0, interactions: int = 4, overrides=None,
               executor: str = "serial", workers: int | None = None,
               scheduler: str | None = None, out=None, progress: bool | None = None,
@@ -140,8 +145,8 @@ def attribute(baseline, reform, *, replications: int | None = None, seed: int | 
     R = int(replications) if replications is not None else min(reform_sc.scenario.replications, 10)
     seed = reform_sc.scenario.seed if seed is None else int(seed)
     if permutations is not None and permutations < 2:
-        raise InputError("needs at least 2 permutations (one antithetic pair)",
-                         field="--permutations", allowed="an even integer >= 2")
+        raise InputError("needs at least 2 permutations (orders of the levers)",
+                         field="--permutations", allowed="an integer >= 2")
     t0 = time.perf_counter()
     say = on_estimate or (lambda text: None)
     full = (1 << n) - 1
@@ -149,54 +154,52 @@ def attribute(baseline, reform, *, replications: int | None = None, seed: int | 
         co = Coalitions(reform_sc, players, base_on, R, seed, ev, MetricsStore(out))
         co.values([0, full])
         per = co.seconds_per_replication() * 1.15   # scenario building and scheduling
-        est_exact = estimate_seconds((1 << n) - 2, R, per, ev.workers)
-        pairs0 = (permutations // 2) if permutations else BATCH_PAIRS
-        est_sampled = estimate_seconds(min((1 << n) - 2, 2 * pairs0 * (n - 1) + 2 * n), R, per,
-                                       ev.workers)
+        build = min(co.build_seconds) if co.build_seconds else 0.0   # each coalition, here
+        est_exact = estimate_seconds((1 << n) - 2, R, per, ev.workers) + ((1 << n) - 2) * build
+        orders0 = permutations or PILOT_BLOCKS * ((n + 1) // 2) * R
+        middle = orders0 * max(1, n - 3)    # each order's prefixes of sizes 2..k-2
+        est_sampled = (estimate_seconds(middle + (2 * n + 2) * R, 1, per, ev.workers)
+                       + (middle + 2 * n) * build)
         if method == "auto":
             method = "exact" if est_exact <= budget else "sampled"
         say(f"{n} levers; exact Shapley: {1 << n:,} coalitions x {R} replications, about "
             f"{_minutes(est_exact)} on {ev.workers} worker(s)"
-            + (f"; sampled ({2 * pairs0} permutations to start): about {_minutes(est_sampled)}"
+            + (f"; sampled ({orders0} orders to start): about {_minutes(est_sampled)}"
                if method == "sampled" else "") + f"; running {method}")
         single = [1 << i for i in range(n)] + [full & ~(1 << i) for i in range(n)]
-        orders = np.zeros((0, n), dtype=int)
+        design, rule = None, {}
         if method == "exact":
             co.values(range(1 << n))
         else:
-            rng = np.random.default_rng(np.random.SeedSequence([seed, 0x5A4B1E]))
-            co.values(single)
-            while True:
-                orders = np.concatenate([orders, shapley.permutations(n, pairs0, rng)])
-                co.values(shapley.permutation_masks(orders))
-                first = co.metric_table(names[0])
-                _, ests = shapley.sampled(first, orders, n)
-                if permutations is not None or len(orders) >= max_permutations \
-                        or shapley.rank_separated(ests, rank):
-                    break
-                pairs0 = BATCH_PAIRS
-        table = {m: _metric(co, m, method, orders, n) for m in names}
-        # sampled: each pair's drawn coalitions cost up to 4 new ones, so at most 3 levers
-        _interactions(co, table, method, orders, n,
-                      interactions if method == "exact" else min(interactions, 3), seed)
+            design, rule = run_sampled(co, names[0], seed=seed, permutations=permutations,
+                                       rank=rank, max_permutations=max_permutations,
+                                       budget=budget, started=t0, workers=ev.workers)
+            R = co.R
+        co.values([0, full, *single])
+        table = {m: _metric(co, m, design, n, rank, rule.get("alpha", shapley_design.ALPHA))
+                 for m in names}
+        _interactions(co, table, design, n, interactions if design is None
+                      else min(interactions, 3), seed)
     return AttributionResult(method=method, baseline=base_sc.name, reform=reform_sc.name,
                              levers=players, replications=R, seed=seed, metrics=table,
-                             permutations=len(orders) if method == "sampled" else None,
-                             coalitions=len(co.cache), runs=co.runs,
+                             permutations=sum(len(b) for bs in design for b in bs)
+                             if design is not None else None,
+                             coalitions=len(co.masks), runs=co.runs, rule=rule,
                              seconds=time.perf_counter() - t0,
                              estimate={"exact_seconds": est_exact, "sampled_seconds": est_sampled,
                                        "seconds_per_replication": per / 1.15})
 
 
-def _metric(co: Coalitions, name: str, method: str, orders: np.ndarray, n: int) -> dict[str, Any]:
+def _metric(co: Coalitions, name: str, design, n: int, rank: int, alpha: float
+            ) -> dict[str, Any]:
     values = co.metric_table(name)
     full = (1 << n) - 1
     total_iv, _ = paired(values[0], values[full])
-    if method == "exact":
+    if design is None:
         per_rep = shapley.exact(values, n)
-        ests = shapley.replication_estimates(per_rep)
     else:
-        per_rep, ests = shapley.sampled(values, orders, n)
+        per_rep = shapley_design.unit_estimates(co.value_of(name), design, n)[0].T
+    ests = shapley.replication_estimates(per_rep)
     total_rep = values[full] - values[0]
     gap = float(np.nanmax(np.abs(per_rep.sum(axis=0) - total_rep))) if np.isfinite(total_rep).any() \
         else math.nan
@@ -207,16 +210,26 @@ def _metric(co: Coalitions, name: str, method: str, orders: np.ndarray, n: int) 
         levers[p] = {"shapley": ests[i].mean, "ci95": [ests[i].low, ests[i].high],
                      "one_at_a_time": _est(oat)[0], "one_at_a_time_ci95": _est(oat)[1],
                      "leave_one_out": _est(loo)[0], "leave_one_out_ci95": _est(loo)[1]}
+    rk = shapley_design.ranking(per_rep.T, float(total_iv.mean), rank, alpha=alpha) \
+        if per_rep.shape[1] > 1 else None
+    ranking = None if rk is None else {
+        "top": rank, "by": "contribution in the direction of the total effect",
+        "order": [co.players[i] for i in rk["order"][:rank]], "ranked": rk["ranked"],
+        "quantile": rk["quantile"], "ranked_top": _ranked_top(per_rep.T, total_iv.mean, rank,
+                                                              alpha),
+        "checks": [{"levers": [co.players[a] for a in c["pair"]], "difference": c["difference"],
+                    "low": c["low"], "separated": c["separated"]} for c in rk["checks"]]}
     return {"label": metric(name).label, "unit": metric(name).unit,
             "direction": metric(name).direction, "total": float(total_iv.mean),
             "total_ci95": [float(total_iv.low), float(total_iv.high)], "levers": levers,
-            "efficiency_gap": gap, "interactions": []}
+            "efficiency_gap": gap, "interactions": [], "ranking": ranking}
 
 
-def _interactions(co: Coalitions, table: dict[str, dict[str, Any]], method: str,
-                  orders: np.ndarray, n: int, top: int, seed: int) -> None:
+def _interactions(co: Coalitions, table: dict[str, dict[str, Any]], design, n: int, top: int,
+                  seed: int) -> None:
     """The interaction index of every pair among each metric's ``top`` levers (by the size
-    of their Shapley value); sampled: ``SAMPLES_PER_PAIR`` drawn coalitions a pair."""
+    of their Shapley value); sampled: ``SAMPLES_PER_PAIR`` drawn coalitions a pair, the t-th
+    read in replication ``t mod R`` (independent samples: a t interval over them)."""
     if top < 2 or n < 2:
         return
     wanted: dict[str, list[tuple[int, int]]] = {}
@@ -225,26 +238,39 @@ def _interactions(co: Coalitions, table: dict[str, dict[str, Any]], method: str,
         best = sorted(order[:top])
         wanted[name] = [(a, b) for k, a in enumerate(best) for b in best[k + 1:]]
     subsets: dict[tuple[int, int], list[int]] = {}
-    if method != "exact":
+    if design is not None:
         rng = np.random.default_rng(np.random.SeedSequence([seed, 0x1A7E2]))
-        samples = SAMPLES_PER_PAIR
         for pair in sorted({p for ps in wanted.values() for p in ps}):
-            subsets[pair] = shapley.interaction_orders(n, *pair, samples, rng)
-        masks = {s | extra for pair, ss in subsets.items() for s in ss
-                 for extra in (0, 1 << pair[0], 1 << pair[1], (1 << pair[0]) | (1 << pair[1]))}
-        co.values(sorted(masks))
+            subsets[pair] = shapley.interaction_orders(n, *pair, SAMPLES_PER_PAIR, rng)
+        co.points((s | extra, t % co.R) for pair, ss in subsets.items()
+                  for t, s in enumerate(ss)
+                  for extra in (0, 1 << pair[0], 1 << pair[1], (1 << pair[0]) | (1 << pair[1])))
     for name, pairs in wanted.items():
         values = co.metric_table(name)
+        value = co.value_of(name)
         out = []
         for i, j in pairs:
-            if method == "exact":
+            if design is None:
                 iv = shapley.replication_estimates(shapley.interaction_exact(values, n, i, j)[None, :])[0]
             else:
-                iv = shapley.interaction_sampled(values, i, j, subsets[(i, j)])
+                bi, bj = 1 << i, 1 << j
+                x = [value(s | bi | bj, t % co.R) - value(s | bi, t % co.R)
+                     - value(s | bj, t % co.R) + value(s, t % co.R)
+                     for t, s in enumerate(subsets[(i, j)])]
+                iv = shapley.replication_estimates(np.asarray(x)[None, :])[0]
             out.append({"levers": [co.players[i], co.players[j]], "index": iv.mean,
                         "ci95": [iv.low, iv.high]})
         out.sort(key=lambda d: -abs(_nan0(d["index"])))
         table[name]["interactions"] = out
+
+
+def _ranked_top(units: np.ndarray, total: float, rank: int, alpha: float) -> int:
+    """The largest j <= rank whose first j contributions are ranked (0: not even the
+    first); the intervals are simultaneous over all pairs, so every j may be asked."""
+    for j in range(rank, 0, -1):
+        if shapley_design.ranking(units, total, j, alpha=alpha)["ranked"]:
+            return j
+    return 0
 
 
 def _nan0(x: float) -> float:

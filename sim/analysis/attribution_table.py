@@ -1,6 +1,7 @@
 """The text table of ``sim attribute``: per metric, the total effect, then each lever's
 Shapley value with its 95 % interval, one at a time and leave one out, largest first, and
-the strongest interactions."""
+the strongest interactions, and how far the largest contributions in the direction of the
+total are ranked."""
 
 from __future__ import annotations
 
@@ -43,6 +44,12 @@ def attribution_table(result, lang: str = "en") -> str:
         for it in row["interactions"][:3]:
             text.append(f"  interaction {it['levers'][0]} x {it['levers'][1]}: "
                         f"{number(it['index'], d, True)} {interval(*it['ci95'], d, True)}")
+        rk = row.get("ranking")
+        if rk:
+            way = "reductions" if row["total"] < 0 else "increases"
+            text.append(f"  ranking of the {rk['top']} largest {way}: {', '.join(rk['order'])}; "
+                        + ("ranked beyond doubt (simultaneous 95 %)" if rk["ranked"] else
+                           f"ranked beyond doubt: the first {rk['ranked_top']}"))
         parts.append("\n".join(text))
     parts.append("OAT: the lever alone on the baseline; LOO: the reform minus the lever without "
                  "it; Shapley values add up to the total.")

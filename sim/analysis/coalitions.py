@@ -6,9 +6,11 @@ descriptions aside); the players are the levers the reform switches on beyond th
 scenario of coalition ``S`` is the reform with the baseline's levers and those of ``S`` on,
 every other lever off (``levers.NAME.enabled`` overrides, as ``FILE#a,b`` does).
 
-Every coalition runs replications ``0..R-1`` with the same seed: replication r of every
-coalition uses the same random streams (common random numbers), so differences between
-coalitions are paired. Results are cached by job key (scenario hash, seed, replication): a
+Replication r of every coalition uses the same random streams (common random numbers), so
+differences between coalitions in one replication are paired. ``values`` runs coalitions
+in every replication ``0..R-1`` (exact Shapley, one at a time, leave one out); ``points``
+runs single (coalition, replication) pairs (the sampled design reads each replication's own
+orders). Results are cached by job key (scenario hash, seed, replication): a
 coalition needed by one-at-a-time, leave-one-out and Shapley runs once; with ``out`` the
 cache is also a directory (one small JSON file a job, written atomically), so an
 interrupted study run again with the same ``out`` runs only what is missing.
@@ -20,7 +22,7 @@ import json
 import math
 import os
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +114,7 @@ class MetricsStore:
 class Coalitions:
     """Values of coalitions of the reform's levers: ``values(masks)`` runs what is missing
     (through ``evaluator``) and returns, per coalition mask, metric -> array over
-    replications."""
+    replications ``0..R-1``; ``points`` does the same for (mask, replication) pairs."""
 
     def __init__(self, reform: Scenario, players: Sequence[str], base_on: Sequence[str],
                  replications: int, seed: int, evaluator: Evaluator,
@@ -125,7 +127,11 @@ class Coalitions:
         self.seed = int(seed)
         self.evaluator = evaluator
         self.store = store or MetricsStore()
-        self.cache: dict[int, dict[str, np.ndarray]] = {}
+        self.cache: dict[int, dict[str, np.ndarray]] = {}   # masks run in 0..R-1
+        self.point: dict[tuple[int, int], dict[str, float]] = {}   # (mask, r) -> metrics
+        self.masks: set[int] = set()       # every coalition run in some replication
+        self.built: dict[int, Scenario] = {}   # a coalition's scenario, built once
+        self.build_seconds: list[float] = []   # wall time of each build (in this process)
         self.seconds: list[float] = []     # run time of every replication run so far
         self.runs = 0                      # replications run (not read from the cache)
         self.started = time.perf_counter()
@@ -136,15 +142,19 @@ class Coalitions:
         on = set(self.base_on) | {p for k, p in enumerate(self.players) if mask >> k & 1}
         return apply_overrides(self.reform, {f"levers.{n}.enabled": n in on for n in self.names})
 
-    def values(self, masks: Iterable[int]) -> dict[int, dict[str, np.ndarray]]:
-        want = list(dict.fromkeys(int(m) for m in masks))
-        todo = [m for m in want if m not in self.cache]
+    def points(self, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], dict[str, float]]:
+        """Metrics of coalition ``mask`` in replication ``r`` for each ``(mask, r)``; runs
+        what is missing (in one batch through the evaluator)."""
+        want = list(dict.fromkeys((int(m), int(r)) for m, r in pairs))
+        todo = [p for p in want if p not in self.point]
         if todo:
             jobs = JobSet()
-            for m in todo:
-                sc = self.scenario(m)
-                for r in range(self.R):
-                    jobs.add(sc, r, self.seed, daily=False, reduce=metrics_of, tag=m)
+            for m, r in todo:
+                if m not in self.built:
+                    t0 = time.perf_counter()
+                    self.built[m] = self.scenario(m)
+                    self.build_seconds.append(time.perf_counter() - t0)
+                jobs.add(self.built[m], r, self.seed, daily=False, reduce=metrics_of, tag=m)
             fresh = [i for i, j in enumerate(jobs.jobs) if self.store.get(j) is None]
             got = self.evaluator.map(jobs, self.store)
             for i, res in enumerate(got):
@@ -156,16 +166,30 @@ class Coalitions:
             self.runs += len(fresh)
             # cached results keep their run time: the estimate of a resumed study is the same
             self.seconds += [g.get("__seconds", math.nan) for g in got]
-            for k, m in enumerate(todo):
-                rows = got[k * self.R:(k + 1) * self.R]
-                names = [n for n in rows[0] if n != "__seconds"]
-                self.cache[m] = {n: np.asarray([row.get(n, math.nan) for row in rows], dtype=float)
-                                 for n in names}
+            for p, row in zip(todo, got, strict=True):
+                self.point[p] = row
+                self.masks.add(p[0])
+        return {p: self.point[p] for p in want}
+
+    def values(self, masks: Iterable[int]) -> dict[int, dict[str, np.ndarray]]:
+        want = list(dict.fromkeys(int(m) for m in masks))
+        self.points((m, r) for m in want for r in range(self.R))
+        for m in want:
+            rows = [self.point[(m, r)] for r in range(self.R)]
+            names = [n for n in rows[0] if n != "__seconds"]
+            self.cache[m] = {n: np.asarray([row.get(n, math.nan) for row in rows], dtype=float)
+                             for n in names}
         return {m: self.cache[m] for m in want}
 
+    def value_of(self, name: str) -> Callable[[int, int], float]:
+        """``value(mask, r)``: one metric of a coalition in a replication already run."""
+        return lambda m, r: float(self.point[(m, r)].get(name, math.nan))
+
     def metric_table(self, name: str) -> dict[int, np.ndarray]:
-        """Every cached coalition's values of one metric."""
-        return {m: v.get(name, np.full(self.R, math.nan)) for m, v in self.cache.items()}
+        """One metric of every coalition run in all of replications ``0..R-1``."""
+        full = [m for m in sorted(self.masks) if all((m, r) in self.point for r in range(self.R))]
+        return {m: np.asarray([self.point[(m, r)].get(name, math.nan) for r in range(self.R)],
+                              dtype=float) for m in full}
 
     def label(self, mask: int) -> str:
         on = [p for k, p in enumerate(self.players) if mask >> k & 1]

@@ -11,8 +11,11 @@ replications gives the interval.
   ``v(N) - v({})`` in every replication (efficiency) up to float summation error
   (:func:`efficiency_tolerance`).
 * :func:`permutations` / :func:`sampled` - permutation sampling with antithetic pairs (a
-  random order and its reverse); each order's marginal contributions add up to
-  ``v(N) - v({})`` too, so the sampled values are efficient in every replication as well.
+  random order and its reverse), every order read in every replication (crossed); each
+  order's marginal contributions add up to ``v(N) - v({})`` too, so the sampled values are
+  efficient in every replication as well. ``sim attribute`` samples with the nested
+  Latin-square design of :mod:`sim.analysis.shapley_design` instead (its variance is
+  replication noise on the Bozhou pair, which crossing cannot average down).
 * :func:`interaction_exact` / :func:`interaction_sampled` - the Shapley interaction index
   of a pair (Grabisch and Roubens 1999): positive when the two levers do more together than
   apart.
@@ -20,7 +23,6 @@ replications gives the interval.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
@@ -192,18 +194,3 @@ def interaction_sampled(values: Values, i: int, j: int, subsets: Sequence[int]) 
 def replication_estimates(per_rep: np.ndarray) -> list[Estimate]:
     """Mean and t-interval over replications of each row of ``per_rep``."""
     return [Estimate(*(lambda iv: (iv.mean, iv.low, iv.high))(t_interval(row))) for row in per_rep]
-
-
-def rank_separated(estimates: Sequence[Estimate], top: int) -> bool:
-    """True when the ``top`` largest values (by size) are ranked beyond doubt: the intervals
-    of consecutive ones (and of the last of them and the next) do not overlap."""
-    order = sorted(range(len(estimates)), key=lambda k: -abs(estimates[k].mean))
-    chosen = order[:min(top + 1, len(order))]
-    for a, b in itertools.pairwise(chosen):
-        ea, eb = estimates[a], estimates[b]
-        lo_a = min(abs(ea.low), abs(ea.high)) if ea.low * ea.high > 0 else 0.0
-        hi_b = max(abs(eb.low), abs(eb.high))
-        if not (math.isfinite(lo_a) and math.isfinite(hi_b)) or lo_a <= hi_b:
-            return False
-    return True
-

@@ -70,19 +70,25 @@ def register(subparsers) -> None:
                    help="the baseline plus levers (its enabled levers beyond the baseline's are "
                         "the players)")
     p.add_argument("--method", default="auto",
-                   help="exact (all 2^k coalitions), sampled (antithetic permutations) or auto "
-                        "(exact when its estimated time is within --budget; default)")
+                   help="exact (all 2^k coalitions), sampled (Latin-square blocks of orders, "
+                        "each replication its own) or auto (exact when its estimated time is "
+                        "within --budget; default)")
     p.add_argument("--budget", metavar="SECONDS", default="180",
-                   help="time allowed for exact Shapley under --method auto (default 180)")
+                   help="time allowed for exact Shapley under --method auto, and for the "
+                        "whole sampled study when its rule sizes the second stage (default 180)")
     p.add_argument("--replications", metavar="R",
-                   help="replications of every coalition (default: the reform's, at most 10)")
+                   help="replications of every coalition (exact), or of the sampled pilot "
+                        "(default: the reform's, at most 10)")
     p.add_argument("--permutations", metavar="P",
-                   help="sampled: exactly P orders (P/2 antithetic pairs); default: batches of "
-                        "16 until the --rank largest values of the first metric are ranked")
-    p.add_argument("--max-permutations", metavar="P", default="128",
-                   help="sampled: upper limit of the automatic rule (default 128)")
+                   help="sampled: exactly P orders spread over the replications (no rule); "
+                        "default: a pilot of 2 groups of k/2 orders a replication, then one "
+                        "second stage sized to rank the --rank largest contributions of the "
+                        "first metric within --budget")
+    p.add_argument("--max-permutations", metavar="P", default="2000",
+                   help="sampled: upper limit of the automatic rule (default 2000)")
     p.add_argument("--rank", metavar="K", default="4",
-                   help="sampled: how many of the largest values must be ranked (default 4)")
+                   help="how many of the largest contributions in the direction of the total "
+                        "effect (for a fall: reductions) to rank (default 4)")
     p.add_argument("--interactions", metavar="K", default="4",
                    help="interaction index of every pair among each metric's K largest levers "
                         "(default 4; 0: none)")
