@@ -32,7 +32,8 @@ from sim.errors import InputError
 from sim.metrics import HEADLINE, metric
 from sim.stats import holm, paired, t_p_value
 
-__all__ = ["GROUPS", "CityComparison", "city_overrides", "compare_cities", "split_city_ref"]
+__all__ = ["GROUPS", "CityComparison", "city_overrides", "compare_cities", "size_groups",
+           "split_city_ref"]
 
 GROUPS = ("small", "middle", "large")
 
@@ -137,6 +138,20 @@ def _verdicts(rows: dict[str, dict[str, Any]], adjust: str) -> None:
         row["verdict"] = v
 
 
+def size_groups(communities: Any) -> list[tuple[str, np.ndarray]]:
+    """The community-size groups of a city: (label, community indices) per household
+    tercile (small, middle, large; a group with no community is left out)."""
+    hh = np.asarray([c.households for c in communities], dtype=float)
+    cuts = np.quantile(hh, [1 / 3, 2 / 3])
+    group = np.digitize(hh, cuts, right=True)      # 0 small, 1 middle, 2 large
+    out = []
+    for g, label in enumerate(GROUPS):
+        idx = np.flatnonzero(group == g)
+        if idx.size:
+            out.append((label, idx))
+    return out
+
+
 def compare_cities(files: list[str], replications: int | None = None, seed: int | None = None,
                    overrides=None, adjust: str = "holm", executor: str = "serial",
                    workers: int | None = None, scheduler: str | None = None,
@@ -165,15 +180,10 @@ def compare_cities(files: list[str], replications: int | None = None, seed: int 
     diffs = {m: _row(ra.values[m], rb.values[m]) for m in ra.values if m in rb.values
              and not m.startswith("task.")}
     _verdicts(diffs, adjust)
-    hh = np.asarray([c.households for c in a.communities], dtype=float)
-    cuts = np.quantile(hh, [1 / 3, 2 / 3])
-    group = np.digitize(hh, cuts, right=True)      # 0 small, 1 middle, 2 large
     by_size: dict[str, dict[str, Any]] = {}
     cols = list(dict.fromkeys(m for v in ra.community_metrics.values() for m in v))
-    for g, label in enumerate(GROUPS):
-        idx = np.flatnonzero(group == g)
-        if idx.size == 0:
-            continue
+    hh = np.asarray([c.households for c in a.communities], dtype=float)
+    for label, idx in size_groups(a.communities):
         rows = {}
         for m in cols:
             va = np.asarray([_mean([ra.community_metrics[(r, k)].get(m, math.nan) for k in idx])
