@@ -217,3 +217,33 @@ def test_sigkill_then_resume_gives_identical_results(city, tmp_path):
     for name in ("result.json", "worlds.csv", "by_size.csv"):
         assert (out / name).read_bytes() == (ref / name).read_bytes(), name
     assert (out / "effects_by_size.png").exists()
+
+
+def test_report_section_by_size_in_both_languages(ensemble, tmp_path):
+    """"How sure are we" of a city ensemble: the size groups' tables and figure, the same
+    words from the object and from its directory, English sentences as the ensemble wrote
+    them, Chinese ones in Chinese."""
+    import html
+    import re
+
+    from sim.analysis.explore import read_explore
+    from sim.report.robustness import robustness_section
+
+    def words(ens, lang):
+        body = re.sub(r"<svg.*?</svg>", " ", robustness_section(ens, lang)[2], flags=re.S)
+        return html.unescape(re.sub(r"<[^>]+>", "\n", body))
+
+    ensemble.write(tmp_path / "ens")
+    saved = read_explore(tmp_path / "ens")
+    assert set(saved.by_size) == set(ensemble.by_size)
+    for lang in ("en", "zh"):
+        assert words(saved, lang) == words(ensemble, lang)
+    en, zh = words(ensemble, "en"), words(ensemble, "zh")
+    page = robustness_section(ensemble, "en")[2]
+    assert 'id="fig-robustness-size"' in page and "By community size" in en
+    for g, part in ensemble.by_size.items():
+        assert f"{g} communities ({part['communities']}," in en
+        for m, h in part["headline"].items():
+            if m in HEADLINE:
+                assert h["sentence"] in en and h["sentence"] not in zh
+    assert "小型社区" in zh and "按社区规模" in zh and "30 天合计" in zh

@@ -47,7 +47,7 @@ def robustness_sentence(name: str, n: int, up: int, down: int, q: Any, lang: str
     zh = lang == "zh"
     if unit is None:
         unit = unit_text(m.unit, lang) if zh else m.unit
-    unit = "" if not unit or m.unit == "share" else (unit if zh else f" {unit}")
+    unit = f" {unit}" if unit and m.unit != "share" else ""
     lab = m.label_zh if zh else m.label
     rest = n - up - down
     if n == 0 or (up == 0 and down == 0):
@@ -107,6 +107,9 @@ def box_sentence(box: Mapping[str, Any], full: Mapping[str, tuple[float, float]]
     parts = []
     for name, (lo, hi) in box["limits"].items():
         flo, fhi = full.get(name, (-math.inf, math.inf))
+        # an ensemble read back has its inputs to 10 significant digits (worlds.csv)
+        tol = 1e-9 * max(abs(flo), abs(fhi), 1.0) if math.isfinite(flo + fhi) else 0.0
+        flo, fhi = flo + tol, fhi - tol
         if lo <= flo:
             parts.append(f"{name} <= {hi:.3g}")
         elif hi >= fhi:
