@@ -14,12 +14,11 @@ from typing import Any
 
 from sim.formatting import significant
 from sim.metrics import metric
+from sim.text import catalogue, t
 from sim.text import unit as unit_text
 from sim.text import verdict as verdict_text
 
-__all__ = ["box_sentence", "counts", "robustness_sentence", "verb"]
-
-_ZH_VERBS = {"rises": "上升", "falls": "下降", "is higher": "较高", "is lower": "较低"}
+__all__ = ["box_sentence", "counts", "period_unit", "robustness_sentence", "verb"]
 
 
 def verb(name: str, up: bool, lang: str = "en") -> str:
@@ -30,8 +29,8 @@ def verb(name: str, up: bool, lang: str = "en") -> str:
                         or m.unit in ("hours", "days", "working days", "count")):
         word = "rises" if up else "falls"
     else:
-        word = "is higher" if up else "is lower"
-    return _ZH_VERBS[word] if lang == "zh" else word
+        word = "higher" if up else "lower"
+    return t(f"ensemble.verb.{word}", lang)
 
 
 def _fmt(x: float) -> str:
@@ -51,33 +50,23 @@ def robustness_sentence(name: str, n: int, up: int, down: int, q: Any, lang: str
     lab = m.label_zh if zh else m.label
     rest = n - up - down
     if n == 0 or (up == 0 and down == 0):
-        sentence = (f"{lab}:{n} 个抽样情景中均无明显变化" if zh else
-                    f"{lab}: no clear change in any of {n} sampled worlds")
+        sentence = t("ensemble.none", lang, label=lab, n=n)
     else:
         rising = up >= down
         count, other = (up, down) if rising else (down, up)
-        better = rising == (m.direction > 0)
-        if zh:
-            sentence = f"{lab}在 {n} 个抽样情景中的 {count} 个{verb(name, rising, lang)}"
-            if m.direction:
-                sentence += f"({verdict_text('better' if better else 'worse', lang)})"
-            if other:
-                sentence += f",{other} 个{verb(name, not rising, lang)}"
-            if rest:
-                sentence += f",{rest} 个无明显变化"
-        else:
-            sentence = f"{lab} {verb(name, rising)} in {count} of {n} sampled worlds"
-            if m.direction:
-                sentence += f" ({'better' if better else 'worse'})"
-            if other:
-                sentence += f", {verb(name, not rising)} in {other}"
-            if rest:
-                sentence += f", no clear change in {rest}"
+        sentence = t("ensemble.head", lang, label=lab, verb=verb(name, rising, lang),
+                     count=count, n=n)
+        if m.direction:
+            better = rising == (m.direction > 0)
+            sentence += t("ensemble.verdict", lang,
+                          verdict=verdict_text("better" if better else "worse", lang))
+        if other:
+            sentence += t("ensemble.other", lang, verb=verb(name, not rising, lang), other=other)
+        if rest:
+            sentence += t("ensemble.rest", lang, rest=rest)
     if n and math.isfinite(q[0]):
-        sentence += (f";效应中位数 {_fmt(q[0])}{unit},5-95% 区间 {_fmt(q[1])} 至 {_fmt(q[2])}"
-                     f"{unit}" if zh else
-                     f"; effect median {_fmt(q[0])}{unit}, 5-95% {_fmt(q[1])} to {_fmt(q[2])}"
-                     f"{unit}")
+        sentence += t("ensemble.effect", lang, median=_fmt(q[0]), p05=_fmt(q[1]), p95=_fmt(q[2]),
+                      unit=unit)
     return sentence + ("。" if zh else ".")
 
 
@@ -90,10 +79,6 @@ def counts(h: Mapping[str, Any], n: int) -> tuple[int, int]:
     return (round(float(up or 0.0) * n), round(float(down or 0.0) * n))
 
 
-_ZH_OPS = {"better": "更好", "worse": "更差", "unclear": "无明显差异", "not better": "并非更好",
-           "not worse": "并非更差"}
-
-
 def box_sentence(box: Mapping[str, Any], full: Mapping[str, tuple[float, float]],
                  lang: str = "en") -> str:
     """A discovered box in words (English: the box's own sentence); ``full``: each factor's
@@ -101,9 +86,11 @@ def box_sentence(box: Mapping[str, Any], full: Mapping[str, tuple[float, float]]
     if lang != "zh":
         return str(box["sentence"])
     m = metric(box["metric"])
-    cond = str(box["condition"])
-    op = cond[len(box["metric"]):].strip()
-    what = f"{m.label_zh}:{_ZH_OPS[op]}" if op in _ZH_OPS else f"{m.label_zh}:效应 {op}"
+    op = str(box["condition"])[len(box["metric"]):].strip()
+    lab = m.label_zh if lang == "zh" else m.label
+    what = (t("ensemble.condition", lang, label=lab, op=t(f"ensemble.op.{op}", lang))
+            if f"ensemble.op.{op}" in catalogue() else
+            t("ensemble.condition_effect", lang, label=lab, op=op))
     parts = []
     for name, (lo, hi) in box["limits"].items():
         flo, fhi = full.get(name, (-math.inf, math.inf))
@@ -116,9 +103,11 @@ def box_sentence(box: Mapping[str, Any], full: Mapping[str, tuple[float, float]]
             parts.append(f"{name} >= {lo:.3g}")
         else:
             parts.append(f"{lo:.3g} <= {name} <= {hi:.3g}")
-    where = f"当 {' 且 '.join(parts)} 时" if parts else "在整个抽样范围内"
-    return (f"{what},{where}:此类情景中 {box['density']:.0%} 如此,覆盖 {box['coverage']:.0%} "
-            f"的情形({box['worlds']} 个情景中 {box['cases']} 个;{box['method'].upper()})")
+    where = (t("ensemble.box_when", lang, limits=t("ensemble.box_and", lang).join(parts))
+             if parts else t("ensemble.box_anywhere", lang))
+    return t("ensemble.box", lang, what=what, where=where, density=f"{box['density']:.0%}",
+             coverage=f"{box['coverage']:.0%}", cases=box["cases"], worlds=box["worlds"],
+             method=box["method"].upper())
 
 
 def period_unit(name: str, days: int, lang: str = "en") -> str | None:
@@ -126,7 +115,6 @@ def period_unit(name: str, days: int, lang: str = "en") -> str | None:
     None for a share, mean or per-worker figure (its unit is the metric's)."""
     u = metric(name).unit
     if u in ("per year", "hours/year") and not name.endswith("_per_worker_year"):
-        if u == "hours/year":
-            return f"{days} 天合计(小时)" if lang == "zh" else f"hours in {days} days"
-        return f"{days} 天合计" if lang == "zh" else f"in {days} days"
+        return t("ensemble.period_hours" if u == "hours/year" else "ensemble.period", lang,
+                 days=days)
     return None

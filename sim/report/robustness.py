@@ -21,12 +21,11 @@ from sim.analysis.wording import box_sentence, counts, period_unit, robustness_s
 from sim.metrics import HEADLINE, label
 from sim.report.common import esc
 from sim.report.figures import figure_block
-from sim.text import t
+from sim.text import catalogue, t
 
 __all__ = ["robustness_section"]
 
 MAX_BOX_FIGURES = 2
-_DIST_ZH = {"uniform": "均匀", "triangular": "三角", "loguniform": "对数均匀", "integer": "整数"}
 
 
 def _share(x: Any) -> str:
@@ -37,6 +36,11 @@ def _num(x: Any) -> str:
     from sim.formatting import significant
 
     return significant(x, sign=True)
+
+
+def _distribution(name: str, lang: str) -> str:
+    key = f"distribution.{name}"
+    return t(key, lang) if key in catalogue() else name
 
 
 def _sentence(name: str, h: Mapping[str, Any], n: int, lang: str, days: int | None) -> str:
@@ -98,8 +102,7 @@ def robustness_section(ens: Any, lang: str = "en") -> tuple[str, str, str]:
     city = data.get("city")
     days = int(city["days"]) if city else None
     inputs = "; ".join(t("report.robustness.input", lang, name=f["name"], low=f"{f['low']:g}",
-                         high=f"{f['high']:g}", dist=_DIST_ZH.get(f["distribution"],
-                         f["distribution"]) if lang == "zh" else f["distribution"])
+                         high=f"{f['high']:g}", dist=_distribution(f["distribution"], lang))
                        for f in facs)
     intro = "<p>" + esc(t("report.robustness.intro", lang, worlds=n,
                           design=data.get("design", ""), k=len(facs),
