@@ -247,3 +247,19 @@ def test_report_section_by_size_in_both_languages(ensemble, tmp_path):
             if m in HEADLINE:
                 assert h["sentence"] in en and h["sentence"] not in zh
     assert "小型社区" in zh and "按社区规模" in zh and "30 天合计" in zh
+
+
+def test_city_compare_fixes_uncertainties_with_uncertain(city):
+    """``sim compare CITY#none CITY --uncertain NAME=X`` (once ignored for cities) is the
+    same as setting the declared value in both cities; an unknown name is bad input."""
+    base = ["compare", city + "#none", city, "--replications", "2", "--json", "--quiet"]
+    r1 = run_cli(*base, "--uncertain", "copies_before=3")
+    r2 = run_cli(*base, "--set", "uncertainties.copies_before.value=3")
+    r0 = run_cli(*base)
+    assert r1.returncode == r2.returncode == r0.returncode == 0, r1.stderr + r2.stderr
+    d1, d2, d0 = (json.loads(r.stdout)["differences"] for r in (r1, r2, r0))
+    assert d1 == d2
+    assert d1["admin_hours_share"]["mean"] != d0["admin_hours_share"]["mean"]
+    r = run_cli(*base, "--uncertain", "copies_befor=2")
+    assert r.returncode == 2 and "did you mean 'copies_before'" in r.stderr
+    assert r.stderr.count("\n") == 1

@@ -155,9 +155,11 @@ def size_groups(communities: Any) -> list[tuple[str, np.ndarray]]:
 def compare_cities(files: list[str], replications: int | None = None, seed: int | None = None,
                    overrides=None, adjust: str = "holm", executor: str = "serial",
                    workers: int | None = None, scheduler: str | None = None,
-                   progress: bool | None = None) -> CityComparison:
+                   progress: bool | None = None, uncertain=None) -> CityComparison:
     """Run the two cities of ``files`` (``CITY.toml`` or ``CITY.toml#SPEC``) with common
-    random numbers and compare the second with the first."""
+    random numbers and compare the second with the first. ``uncertain``: NAME -> value of
+    declared uncertainties of the community scenarios, fixed in every community of both
+    (``--uncertain``, :func:`sim.scenario.uncertainty.overrides_for`)."""
     from sim.city import load_city, run_city
 
     if len(files) != 2:
@@ -168,6 +170,12 @@ def compare_cities(files: list[str], replications: int | None = None, seed: int 
     for f in files:
         file, sets = city_overrides(f)
         cities.append(load_city(file, {**sets, **extra}))
+    if uncertain:
+        from sim.city.loader import vary
+        from sim.scenario.uncertainty import overrides_for
+
+        fixed = overrides_for([c.base for c in cities], dict(uncertain))
+        cities = [vary(c, o) if o else c for c, o in zip(cities, fixed, strict=True)]
     a, b = cities
     if len(a.communities) != len(b.communities):
         raise InputError(f"has {len(b.communities)} communities, the first city "
