@@ -90,13 +90,14 @@ def load_pair(files: Sequence[str], overrides_: Mapping[str, Any] | None = None,
     cities = []
     for f in files:
         file, sets = city_overrides(f)
+        sets = {**sets, **dict(overrides_ or {})}
+        if communities is not None:
+            sets.update(_subsample(file, sets, communities))
         try:
-            cities.append(load_city(file, {**sets, **dict(overrides_ or {})}))
+            cities.append(load_city(file, sets))
         except ScenarioError as exc:
             raise InputError(exc.detail, file=exc.file, field=exc.field,
                              allowed=exc.allowed) from None
-    if communities is not None:
-        cities = [_subsample(c, f, communities) for c, f in zip(cities, files, strict=True)]
     a, b = cities
     ida = [(c.id, c.households) for c in a.communities]
     idb = [(c.id, c.households) for c in b.communities]
@@ -108,24 +109,29 @@ def load_pair(files: Sequence[str], overrides_: Mapping[str, Any] | None = None,
     return cities
 
 
-def _subsample(city: Any, file: str, k: int) -> Any:
-    """The first ``k`` drawn communities, with volunteer teams in the same proportion."""
-    from sim.city.loader import vary
+def _subsample(file: str, sets: Mapping[str, Any], k: int) -> dict[str, Any]:
+    """The overrides that keep the first ``k`` drawn communities of the city in ``file``
+    (with ``sets``) and volunteer teams in the same proportion (read from the file: the
+    city is made once, with k communities)."""
+    from sim.scenario.files import read_toml
 
-    com = city.resolved["communities"]
+    com = read_toml(file).get("communities")
+    com = com if isinstance(com, dict) else {}
     if com.get("list"):
         raise InputError("lists its communities; --communities keeps the first K drawn ones",
                          file=file, field="--communities",
                          allowed="a city with communities.count (or edit the list)")
-    n = int(com["count"])
+    n = sets.get("communities.count", com.get("count"))
+    teams = sets.get("communities.volunteer_teams", com.get("volunteer_teams"))
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        return {}               # the city's own check says what is wrong with its count
     if not 1 <= k <= n:
         raise InputError(f"expected 1 to {n} (the city's communities), got {k}",
                          field="--communities", allowed=f"1..{n}")
-    sets: dict[str, Any] = {"communities.count": k}
-    teams = com.get("volunteer_teams")
-    if teams:
-        sets["communities.volunteer_teams"] = round(teams * k / n)
-    return vary(city, sets)
+    out: dict[str, Any] = {"communities.count": k}
+    if isinstance(teams, int) and not isinstance(teams, bool) and teams > 0:
+        out["communities.volunteer_teams"] = round(teams * k / n)
+    return out
 
 
 @dataclass
@@ -204,10 +210,12 @@ def explore_cities(files: Sequence[str], *, samples: int = 200, design: str = "l
                    communities: int | None = None, discover: Sequence[str] | None = None,
                    executor: str = "serial", workers: int | None = None,
                    scheduler: str | None = None, progress: bool | None = None,
-                   out: str | os.PathLike[str] | None = None, announce=None
+                   out: str | os.PathLike[str] | None = None, announce=None, note=None
                    ) -> CityExploreResult:
     """The ensemble of the city comparison ``files[1]`` vs ``files[0]`` (options as
-    :func:`sim.analysis.explore.explore`; ``communities``: the first K drawn communities)."""
+    :func:`sim.analysis.explore.explore`; ``communities``: the first K drawn communities;
+    ``note``: called with a line before the cities of the other worlds are made, when that
+    is estimated to take more than 10 s: a city is made again community by community)."""
     from sim.analysis.discovery import default_conditions, discover_boxes, parse_condition
     from sim.scenario.loader import override_pairs
 
@@ -231,7 +239,7 @@ def explore_cities(files: Sequence[str], *, samples: int = 200, design: str = "l
     pts = worlds(facs, samples, design, seed)
     runs, by_size = _run(cities, bases, facs, pts, replications, seed, executor=executor,
                          workers=workers, scheduler=scheduler, progress=progress, out=out,
-                         announce=announce)
+                         announce=announce, note=note)
     table = per_world_table(runs, facs)
     result = CityExploreResult(list(files), facs, design, runs, table,
                                _headline(table, cities[0].days), cities=cities)
@@ -247,7 +255,7 @@ def explore_cities(files: Sequence[str], *, samples: int = 200, design: str = "l
 
 
 def _run(cities, bases, facs, pts, replications, seed, *, executor, workers, scheduler,
-         progress, out, announce) -> tuple[Runs, dict[str, dict[str, Any]]]:
+         progress, out, announce, note=None) -> tuple[Runs, dict[str, dict[str, Any]]]:
     """Every community replication of both cities in every world, then city figures and
     size-group means per (world, city, replication)."""
     from sim.analysis.city_compare import size_groups
@@ -265,6 +273,10 @@ def _run(cities, bases, facs, pts, replications, seed, *, executor, workers, sch
     where: list[list[list[list[int]]]] = []       # [w][s][r][k] -> job index
     made: list[list[Any]] = []                    # [w][s] -> the city in world w
     for w, world in enumerate(pts):
+        if w == 1 and note is not None and (time.perf_counter() - t0) * (len(pts) - 1) > 10:
+            note(f"city explore: making both cities again in {len(pts) - 1} more worlds, "
+                 f"estimated {duration((time.perf_counter() - t0) * (len(pts) - 1))} "
+                 f"(the first world took {time.perf_counter() - t0:.1f} s)")
         ov = overrides(bases, facs, world)
         row_cities, rows = [], []
         for s, (city, o) in enumerate(zip(cities, ov, strict=True)):

@@ -150,7 +150,12 @@ def run(args: argparse.Namespace) -> int:
         sys.stderr.write(line + "\n")
 
     if cities:
-        from sim.analysis.city_explore import explore_cities as explore
+        import functools
+
+        from sim.analysis.city_explore import explore_cities
+
+        explore = functools.partial(explore_cities,
+                                    note=lambda line: sys.stderr.write(line + "\n"))
     try:
         result = explore(list(args.scenarios), **opts, **ex, progress=False if args.no_progress
                          else None, out=args.out,
