@@ -143,17 +143,6 @@ class CityExploreResult(ExploreResult):
     cities: list[Any] = field(default_factory=list)
     by_size: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def size_sentences(self, names: Sequence[str] | None = None) -> list[str]:
-        """One line per group and headline metric."""
-        from sim.metrics import HEADLINE
-
-        out = []
-        for g, part in self.by_size.items():
-            for m in names or HEADLINE:
-                if m in part["headline"]:
-                    out.append(f"{g} communities: {part['headline'][m]['sentence']}")
-        return out
-
     def to_json(self) -> dict[str, Any]:
         d = super().to_json()
         a = self.cities[0]
@@ -166,6 +155,8 @@ class CityExploreResult(ExploreResult):
 
     def write(self, directory: str | os.PathLike[str]) -> None:
         """As :meth:`ExploreResult.write`, and ``by_size.csv`` (per group, world, metric)."""
+        from pathlib import Path
+
         import pandas as pd
 
         from sim.evaluate.store import atomic_write
@@ -173,8 +164,6 @@ class CityExploreResult(ExploreResult):
         super().write(directory)
         parts = [p["per_world"].assign(group=g) for g, p in self.by_size.items()]
         table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-        from pathlib import Path
-
         atomic_write(Path(directory, "by_size.csv"),
                      table.to_csv(index=False, float_format="%.10g"))
 
