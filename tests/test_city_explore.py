@@ -263,3 +263,19 @@ def test_city_compare_fixes_uncertainties_with_uncertain(city):
     r = run_cli(*base, "--uncertain", "copies_befor=2")
     assert r.returncode == 2 and "did you mean 'copies_before'" in r.stderr
     assert r.stderr.count("\n") == 1
+
+
+def test_discovery_runs_on_the_city_effect(city, tmp_path):
+    """Scenario discovery counts its cases on the city-level effect of each world."""
+    kw = {"samples": 12, "replications": 2, "seed": 3, "only": ONLY, "progress": False,
+          "out": tmp_path / "ens"}
+    first = explore_cities([city + "#none", city], **kw)
+    d = first.effects("admin_hours_share")["diff_mean"].to_numpy(float)
+    thr = float(f"{np.median(d):.6g}")          # as the condition prints it
+    again = explore_cities([city + "#none", city], discover=[f"admin_hours_share > {thr}"],
+                           **kw)                  # every simulation from the store
+    assert again.runs.ran == 0
+    boxes = [b for b in again.boxes if b["metric"] == "admin_hours_share"]
+    assert boxes and all(b["condition"].startswith("admin_hours_share >") for b in boxes)
+    for b in boxes:
+        assert b["worlds"] == 12 and b["cases"] == int((d > thr).sum())
