@@ -84,9 +84,11 @@ def _by_size(ens: Any, data: Mapping[str, Any], lang: str) -> str:
            f"<p>{esc(t('report.robustness.by_size_intro', lang))}</p>"]
     for g, part in data.get("by_size", {}).items():
         lo, hi = part["households"]
-        out.append(f"<h4>{esc(t('report.robustness.group', lang, group=t(f'size.{g}', lang), n=part['communities'], low=f'{lo:,.0f}', high=f'{hi:,.0f}'))}</h4>"
-                   + _table(part["metrics"], n, lang, None))
-    out.append(figure_block("R1b", "fig-robustness-size", t("report.robustness.size_fig_title", lang),
+        head = t("report.robustness.group", lang, group=t(f"size.{g}", lang),
+                 n=part["communities"], low=f"{lo:,.0f}", high=f"{hi:,.0f}")
+        out.append(f"<h4>{esc(head)}</h4>" + _table(part["metrics"], n, lang, None))
+    out.append(figure_block("R1b", "fig-robustness-size",
+                            t("report.robustness.size_fig_title", lang),
                             t("report.robustness.size_fig_caption", lang),
                             plot_size_effects(ens, lang=lang), lang))
     return "".join(out)
