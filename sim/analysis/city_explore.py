@@ -169,11 +169,11 @@ class CityExploreResult(ExploreResult):
 
 
 def _metrics_json(headline: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    from sim.analysis.explore import _num
+    from sim.analysis.explore import json_number
 
     keys = ("effect_median", "effect_p05", "effect_p95", "share_better", "share_worse",
             "share_unclear", "share_higher", "share_lower")
-    return {m: {**{k: _num(h[k]) for k in keys}, "worlds_better": h["worlds_better"],
+    return {m: {**{k: json_number(h[k]) for k in keys}, "worlds_better": h["worlds_better"],
                 "worlds_worse": h["worlds_worse"], "direction": h["direction"],
                 "sentence": h["sentence"]} for m, h in headline.items()}
 

@@ -82,9 +82,10 @@ class ExploreResult:
                 "share_unclear")
         metrics = {}
         for m, h in self.headline.items():
-            d = {k: _num(h[k]) for k in keys}
+            d = {k: json_number(h[k]) for k in keys}
             d.update({"worlds_better": h["worlds_better"], "worlds_worse": h["worlds_worse"],
-                      "share_higher": _num(h["share_higher"]), "share_lower": _num(h["share_lower"]),
+                      "share_higher": json_number(h["share_higher"]),
+                      "share_lower": json_number(h["share_lower"]),
                       "direction": h["direction"], "sentence": h["sentence"]})
             metrics[m] = d
         return {"worlds": self.worlds, "replications": self.replications,
@@ -113,7 +114,8 @@ def fmt(x: float) -> str:
     return significant(x, sign=True)
 
 
-def _num(x: Any) -> Any:
+def json_number(x: Any) -> Any:
+    """A float for JSON: None for None, NaN and infinities."""
     if x is None:
         return None
     x = float(x)
@@ -232,7 +234,7 @@ def explore(scenarios: Sequence[Any], *, samples: int = 200, design: str = "lhs"
     return result
 
 
-__all__ += ["HIGHER", "LOWER", "per_world_table"]
+__all__ += ["HIGHER", "LOWER", "json_number", "per_world_table"]
 
 
 class SavedExplore:
