@@ -279,3 +279,12 @@ def test_discovery_runs_on_the_city_effect(city, tmp_path):
     assert boxes and all(b["condition"].startswith("admin_hours_share >") for b in boxes)
     for b in boxes:
         assert b["worlds"] == 12 and b["cases"] == int((d > thr).sum())
+
+
+def test_processes_give_the_same_ensemble(city, ensemble):
+    """Worker processes rebuild each community from plain data: the same numbers."""
+    par = explore_cities([city + "#none", city], samples=3, replications=2, seed=5, only=ONLY,
+                         progress=False, executor="processes", workers=2)
+    assert par.per_world.equals(ensemble.per_world)
+    for g in ensemble.by_size:
+        assert par.by_size[g]["per_world"].equals(ensemble.by_size[g]["per_world"])
