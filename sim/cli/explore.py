@@ -38,7 +38,9 @@ def register(subparsers) -> None:
         description="Sample worlds of the declared uncertainties (and --vary ranges), run paired "
                     "replications of both scenarios in each with common random numbers, and say "
                     "how sure each verdict is across worlds; then find the input boxes where a "
-                    "condition holds (PRIM and CART). Exit 0 done, 1 simulations failed, 2 bad "
+                    "condition holds (PRIM and CART). Two city files (CITY.toml#none CITY.toml) "
+                    "explore the city before and after, every world in every community, with "
+                    "the effects by household tercile. Exit 0 done, 1 simulations failed, 2 bad "
                     "input, 130/143 interrupted (--resume DIR continues).")
     p.add_argument("scenarios", metavar="SCENARIO.toml", nargs="+",
                    help="the baseline, then the reform (or two city files: CITY.toml#none "
