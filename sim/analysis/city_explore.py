@@ -260,7 +260,11 @@ def _run(cities, bases, facs, pts, replications, seed, *, executor, workers, sch
     jobset = JobSet()
     index: dict[str, int] = {}
     where: list[list[list[list[int]]]] = []       # [w][s][r][k] -> job index
-    made: list[list[Any]] = []                    # [w][s] -> the city in world w
+    # [w][s] -> (workers, teams, days, hash) of the city in world w: what the city figures
+    # need; the cities themselves (a scenario a community) are not kept past their world,
+    # nor, off the serial executor, the jobs' scenarios (the workers rebuild them from data)
+    made: list[list[tuple[list[int], list[int], int, str]]] = []
+    first: list[Any] = []                         # the cities of world 0, for the pilot
     for w, world in enumerate(pts):
         if w == 1 and note is not None and (time.perf_counter() - t0) * (len(pts) - 1) > 10:
             note(f"city explore: making both cities again in {len(pts) - 1} more worlds, "
@@ -275,7 +279,10 @@ def _run(cities, bases, facs, pts, replications, seed, *, executor, workers, sch
                 raise InputError(f"{exc.detail} (world {w}: "
                                  + ", ".join(f"{k}={v}" for k, v in world.items()) + ")",
                                  file=exc.file, field=exc.field, allowed=exc.allowed) from None
-            row_cities.append(cw)
+            row_cities.append(([c.workers for c in cw.communities],
+                               [c.volunteer_teams for c in cw.communities], cw.days, cw.hash))
+            if w == 0:
+                first.append(cw)
             reps = []
             for r in range(replications):
                 ids = []
@@ -285,6 +292,8 @@ def _run(cities, bases, facs, pts, replications, seed, *, executor, workers, sch
                     if key not in index:
                         index[key] = jobset.add(c.scenario, r, cs, daily=False,
                                                 reduce=city_metrics_of, tag=(w, s, k, r))
+                        if executor != "serial" and w > 0:
+                            jobset.local.pop(c.scenario.hash, None)
                     ids.append(index[key])
                 reps.append(ids)
             rows.append(reps)
@@ -294,8 +303,11 @@ def _run(cities, bases, facs, pts, replications, seed, *, executor, workers, sch
     todo = [i for i, job in enumerate(jobset.jobs) if not store.has(job)]
     ran = len(todo)
     if announce is not None:
-        announce(_estimate(made[0], jobset, todo, where[0], store, len(pts), replications,
+        announce(_estimate(first, jobset, todo, where[0], store, len(pts), replications,
                            n_workers, executor))
+    first.clear()
+    if executor != "serial":
+        jobset.local.clear()
         todo = [i for i in todo if not store.has(jobset.jobs[i])]   # the pilots are kept
     with Evaluator(executor, workers, scheduler, progress=progress, label="city explore",
                    unit="community") as ev:
@@ -313,11 +325,9 @@ def _run(cities, bases, facs, pts, replications, seed, *, executor, workers, sch
     figures: dict[tuple[int, int, int], dict[str, float]] = {}
     for w, rows in enumerate(where):
         for s, reps in enumerate(rows):
-            cw = made[w][s]
-            staff = [c.workers for c in cw.communities]
-            teams = [c.volunteer_teams for c in cw.communities]
+            staff, teams, days, _ = made[w][s]
             for r, ids in enumerate(reps):
-                fig = aggregate([_Rep.of(got[i]) for i in ids], staff, teams, cw.days, {})
+                fig = aggregate([_Rep.of(got[i]) for i in ids], staff, teams, days, {})
                 figures[(w, s, r)] = {m: v for m, v in fig.items()
                                       if m not in excluded and not m.startswith("task.")}
     names = [m for m in METRICS if any(m in f for f in figures.values())]
@@ -327,7 +337,7 @@ def _run(cities, bases, facs, pts, replications, seed, *, executor, workers, sch
         for j, m in enumerate(names):
             values[w, s, r, j] = fig.get(m, math.nan)
     common = {"worlds": [dict(p) for p in pts], "names": [c.name for c in cities],
-              "hashes": [[c.hash for c in row] for row in made], "seed": seed,
+              "hashes": [[c[3] for c in row] for row in made], "seed": seed,
               "replications": replications, "simulations": len(jobset), "ran": ran}
     runs = Runs(metrics=names, values=values, seconds=time.perf_counter() - t0, **common)
     cols = list(community_columns())
