@@ -32,7 +32,8 @@ from sim.errors import InputError
 from sim.metrics import HEADLINE, metric
 from sim.stats import holm, paired, t_p_value
 
-__all__ = ["GROUPS", "CityComparison", "city_overrides", "compare_cities", "split_city_ref"]
+__all__ = ["GROUPS", "CityComparison", "city_overrides", "compare_cities", "size_groups",
+           "split_city_ref"]
 
 GROUPS = ("small", "middle", "large")
 
@@ -137,12 +138,28 @@ def _verdicts(rows: dict[str, dict[str, Any]], adjust: str) -> None:
         row["verdict"] = v
 
 
+def size_groups(communities: Any) -> list[tuple[str, np.ndarray]]:
+    """The community-size groups of a city: (label, community indices) per household
+    tercile (small, middle, large; a group with no community is left out)."""
+    hh = np.asarray([c.households for c in communities], dtype=float)
+    cuts = np.quantile(hh, [1 / 3, 2 / 3])
+    group = np.digitize(hh, cuts, right=True)      # 0 small, 1 middle, 2 large
+    out = []
+    for g, label in enumerate(GROUPS):
+        idx = np.flatnonzero(group == g)
+        if idx.size:
+            out.append((label, idx))
+    return out
+
+
 def compare_cities(files: list[str], replications: int | None = None, seed: int | None = None,
                    overrides=None, adjust: str = "holm", executor: str = "serial",
                    workers: int | None = None, scheduler: str | None = None,
-                   progress: bool | None = None) -> CityComparison:
+                   progress: bool | None = None, uncertain=None) -> CityComparison:
     """Run the two cities of ``files`` (``CITY.toml`` or ``CITY.toml#SPEC``) with common
-    random numbers and compare the second with the first."""
+    random numbers and compare the second with the first. ``uncertain``: NAME -> value of
+    declared uncertainties of the community scenarios, fixed in every community of both
+    (``--uncertain``, :func:`sim.scenario.uncertainty.overrides_for`)."""
     from sim.city import load_city, run_city
 
     if len(files) != 2:
@@ -153,6 +170,12 @@ def compare_cities(files: list[str], replications: int | None = None, seed: int 
     for f in files:
         file, sets = city_overrides(f)
         cities.append(load_city(file, {**sets, **extra}))
+    if uncertain:
+        from sim.city.loader import vary
+        from sim.scenario.uncertainty import overrides_for
+
+        fixed = overrides_for([c.base for c in cities], dict(uncertain))
+        cities = [vary(c, o) if o else c for c, o in zip(cities, fixed, strict=True)]
     a, b = cities
     if len(a.communities) != len(b.communities):
         raise InputError(f"has {len(b.communities)} communities, the first city "
@@ -165,15 +188,10 @@ def compare_cities(files: list[str], replications: int | None = None, seed: int 
     diffs = {m: _row(ra.values[m], rb.values[m]) for m in ra.values if m in rb.values
              and not m.startswith("task.")}
     _verdicts(diffs, adjust)
-    hh = np.asarray([c.households for c in a.communities], dtype=float)
-    cuts = np.quantile(hh, [1 / 3, 2 / 3])
-    group = np.digitize(hh, cuts, right=True)      # 0 small, 1 middle, 2 large
     by_size: dict[str, dict[str, Any]] = {}
     cols = list(dict.fromkeys(m for v in ra.community_metrics.values() for m in v))
-    for g, label in enumerate(GROUPS):
-        idx = np.flatnonzero(group == g)
-        if idx.size == 0:
-            continue
+    hh = np.asarray([c.households for c in a.communities], dtype=float)
+    for label, idx in size_groups(a.communities):
         rows = {}
         for m in cols:
             va = np.asarray([_mean([ra.community_metrics[(r, k)].get(m, math.nan) for k in idx])

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sim.analysis.factors import Factor, factors_for, worlds
+from sim.analysis.wording import robustness_sentence
 from sim.analysis.worlds import Runs, run_worlds
 from sim.errors import InputError
 from sim.experiment.comparison import BETTER, HIGHER, LOWER, UNCLEAR, WORSE, verdict
@@ -81,9 +82,10 @@ class ExploreResult:
                 "share_unclear")
         metrics = {}
         for m, h in self.headline.items():
-            d = {k: _num(h[k]) for k in keys}
+            d = {k: json_number(h[k]) for k in keys}
             d.update({"worlds_better": h["worlds_better"], "worlds_worse": h["worlds_worse"],
-                      "share_higher": _num(h["share_higher"]), "share_lower": _num(h["share_lower"]),
+                      "share_higher": json_number(h["share_higher"]),
+                      "share_lower": json_number(h["share_lower"]),
                       "direction": h["direction"], "sentence": h["sentence"]})
             metrics[m] = d
         return {"worlds": self.worlds, "replications": self.replications,
@@ -112,28 +114,22 @@ def fmt(x: float) -> str:
     return significant(x, sign=True)
 
 
-def _num(x: Any) -> Any:
+def json_number(x: Any) -> Any:
+    """A float for JSON: None for None, NaN and infinities."""
     if x is None:
         return None
     x = float(x)
     return x if math.isfinite(x) else None
 
 
-def _verb(name: str, up: bool) -> str:
-    m = metric(name)
-    if m.direction == 0:
-        return "is higher" if up else "is lower"
-    if m.unit == "share" or m.unit.endswith("year") or m.unit in ("hours", "days",
-                                                                 "working days", "count"):
-        return "rises" if up else "falls"
-    return "is higher" if up else "is lower"
-
-
-def summarise(name: str, diffs: np.ndarray, lows: np.ndarray, highs: np.ndarray) -> dict[str, Any]:
+def summarise(name: str, diffs: np.ndarray, lows: np.ndarray, highs: np.ndarray,
+              unit: str | None = None) -> dict[str, Any]:
     """Across worlds: ``effect_median``, ``effect_p05``, ``effect_p95`` of the mean paired
     differences, the shares of worlds better / worse / unclear (by the metric's direction;
     for a metric without direction better and worse are None and ``share_higher`` /
-    ``share_lower`` say where the interval excludes 0), and a ``sentence``."""
+    ``share_lower`` say where the interval excludes 0), and a ``sentence``
+    (:func:`sim.analysis.wording.robustness_sentence`; ``unit``: as shown, default the
+    metric's)."""
     m = metric(name)
     ok = np.isfinite(diffs)
     n = int(diffs.size)
@@ -147,23 +143,7 @@ def summarise(name: str, diffs: np.ndarray, lows: np.ndarray, highs: np.ndarray)
         q = np.percentile(diffs[ok], [50, 5, 95])
     else:
         q = [math.nan] * 3
-    unit = f" {m.unit}" if m.unit and m.unit != "share" else ""
-    if n == 0 or (up == 0 and down == 0):
-        sentence = f"{m.label}: no clear change in any of {n} sampled worlds"
-    else:
-        rising = up >= down
-        count, other = (up, down) if rising else (down, up)
-        sentence = f"{m.label} {_verb(name, rising)} in {count} of {n} sampled worlds"
-        if m.direction:
-            sentence += f" ({BETTER if rising == (m.direction > 0) else WORSE})"
-        if other:
-            sentence += f", {_verb(name, not rising)} in {other}"
-        if n - up - down:
-            sentence += f", no clear change in {n - up - down}"
-    if n and math.isfinite(q[0]):
-        sentence += (f"; effect median {fmt(q[0])}{unit}, 5-95% {fmt(q[1])} to {fmt(q[2])}"
-                     f"{unit}")
-    sentence += "."
+    sentence = robustness_sentence(name, n, up, down, q, unit=unit)
     return {"effect_median": float(q[0]), "effect_p05": float(q[1]), "effect_p95": float(q[2]),
             "share_better": None if better is None else better / n if n else math.nan,
             "share_worse": None if worse is None else worse / n if n else math.nan,
@@ -259,15 +239,17 @@ def explore(scenarios: Sequence[Any], *, samples: int = 200, design: str = "lhs"
     return result
 
 
-__all__ += ["HIGHER", "LOWER", "per_world_table"]
+__all__ += ["HIGHER", "LOWER", "json_number", "per_world_table"]
 
 
 class SavedExplore:
     """An ensemble read back from ``sim explore --out DIR`` (``result.json`` and
     ``worlds.csv``), with what the report and the figures read of an :class:`ExploreResult`:
-    ``headline``, ``boxes``, ``worlds``, ``replications``, :meth:`effects`, :meth:`inputs`."""
+    ``headline``, ``boxes``, ``worlds``, ``replications``, :meth:`effects`, :meth:`inputs`,
+    and for a city ensemble ``by_size`` (from ``by_size.csv``)."""
 
-    def __init__(self, data: dict[str, Any], per_world: pd.DataFrame) -> None:
+    def __init__(self, data: dict[str, Any], per_world: pd.DataFrame,
+                 by_size: pd.DataFrame | None = None) -> None:
         self.data = data
         self.per_world = per_world
         self.headline = {m: {**h, "effect_median": _nan(h.get("effect_median")),
@@ -280,6 +262,13 @@ class SavedExplore:
         self.design = data.get("design", "")
         self.scenarios = list(data.get("scenarios", []))
         self.factor_names = [f["name"] for f in data.get("factors", [])]
+        self.by_size: dict[str, dict[str, Any]] = {}
+        if by_size is not None:      # a city ensemble: its size groups
+            for g, part in data.get("by_size", {}).items():
+                self.by_size[g] = {**part, "per_world": by_size[by_size["group"] == g]
+                                   .reset_index(drop=True),
+                                   "headline": {m: {**h, "effect_median": _nan(h.get(
+                                       "effect_median"))} for m, h in part["metrics"].items()}}
 
     def effects(self, name: str) -> pd.DataFrame:
         return self.per_world[self.per_world["metric"] == name].reset_index(drop=True)
@@ -307,6 +296,7 @@ def read_explore(directory: str | os.PathLike[str]) -> SavedExplore:
     try:
         data = json.loads((d / "result.json").read_text(encoding="utf-8"))
         per_world = pd.read_csv(d / "worlds.csv")
+        by_size = pd.read_csv(d / "by_size.csv") if "by_size" in data else None
     except FileNotFoundError:
         raise InputError("holds no finished sim explore (result.json and worlds.csv)",
                          file=str(d), field="--explore",
@@ -317,7 +307,7 @@ def read_explore(directory: str | os.PathLike[str]) -> SavedExplore:
     if not isinstance(data, dict) or "worlds" not in data or "metrics" not in data:
         raise InputError("result.json is not a sim explore result", file=str(d),
                          field="--explore")
-    return SavedExplore(data, per_world)
+    return SavedExplore(data, per_world, by_size)
 
 
 __all__ += ["SavedExplore", "read_explore"]

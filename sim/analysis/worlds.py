@@ -36,7 +36,7 @@ from sim.errors import InputError
 from sim.evaluate import Evaluator, JobFailed, JobSet
 from sim.metrics import METRICS
 
-__all__ = ["MetricsStore", "Runs", "estimate_seconds", "metrics_of", "run_worlds"]
+__all__ = ["MetricsStore", "Runs", "duration", "estimate_seconds", "metrics_of", "run_worlds"]
 
 
 def metrics_of(_scenario: Any, result: Any) -> dict[str, float]:
@@ -144,7 +144,7 @@ def estimate_seconds(scenarios: Sequence[Any], seed: int) -> list[float]:
     return out
 
 
-def _duration(seconds: float) -> str:
+def duration(seconds: float) -> str:
     if seconds < 90:
         return f"{seconds:.0f} s"
     if seconds < 5400:
@@ -212,7 +212,7 @@ def run_worlds(scenarios: Sequence[Any], factors: Sequence[Any], worlds: Sequenc
             announce(f"{label}: {len(worlds)} worlds x {replications} replications x "
                      f"{len(scenarios)} scenarios = {len(jobset)} simulations, {len(todo)} to run "
                      f"({len(jobset) - len(todo)} already done); estimated "
-                     f"{_duration(est)} on {n_workers} worker"
+                     f"{duration(est)} on {n_workers} worker"
                      f"{'s' if n_workers != 1 else ''} ({executor}) "
                      f"({' + '.join(f'{t:.2f}' for t in per)} s a replication)")
         else:

@@ -117,15 +117,16 @@ def _compare_cities(args: argparse.Namespace, cities: list[bool]) -> int:
                         ("--events", args.events)):
         if given:
             raise InputError("is not available for a city comparison", field=flag,
-                             allowed="--replications, --seed, --set, --json, --no-adjust, "
-                                     "--executor, --workers, --scheduler")
+                             allowed="--replications, --seed, --set, --uncertain, --json, "
+                                     "--no-adjust, --executor, --workers, --scheduler")
     from sim.analysis.city_compare import compare_cities
 
     res = compare_cities(list(args.scenarios), int_option(args.replications, "--replications", 2),
                          int_option(args.seed, "--seed", 0),
                          dict(parse_set(x) for x in args.overrides),
                          adjust="none" if args.no_adjust else "holm",
-                         progress=False if args.no_progress else None, **execution_kwargs(args))
+                         progress=False if args.no_progress else None,
+                         uncertain=uncertain_values(args), **execution_kwargs(args))
     if args.json:
         sys.stdout.write(json.dumps(res.to_json(), allow_nan=False) + "\n")
     else:

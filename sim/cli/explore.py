@@ -6,6 +6,12 @@ random numbers, and prints, per headline metric, how sure the verdict is across 
 the input boxes where the reform fails (PRIM and CART). ``--out DIR`` keeps every finished
 simulation (``--resume DIR`` finishes a killed run with identical numbers) and writes
 ``worlds.csv``, ``result.json`` and figures. See :mod:`sim.analysis.explore`.
+
+Two city files (``sim explore CITY.toml#none CITY.toml``) explore the city before and after
+(:mod:`sim.analysis.city_explore`): every sampled world applies to every community of both
+cities, the headline is the city figures' effect, and the same is broken down by household
+tercile (``by_size`` in ``--json``; ``by_size.csv``, ``effects_by_size.png``). ``--communities
+K`` keeps the first K drawn communities for a quick run.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from pathlib import Path
 from sim.cli.execution import add_execution_options, add_quiet_option, execution_kwargs
 from sim.cli.options import int_option, out_dir_option, scenario_file_option
 from sim.errors import InputError
+from sim.metrics import HEADLINE
 
 DEFAULT_SAMPLES = 200
 DEFAULT_REPLICATIONS = 10
@@ -31,10 +38,13 @@ def register(subparsers) -> None:
         description="Sample worlds of the declared uncertainties (and --vary ranges), run paired "
                     "replications of both scenarios in each with common random numbers, and say "
                     "how sure each verdict is across worlds; then find the input boxes where a "
-                    "condition holds (PRIM and CART). Exit 0 done, 1 simulations failed, 2 bad "
+                    "condition holds (PRIM and CART). Two city files (CITY.toml#none CITY.toml) "
+                    "explore the city before and after, every world in every community, with "
+                    "the effects by household tercile. Exit 0 done, 1 simulations failed, 2 bad "
                     "input, 130/143 interrupted (--resume DIR continues).")
     p.add_argument("scenarios", metavar="SCENARIO.toml", nargs="+",
-                   help="the baseline, then the reform")
+                   help="the baseline, then the reform (or two city files: CITY.toml#none "
+                        "CITY.toml)")
     p.add_argument("--samples", metavar="N", help=f"worlds to sample (default {DEFAULT_SAMPLES})")
     p.add_argument("--design", choices=("lhs", "sobol"), default=None,
                    help="Latin hypercube (default) or scrambled Sobol' (best with N a power of 2)")
@@ -48,6 +58,9 @@ def register(subparsers) -> None:
                    help="only these declared uncertainties (default: all)")
     p.add_argument("--set", metavar="KEY=VALUE", action="append", default=None, dest="overrides",
                    help="set a field of every scenario (repeatable)")
+    p.add_argument("--communities", metavar="K",
+                   help="city files only: keep the first K drawn communities (and the same "
+                        "share of them with a volunteer team), for a quick run")
     p.add_argument("--discover", metavar="CONDITION", action="append", default=None,
                    help="find the boxes where it holds: 'METRIC worse' (better, unclear, not "
                         "better, not worse) or 'METRIC < X' on the effect (repeatable; default: "
@@ -102,6 +115,11 @@ def run(args: argparse.Namespace) -> int:
                          field="sim explore", allowed="BASELINE.toml REFORM.toml")
     for s in args.scenarios:
         scenario_file_option(s)
+    cities = _cities(args.scenarios)
+    if args.communities is not None and not cities:
+        raise InputError("subsamples a city's communities; these are community scenarios",
+                         field="--communities", allowed="sim explore CITY.toml#none CITY.toml "
+                         "--communities K")
     out_dir_option(args.out)
     ex = execution_kwargs(args)
     opts = {
@@ -117,6 +135,9 @@ def run(args: argparse.Namespace) -> int:
         "overrides": args.overrides if args.overrides is not None else saved.get("overrides", []),
         "discover": args.discover if args.discover is not None else saved.get("discover"),
     }
+    if cities:
+        opts["communities"] = int_option(args.communities, "--communities", 1) \
+            if args.communities is not None else saved.get("communities")
     lock = DirectoryLock(args.out) if args.out else None
 
     def announce(line: str) -> None:
@@ -130,6 +151,13 @@ def run(args: argparse.Namespace) -> int:
                  "status": "running"}, indent=1) + "\n")
         sys.stderr.write(line + "\n")
 
+    if cities:
+        import functools
+
+        from sim.analysis.city_explore import explore_cities
+
+        explore = functools.partial(explore_cities,
+                                    note=lambda line: sys.stderr.write(line + "\n"))
     try:
         result = explore(list(args.scenarios), **opts, **ex, progress=False if args.no_progress
                          else None, out=args.out,
@@ -164,6 +192,15 @@ def run(args: argparse.Namespace) -> int:
     print("How sure (headline metrics):")
     for s in result.sentences():
         print(f"  - {s}")
+    if cities:
+        print()
+        print("By community size (household terciles of the first city; a group's figure is "
+              "the mean of its communities):")
+        for g, part in result.by_size.items():
+            lo, hi = part["households"]
+            print(f"  {g} communities ({part['communities']}, {lo:,.0f}-{hi:,.0f} households):")
+            for s in (part["headline"][m]["sentence"] for m in HEADLINE if m in part["headline"]):
+                print(f"    - {s}")
     if result.boxes:
         print()
         print("Where it holds (scenario discovery):")
@@ -172,11 +209,27 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cities(files: list[str]) -> bool:
+    """True for two city files, False for two community scenarios; a mix is bad input."""
+    from sim.analysis.city_compare import split_city_ref
+    from sim.city import is_city_file
+
+    kinds = [is_city_file(split_city_ref(f)[0]) for f in files]
+    if any(kinds) and not all(kinds):
+        raise InputError("mixes a city file and a community scenario", field="sim explore",
+                         file=files[kinds.index(False)],
+                         allowed="two city files (CITY.toml#none CITY.toml) or two community "
+                                 "scenarios")
+    return all(kinds)
+
+
 def _figures(result, out: str) -> None:
-    from sim.plots.robustness import plot_boxes, plot_effects
+    from sim.plots.robustness import plot_boxes, plot_effects, plot_size_effects
 
     fig = plot_effects(result)
     fig.savefig(os.path.join(out, "effects.png"), dpi=110)
+    if getattr(result, "by_size", None):
+        plot_size_effects(result).savefig(os.path.join(out, "effects_by_size.png"), dpi=110)
     for k, box in enumerate(result.boxes):
         fig = plot_boxes(result, box)
         if fig is not None:

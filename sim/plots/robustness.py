@@ -2,7 +2,8 @@
 
 :func:`plot_effects`: per headline metric, every world's paired effect (dots coloured by that
 world's verdict) in the metric's unit (shares in per cent), with the median and the 5-95 %
-range; :func:`plot_boxes`: the worlds over the two factors a discovered box restricts most,
+range (:func:`plot_size_effects`: the same per community-size group of a city ensemble);
+:func:`plot_boxes`: the worlds over the two factors a discovered box restricts most,
 cases marked, the box drawn, and PRIM's coverage-density trade-off beside it;
 :func:`tornado`: Morris mu* (bars) with sigma (whiskers); :func:`sobol_bars`: Sobol' first and
 total indices with their confidence intervals.
@@ -20,8 +21,9 @@ from matplotlib.patches import Rectangle
 from sim.metrics import HEADLINE
 from sim.plots.base import VERDICT_COLOURS, check_lang, metric_axis, new_figure, style, wrap
 from sim.plots.base import metric_label as label
+from sim.text import t
 
-__all__ = ["plot_boxes", "plot_effects", "sobol_bars", "tornado"]
+__all__ = ["plot_boxes", "plot_effects", "plot_size_effects", "sobol_bars", "tornado"]
 
 
 def plot_effects(result: Any, metrics: Sequence[str] | None = None, lang: str = "en") -> Figure:
@@ -52,8 +54,45 @@ def plot_effects(result: Any, metrics: Sequence[str] | None = None, lang: str = 
                           fontsize=8)
             ax.tick_params(axis="x", labelsize=7)
             ax.set_xlabel(unit, fontsize=7, loc="right")
-        axes[0].set_title(f"Effect of the reform in {result.worlds} sampled worlds "
-                          f"(dots: worlds, by verdict; line: median; band: 5-95%)", fontsize=9)
+        axes[0].set_title(wrap(t("plots.robustness_title", lang, n=result.worlds), 110, lang),
+                          fontsize=9)
+    return fig
+
+
+def plot_size_effects(result: Any, metrics: Sequence[str] | None = None,
+                      lang: str = "en") -> Figure:
+    """A city ensemble by community size: one row per metric, one line per household
+    tercile, every world's effect on the group's mean (dots, by verdict) and its median."""
+    lang = check_lang(lang)
+    groups = list(result.by_size)
+    names = [m for m in (metrics or HEADLINE)
+             if groups and all(m in result.by_size[g]["headline"] for g in groups)]
+    if not names:
+        raise ValueError("no metrics to plot")
+    with style(lang):
+        fig = new_figure((9.0, 0.9 * len(names) + 1.6))
+        axes = fig.subplots(len(names), 1, squeeze=False)[:, 0]
+        rng = np.random.default_rng(0)       # vertical jitter only: positions are exact
+        for ax, name in zip(axes, names, strict=True):
+            scale, unit = metric_axis(name, lang)
+            for y, g in enumerate(groups):
+                part = result.by_size[g]
+                eff = part["per_world"][part["per_world"]["metric"] == name]
+                x = eff["diff_mean"].to_numpy(float) * scale
+                cols = [VERDICT_COLOURS.get(v, "#8c8c8c") for v in eff["verdict"]]
+                ax.scatter(x, y + rng.uniform(-0.25, 0.25, x.size), c=cols, s=9, alpha=0.7, lw=0)
+                med = part["headline"][name]["effect_median"]
+                if med is not None and np.isfinite(med):
+                    ax.plot([med * scale] * 2, [y - 0.35, y + 0.35], color="black", lw=1)
+            ax.axvline(0.0, color="0.4", lw=0.8, ls=":")
+            ax.set_yticks(range(len(groups)), [t(f"size.{g}", lang) for g in groups], fontsize=7)
+            ax.set_ylim(-0.5, len(groups) - 0.5)
+            ax.set_ylabel(wrap(label(name, lang), 22, lang), rotation=0, ha="right", va="center",
+                          fontsize=8)
+            ax.tick_params(axis="x", labelsize=7)
+            ax.set_xlabel(unit, fontsize=7, loc="right")
+        axes[0].set_title(wrap(t("plots.robustness_size_title", lang, n=result.worlds), 110,
+                               lang), fontsize=9)
     return fig
 
 

@@ -94,7 +94,8 @@ def load_scenario(path: str | os.PathLike[str], overrides: Overrides = None) -> 
     if "city" in base and "scenario" not in base:
         raise ScenarioError("is a city scenario ([city]), not a community scenario", file=file,
                             field="city", allowed="a community scenario here; for a city use "
-                            "sim run, sim check, sim calibrate, sim validate or sim describe (docs/city.md)")
+                            "sim run, sim check, sim compare, sim explore, sim calibrate, "
+                            "sim validate or sim describe (docs/city.md)")
     if spec is not None:
         select(base, spec, file)
     # the scenario keeps the reference as its path: results and manifests name FILE#LEVER
