@@ -111,7 +111,11 @@ def _per_day(start: np.ndarray, end: np.ndarray, key: np.ndarray | None, n_keys:
     del same
     if cross.any():
         edges = np.arange(d0, d0 + n_days + 1, dtype=float) * 24.0
-        for k in (np.unique(key[cross]) if key is not None else (0,)):
+        # the keys present, ascending (keys are 0..n_keys-1; np.unique would import
+        # numpy.ma, 12 ms of every run's start-up, to check for a masked array)
+        present = np.flatnonzero(np.bincount(key[cross], minlength=n_keys)) \
+            if key is not None else (0,)
+        for k in present:
             mask = cross & (key == k) if key is not None else cross
             s = np.sort(start[mask])
             e = np.sort(end[mask])
