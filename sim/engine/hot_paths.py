@@ -134,7 +134,7 @@ def feed_handler(self):   # self: the sim.engine.office.Office
     def on_feed(ev) -> None:
         office.feeder_pending = False
         absorb(office.feeder_time)
-        if office.n_idle:
+        if office.n_idle and not office.feeder_pending:
             feed_tail()
 
     self._feed_tail = feed_tail
@@ -160,6 +160,7 @@ def segment_end_handler(self):   # self: the sim.engine.office.Office
     e_task, e_plain, efforts0 = self.e_task, self.e_plain, self.efforts0
     workers_q = self.q_worker
     workers_fifo = workers_q.fifo
+    vol_fifo = self.q_volunteer.fifo   # (take_waiting has nothing to take while it is empty)
     office = self
     q_worker, q_volunteer, normal, inf = Q_WORKER, Q_VOLUNTEER, NORMAL, INF
 
@@ -213,13 +214,15 @@ def segment_end_handler(self):   # self: the sim.engine.office.Office
                 q = s.queues[0]
                 if not q.n:
                     if len(s.queues) == 1:
-                        if office.pickup_after > 0 and s.kind == 0 and take_waiting(office, s, t):
+                        if vol_fifo and office.pickup_after > 0 and s.kind == 0 \
+                                and take_waiting(office, s, t):
                             return   # a waiting volunteer problem (sim.engine.routing)
                         # ... nothing waits: idle (what start_next does when all is empty)
                         s.task = -1
                         s.busy = False
                         office.n_idle += 1
-                        ensure_feeder()
+                        if not office.feeder_pending:   # (what ensure_feeder checks first)
+                            ensure_feeder()
                         return
                 elif q.moved is None and not q.appointments:
                     # ... the next task of the first queue (what start_next does)
@@ -261,7 +264,8 @@ def segment_end_handler(self):   # self: the sim.engine.office.Office
                 if s.wake == inf and any(q.n for q in s.queues):
                     s.wake = start
                     office._at(start, office._on_wake, s, start)
-                ensure_feeder()
+                if not office.feeder_pending:
+                    ensure_feeder()
             return
 
     return on_segment_end

@@ -26,6 +26,7 @@ import math
 from array import array
 from collections import deque
 from functools import partial
+from heapq import heappush
 
 import numpy as np
 import simpy
@@ -207,15 +208,6 @@ class Office:
         ev.callbacks = s.callbacks
         schedule_at(self.env, ev, stop)
 
-    def _key(self, i: int, t: float):
-        d = self.dispatch
-        if d == "fifo":
-            return None
-        p = self.prio[self.type_idx[i]]
-        if d == "priority":
-            return (-p, t)
-        return (self.deadline[i], -p, t)
-
     # ----------------------------------------------------------------- arrivals
     def _enter(self, i: int, t: float) -> None:
         r = self.route[i]
@@ -254,8 +246,13 @@ class Office:
         elif q.fifo is not None:
             q.n += 1
             q.fifo.append(i)
-        else:
-            q.push(i, self._key(i, t))
+        else:   # the dispatch rule's order: (-priority, t) or (deadline, -priority, t)
+            q.n += 1
+            q.seq += 1
+            if self.dispatch == "priority":
+                heappush(q.heap, (-self.prio[ti], t, q.seq, i))
+            else:
+                heappush(q.heap, (self.deadline[i], -self.prio[ti], t, q.seq, i))
         if self.n_idle:
             self._dispatch_idle(q, t)
 
@@ -267,14 +264,16 @@ class Office:
     def _dispatch_idle(self, q: Queue, t: float) -> None:
         best = None
         best_open = INF
+        closing = self.closing
         for s in q.servers:
             if s.busy:
                 continue
             if s.iv_start <= t < s.iv_end:      # (what _availability says first, inlined)
                 self._start_next(s, t)
                 return
-            if s.gap_lo <= t < s.iv_start and s.ot_end <= t and s.kind != WORKER:
-                start = s.iv_start              # (the same, for a volunteer or the secretary)
+            if s.gap_lo <= t < s.iv_start and s.ot_end <= t and \
+                    (s.kind != WORKER or t not in closing):
+                start = s.iv_start              # (what _availability says next, inlined)
             else:
                 start, _ = self._availability(s, t)
             if start <= t:
