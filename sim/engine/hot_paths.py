@@ -14,7 +14,7 @@ from heapq import heappop
 
 from simpy.events import NORMAL
 
-from sim.engine.clock import exact_delay, schedule_at
+from sim.engine.clock import exact_delay
 from sim.engine.parts import INF, Q_VOLUNTEER, Q_WORKER, SEGMENT, Server
 from sim.engine.routing import take_waiting
 
@@ -31,6 +31,7 @@ def absorb_handler(self):   # self: the sim.engine.office.Office
     workers_q = self.q_worker
     workers_fifo, workers = workers_q.fifo, workers_q.servers
     env, enter = self.env, self._enter
+    schedule, normal = env.schedule, NORMAL
     office = self
 
     def absorb(t: float) -> None:
@@ -77,7 +78,12 @@ def absorb_handler(self):   # self: the sim.engine.office.Office
                         s.seg_end = stop
                         ev = s.event                   # what _arm(s, stop) does
                         ev.callbacks = s.callbacks
-                        schedule_at(env, ev, stop)
+                        now = env.now
+                        d = stop - now
+                        if now + d != stop:
+                            d = exact_delay(now, stop)
+                        s.at = now + d
+                        schedule(ev, normal, d)
                         e = e_time[c]
                         continue
             c += 1
@@ -165,6 +171,7 @@ def segment_end_handler(self):   # self: the sim.engine.office.Office
     q_worker, q_volunteer, normal, inf = Q_WORKER, Q_VOLUNTEER, NORMAL, INF
 
     def on_segment_end(s: Server, ev) -> None:
+        now = s.at    # env.now (Server.at); it stays so when the loop goes round again
         while True:   # (more than once: see the end of the fast path)
             t = s.seg_end       # (env.now, unless t was out of SimPy's reach: see exact_delay)
             c = office.cursor
@@ -247,10 +254,10 @@ def segment_end_handler(self):   # self: the sim.engine.office.Office
                         continue
                     ev = s.event
                     ev.callbacks = s.callbacks
-                    now = env.now                   # what _arm(s, stop) does
-                    d = stop - now
+                    d = stop - now                  # what _arm(s, stop) does
                     if now + d != stop:
                         d = exact_delay(now, stop)
+                    s.at = now + d
                     schedule(ev, normal, d)
                     return
             s.task = -1

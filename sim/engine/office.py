@@ -34,7 +34,7 @@ from simpy.events import NORMAL, Timeout
 
 from sim.calendar import WorkCalendar
 from sim.engine import routing
-from sim.engine.clock import OVERTIME_TIE_HOURS, exact_delay, schedule_at
+from sim.engine.clock import OVERTIME_TIE_HOURS, exact_delay
 from sim.engine.hot_paths import absorb_handler, feed_handler, segment_end_handler
 from sim.engine.meetings import MeetingDesk
 from sim.engine.parts import (  # noqa: F401  (re-exported: OfficeRecord, volunteer_shifts, WORKER, ...)
@@ -202,11 +202,18 @@ class Office:
 
         The hot path: one event per work segment. Each person has one reusable ``Timeout``
         (no new event each time, see ``benchmarks/``), scheduled at the absolute time
-        ``stop`` (``schedule_at``).
+        ``stop`` (what ``sim.engine.clock.schedule_at`` does), noting in ``s.at`` when SimPy will
+        process it.
         """
         ev = s.event
         ev.callbacks = s.callbacks
-        schedule_at(self.env, ev, stop)
+        env = self.env
+        now = env.now
+        d = stop - now
+        if now + d != stop:
+            d = exact_delay(now, stop)
+        s.at = now + d                  # (the time SimPy computes: see Server.at)
+        env.schedule(ev, NORMAL, d)
 
     # ----------------------------------------------------------------- arrivals
     def _enter(self, i: int, t: float) -> None:
@@ -391,6 +398,7 @@ class Office:
         d = stop - now
         if now + d != stop:
             d = exact_delay(now, stop)
+        s.at = now + d
         env.schedule(ev, NORMAL, d)
 
     def _on_resume(self, s: Server, t: float, ev) -> None:

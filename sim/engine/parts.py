@@ -82,8 +82,9 @@ class Queue:
 
 
 class Server:
-    __slots__ = ("busy", "callbacks", "event", "gap_lo", "idx", "in_seg", "iv_end", "iv_start", "kind",
-                 "meeting", "ot", "ot_end", "queues", "seg_end", "seg_start", "shifts", "task", "wake")
+    __slots__ = ("at", "busy", "callbacks", "event", "gap_lo", "idx", "in_seg", "iv_end", "iv_start",
+                 "kind", "meeting", "ot", "ot_end", "queues", "seg_end", "seg_start", "shifts", "task",
+                 "wake")
 
     def __init__(self, idx: int, kind: int, shifts: Shifts) -> None:
         self.idx = idx
@@ -102,6 +103,10 @@ class Server:
         self.iv_end = 0.0
         self.gap_lo = INF       # from gap_lo to iv_start: closed, and iv_start opens next
         self.event = None        # the reusable end-of-segment event (see Office._arm)
+        # when SimPy processes that event: ``now + delay`` as SimPy sums it (seg_end, unless
+        # exact_delay could not reach it); the end-of-segment handler's env.now, without
+        # the property call
+        self.at = 0.0
         self.callbacks: list = []
         self.meeting = False     # in (or waiting for) a real-time meeting (sim.engine.meetings)
 
