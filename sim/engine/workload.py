@@ -101,9 +101,19 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
+@lru_cache(maxsize=64)
+def _month_office_hours(shifts, start: dt.date, days: int) -> np.ndarray:
+    """``shifts.hours_before`` of the month edges (``_month_edges``): the same for every task
+    type and replication of a calendar (cached, read-only; ``Shifts`` are immutable)."""
+    return _frozen(shifts.hours_before(_month_edges(start, days)[0]))
+
+
 def _spread(a: np.ndarray, b: np.ndarray, counts: np.ndarray, office_only: bool,
-            cal: WorkCalendar, rng: np.random.Generator) -> np.ndarray:
-    """``counts[k]`` uniform instants in each segment [a[k], b[k]) of clock or office time."""
+            cal: WorkCalendar, rng: np.random.Generator,
+            hours: np.ndarray | None = None) -> np.ndarray:
+    """``counts[k]`` uniform instants in each segment [a[k], b[k]) of clock or office time
+    (``hours``: ``cal.shifts.hours_before`` of a[0], b[0], b[1], ... when a and b are
+    consecutive edges and it is known)."""
     total = int(counts.sum())
     if total == 0:
         return np.empty(0)
@@ -112,8 +122,12 @@ def _spread(a: np.ndarray, b: np.ndarray, counts: np.ndarray, office_only: bool,
     hi = np.repeat(b, counts)
     if not office_only:
         return lo + u * (hi - lo)
-    ha = np.repeat(cal.shifts.hours_before(a), counts)
-    hb = np.repeat(cal.shifts.hours_before(b), counts)
+    if hours is None:
+        ha = np.repeat(cal.shifts.hours_before(a), counts)
+        hb = np.repeat(cal.shifts.hours_before(b), counts)
+    else:
+        ha = np.repeat(hours[:-1], counts)
+        hb = np.repeat(hours[1:], counts)
     keep = hb > ha
     return cal.shifts.instant_at((ha + u * (hb - ha))[keep])
 
@@ -149,7 +163,8 @@ def arrival_times(arr: Arrivals, cal: WorkCalendar, start: dt.date, days: int,
         a, b = edges[:-1], edges[1:]
         mult = np.asarray(arr.seasonality, dtype=float)[months]
         counts = rng.poisson(arr.rate_per_hour * (b - a) * mult)
-        parts.append(_spread(a, b, counts, office_only, cal, rng))
+        hours = _month_office_hours(cal.shifts, start, days) if office_only else None
+        parts.append(_spread(a, b, counts, office_only, cal, rng, hours))
     if arr.waves:
         a_list, b_list, mean_list = [], [], []
         for year in range(start.year, (start + dt.timedelta(days=days)).year + 1):
