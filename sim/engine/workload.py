@@ -101,13 +101,6 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return a
 
 
-@lru_cache(maxsize=64)
-def _month_office_hours(shifts, start: dt.date, days: int) -> np.ndarray:
-    """``shifts.hours_before`` of the month edges (``_month_edges``): the same for every task
-    type and replication of a calendar (cached, read-only; ``Shifts`` are immutable)."""
-    return _frozen(shifts.hours_before(_month_edges(start, days)[0]))
-
-
 def _spread(a: np.ndarray, b: np.ndarray, counts: np.ndarray, office_only: bool,
             cal: WorkCalendar, rng: np.random.Generator,
             hours: np.ndarray | None = None) -> np.ndarray:
@@ -154,8 +147,10 @@ def _schedule_times(s: Schedule, start: dt.date, days: int) -> np.ndarray:
 
 
 def arrival_times(arr: Arrivals, cal: WorkCalendar, start: dt.date, days: int,
-                  rng: np.random.Generator) -> np.ndarray:
-    """Sorted arrival instants of one task type over [0, days * 24)."""
+                  rng: np.random.Generator, month_hours: np.ndarray | None = None) -> np.ndarray:
+    """Sorted arrival instants of one task type over [0, days * 24). ``month_hours``:
+    ``cal.shifts.hours_before`` of the month edges, when the caller has it (``generate``
+    computes it once for all task types)."""
     office_only = arr.when == "office_hours" and cal.kind != "always"
     parts = []
     if arr.rate_per_hour > 0:
@@ -163,8 +158,9 @@ def arrival_times(arr: Arrivals, cal: WorkCalendar, start: dt.date, days: int,
         a, b = edges[:-1], edges[1:]
         mult = np.asarray(arr.seasonality, dtype=float)[months]
         counts = rng.poisson(arr.rate_per_hour * (b - a) * mult)
-        hours = _month_office_hours(cal.shifts, start, days) if office_only else None
-        parts.append(_spread(a, b, counts, office_only, cal, rng, hours))
+        if office_only and month_hours is None:
+            month_hours = cal.shifts.hours_before(edges)
+        parts.append(_spread(a, b, counts, office_only, cal, rng, month_hours))
     if arr.waves:
         a_list, b_list, mean_list = [], [], []
         for year in range(start.year, (start + dt.timedelta(days=days)).year + 1):
@@ -258,8 +254,12 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
     real_time = scenario.office.meetings == "real_time"
 
     specs: list[tuple[TypeInfo, np.ndarray, tuple[Step, ...], float, TaskType | None]] = []
+    # office hours before each month edge: the same for every task type (one search, not two
+    # a type)
+    month_hours = cal.shifts.hours_before(_month_edges(meta.start_date, days)[0])
     for t in scenario.tasks:
-        times = arrival_times(t.arrivals, cal, meta.start_date, days, streams(f"arrivals:{t.id}"))
+        times = arrival_times(t.arrivals, cal, meta.start_date, days, streams(f"arrivals:{t.id}"),
+                              month_hours)
         if t.copies > 1:
             times = np.repeat(times, t.copies)
         specs.append((_type_info(t, has_sec, real_time), times, t.steps, t.effort_factor, t))
