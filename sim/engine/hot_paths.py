@@ -15,7 +15,7 @@ from heapq import heappop
 from simpy.events import NORMAL
 
 from sim.engine.clock import exact_delay
-from sim.engine.parts import INF, Q_VOLUNTEER, Q_WORKER, SEGMENT, Server
+from sim.engine.parts import INF, Q_VOLUNTEER, Q_WORKER, SEGMENT, Server, compact
 from sim.engine.routing import take_waiting
 
 
@@ -166,7 +166,12 @@ def segment_end_handler(self):   # self: the sim.engine.office.Office
     e_task, e_plain, efforts0 = self.e_task, self.e_plain, self.efforts0
     workers_q = self.q_worker
     workers_fifo = workers_q.fifo
-    vol_fifo = self.q_volunteer.fifo   # (take_waiting has nothing to take while it is empty)
+    # take_waiting (sim.engine.routing) has nothing to take while the volunteers' queue is
+    # empty, nor while its oldest problem (not handed back) has waited less than
+    # pickup_after: both are checked here first (entry times as a compact array, only for an
+    # office with volunteers)
+    vol_fifo, vol_moved = self.q_volunteer.fifo, self.q_volunteer.moved
+    vol_entry = compact(self.w.entry, "d") if self.q_volunteer.servers else None
     office = self
     q_worker, q_volunteer, normal, inf = Q_WORKER, Q_VOLUNTEER, NORMAL, INF
 
@@ -221,7 +226,10 @@ def segment_end_handler(self):   # self: the sim.engine.office.Office
                 q = s.queues[0]
                 if not q.n:
                     if len(s.queues) == 1:
-                        if vol_fifo and office.pickup_after > 0 and s.kind == 0 \
+                        after = office.pickup_after
+                        if vol_fifo and after > 0 and s.kind == 0 and (
+                                vol_entry is None or vol_fifo[0] in vol_moved
+                                or vol_entry[vol_fifo[0]] <= t - after) \
                                 and take_waiting(office, s, t):
                             return   # a waiting volunteer problem (sim.engine.routing)
                         # ... nothing waits: idle (what start_next does when all is empty)
