@@ -15,6 +15,7 @@ from array import array
 from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 
@@ -168,14 +169,22 @@ def volunteer_shifts(scenario: Scenario, cal: WorkCalendar, streams: Streams) ->
                 continue
             first = lo + int(u1 * (hi - lo))
             left = hours
-            for k in list(range(first, hi)) + list(range(lo, first)):
+            for k in chain(range(first, hi), range(lo, first)):
                 if left <= 0:
                     break
                 s, e = starts_l[k], ends_l[k]
                 take = min(e - s, left)
                 ivs.append((s, s + take))
                 left -= take
-        out.append(Shifts.from_intervals(sorted(ivs)))
+        ivs.sort()
+        iv = np.array(ivs, dtype=float).reshape(-1, 2)
+        a, b = iv[:, 0], iv[:, 1]
+        if a.size and (b > a).all() and (a[1:] > b[:-1]).all() and np.isfinite(a).all():
+            # already what from_intervals makes of them (sorted, non-empty, neither
+            # overlapping nor touching: parts of distinct windows), without its checks
+            out.append(Shifts(a, b))
+        else:
+            out.append(Shifts.from_intervals(ivs))
     return out
 
 
