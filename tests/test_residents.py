@@ -15,7 +15,7 @@ import pytest
 from engine_helpers import build
 
 from sim.engine import run_replication
-from sim.survival import kaplan_meier
+from sim.survival import kaplan_meier, kaplan_meier_scipy
 
 ROOT = Path(__file__).resolve().parent.parent
 BEFORE = ROOT / "scenarios" / "bozhou_before.toml"
@@ -177,6 +177,26 @@ def test_km_equals_plain_figures_without_censoring():
     assert km.median() == pytest.approx(float(np.median(t)), abs=1e-12)
     # restricted mean beyond the largest time = the plain mean (sums of the same numbers)
     assert km.restricted_mean(t.max() + 1.0) == pytest.approx(float(t.mean()), rel=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["continuous", "ties", "ties_and_negative"])
+@pytest.mark.parametrize("resolved_share", [1.0, 0.9, 0.5, 0.05])
+def test_km_is_scipys_ecdf_to_the_bit(kind, resolved_share):
+    # The engine computes the estimate with SciPy's own arithmetic (sim.survival) rather than
+    # importing scipy.stats in every run: the same operations in the same order must give
+    # the same bits, with and without censoring, with tied and (clipped) negative times.
+    rng = np.random.default_rng(17)
+    for _ in range(100):
+        m = int(rng.integers(1, 80))
+        t = rng.exponential(3.0, m)
+        if kind != "continuous":
+            t = np.round(t * 2) / 2 - (0.5 if kind == "ties_and_negative" else 0.0)
+        obs = rng.random(m) < resolved_share
+        mine, ref = kaplan_meier(t, obs), kaplan_meier_scipy(t, obs)
+        assert (mine is None) == (ref is None)
+        if mine is not None:
+            assert mine.times.tobytes() == ref.times.tobytes()
+            assert mine.surv.tobytes() == ref.surv.tobytes()
 
 
 def test_km_with_censoring_matches_an_independent_product_limit():

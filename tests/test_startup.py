@@ -72,3 +72,31 @@ def test_numbers_do_not_depend_on_the_process_hash_seed():
             env={**__import__("os").environ, "PYTHONHASHSEED": hash_seed})
         outs.add(proc.stdout)
     assert len(outs) == 1
+
+
+LEAN = """
+import io, json, sys, contextlib
+from sim.cli import main
+buf = io.StringIO()
+with contextlib.redirect_stdout(buf):
+    code = main(["run", sys.argv[1], "--replications", "1", "--json",
+                 "--set", "scenario.days=20"])
+json.loads(buf.getvalue())
+print(json.dumps({"code": code, "loaded": sorted(m for m in sys.modules if m in set(sys.argv[2:]))}))
+"""
+# what a serial `sim run --json` does not use: the process pool and Dask's logging, SciPy's
+# Kaplan-Meier (sim.survival computes it), the other subcommands (main builds the parser of
+# the named one only); and for the M/M/c model numpy's masked arrays (np.unique imports them;
+# the problems' percentiles still do, through np.percentile)
+NOT_NEEDED = ["multiprocessing", "logging", "uuid", "scipy.stats", "sim.cli.compare",
+              "sim.cli.report", "sim.cli.sweep"]
+
+
+@pytest.mark.parametrize("scenario, extra", [("tests/data/mmc.toml", ["numpy.ma"]),
+                                             ("scenarios/bozhou_after.toml", [])])
+def test_sim_run_json_imports_only_what_it_uses(scenario, extra):
+    proc = subprocess.run([sys.executable, "-c", LEAN, scenario, *NOT_NEEDED, *extra],
+                          capture_output=True, text=True, check=True)
+    info = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert info["code"] == 0
+    assert info["loaded"] == []

@@ -75,7 +75,6 @@ class Shifts:
         cum = np.zeros(starts.size)
         if starts.size > 1:
             np.cumsum(lengths[:-1], out=cum[1:])
-        cum_end = cum + lengths
         for a in (starts, ends, cum):
             a.flags.writeable = False
         sa = object.__setattr__
@@ -84,10 +83,19 @@ class Shifts:
         sa(self, "_cum", cum)
         sa(self, "_s", starts.tolist())
         sa(self, "_e", ends.tolist())
-        sa(self, "_c", cum.tolist())
-        sa(self, "_ce", cum_end.tolist())
+        # the cumulative hours as lists (add_hours, hours_between) are made when first used:
+        # an office person's working time, built every replication, only needs _s and _e
+        sa(self, "_c", None)
+        sa(self, "_ce", None)
         sa(self, "_n", int(starts.size))
-        sa(self, "_total", float(cum_end[-1]) if starts.size else 0.0)
+        sa(self, "_total", float(cum[-1] + lengths[-1]) if starts.size else 0.0)
+
+    def _cum_lists(self) -> tuple[list[float], list[float]]:
+        """Working hours before each interval and up to its end, as lists (made once)."""
+        if self._c is None:
+            object.__setattr__(self, "_c", self._cum.tolist())
+            object.__setattr__(self, "_ce", (self._cum + (self._ends - self._starts)).tolist())
+        return self._c, self._ce
 
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Shifts is immutable")
@@ -169,7 +177,7 @@ class Shifts:
     @property
     def cum_list(self) -> list[float]:
         """Working hours before each interval, as a new Python list."""
-        return list(self._c)
+        return list(self._cum_lists()[0])
 
     @property
     def total_hours(self) -> float:
@@ -254,11 +262,12 @@ class Shifts:
         end = self._e[i]
         if h <= end - t0:
             return t0 + h
-        target = self._c[i] + (t0 - s[i]) + h
-        j = bisect_left(self._ce, target, i + 1)
+        c, ce = self._cum_lists()
+        target = c[i] + (t0 - s[i]) + h
+        j = bisect_left(ce, target, i + 1)
         if j >= self._n:
             return _INF
-        return min(s[j] + (target - self._c[j]), self._e[j])
+        return min(s[j] + (target - c[j]), self._e[j])
 
     def hours_between(self, a: float, b: float) -> float:
         """Working hours in ``[a, b]`` (0 if ``b <= a``)."""
@@ -270,12 +279,13 @@ class Shifts:
         j = bisect_right(s, b) - 1
         if j < 0:
             return 0.0
-        hb = self._c[j] + min(b, e[j]) - s[j]
+        c = self._cum_lists()[0]
+        hb = c[j] + min(b, e[j]) - s[j]
         if i < 0:
             return hb
         if i == j:
             return min(b, e[j]) - min(a, e[j])
-        return hb - (self._c[i] + min(a, e[i]) - s[i])
+        return hb - (c[i] + min(a, e[i]) - s[i])
 
     # ---- vectorised ---------------------------------------------------------------
 

@@ -14,8 +14,8 @@ from heapq import heappop
 
 from simpy.events import NORMAL
 
-from sim.engine.clock import exact_delay, schedule_at
-from sim.engine.parts import INF, Q_VOLUNTEER, Q_WORKER, SEGMENT, Server
+from sim.engine.clock import exact_delay
+from sim.engine.parts import INF, Q_VOLUNTEER, Q_WORKER, SEGMENT, Server, compact
 from sim.engine.routing import take_waiting
 
 
@@ -31,6 +31,7 @@ def absorb_handler(self):   # self: the sim.engine.office.Office
     workers_q = self.q_worker
     workers_fifo, workers = workers_q.fifo, workers_q.servers
     env, enter = self.env, self._enter
+    schedule, normal = env.schedule, NORMAL
     office = self
 
     def absorb(t: float) -> None:
@@ -77,7 +78,12 @@ def absorb_handler(self):   # self: the sim.engine.office.Office
                         s.seg_end = stop
                         ev = s.event                   # what _arm(s, stop) does
                         ev.callbacks = s.callbacks
-                        schedule_at(env, ev, stop)
+                        now = env.now
+                        d = stop - now
+                        if now + d != stop:
+                            d = exact_delay(now, stop)
+                        s.at = now + d
+                        schedule(ev, normal, d)
                         e = e_time[c]
                         continue
             c += 1
@@ -134,7 +140,7 @@ def feed_handler(self):   # self: the sim.engine.office.Office
     def on_feed(ev) -> None:
         office.feeder_pending = False
         absorb(office.feeder_time)
-        if office.n_idle:
+        if office.n_idle and not office.feeder_pending:
             feed_tail()
 
     self._feed_tail = feed_tail
@@ -160,10 +166,17 @@ def segment_end_handler(self):   # self: the sim.engine.office.Office
     e_task, e_plain, efforts0 = self.e_task, self.e_plain, self.efforts0
     workers_q = self.q_worker
     workers_fifo = workers_q.fifo
+    # take_waiting (sim.engine.routing) has nothing to take while the volunteers' queue is
+    # empty, nor while its oldest problem (not handed back) has waited less than
+    # pickup_after: both are checked here first (entry times as a compact array, only for an
+    # office with volunteers)
+    vol_fifo, vol_moved = self.q_volunteer.fifo, self.q_volunteer.moved
+    vol_entry = compact(self.w.entry, "d") if self.q_volunteer.servers else None
     office = self
     q_worker, q_volunteer, normal, inf = Q_WORKER, Q_VOLUNTEER, NORMAL, INF
 
     def on_segment_end(s: Server, ev) -> None:
+        now = s.at    # env.now (Server.at); it stays so when the loop goes round again
         while True:   # (more than once: see the end of the fast path)
             t = s.seg_end       # (env.now, unless t was out of SimPy's reach: see exact_delay)
             c = office.cursor
@@ -213,13 +226,18 @@ def segment_end_handler(self):   # self: the sim.engine.office.Office
                 q = s.queues[0]
                 if not q.n:
                     if len(s.queues) == 1:
-                        if office.pickup_after > 0 and s.kind == 0 and take_waiting(office, s, t):
+                        after = office.pickup_after
+                        if vol_fifo and after > 0 and s.kind == 0 and (
+                                vol_entry is None or vol_fifo[0] in vol_moved
+                                or vol_entry[vol_fifo[0]] <= t - after) \
+                                and take_waiting(office, s, t):
                             return   # a waiting volunteer problem (sim.engine.routing)
                         # ... nothing waits: idle (what start_next does when all is empty)
                         s.task = -1
                         s.busy = False
                         office.n_idle += 1
-                        ensure_feeder()
+                        if not office.feeder_pending:   # (what ensure_feeder checks first)
+                            ensure_feeder()
                         return
                 elif q.moved is None and not q.appointments:
                     # ... the next task of the first queue (what start_next does)
@@ -244,10 +262,10 @@ def segment_end_handler(self):   # self: the sim.engine.office.Office
                         continue
                     ev = s.event
                     ev.callbacks = s.callbacks
-                    now = env.now                   # what _arm(s, stop) does
-                    d = stop - now
+                    d = stop - now                  # what _arm(s, stop) does
                     if now + d != stop:
                         d = exact_delay(now, stop)
+                    s.at = now + d
                     schedule(ev, normal, d)
                     return
             s.task = -1
@@ -261,7 +279,8 @@ def segment_end_handler(self):   # self: the sim.engine.office.Office
                 if s.wake == inf and any(q.n for q in s.queues):
                     s.wake = start
                     office._at(start, office._on_wake, s, start)
-                ensure_feeder()
+                if not office.feeder_pending:
+                    ensure_feeder()
             return
 
     return on_segment_end

@@ -26,6 +26,7 @@ import math
 from array import array
 from collections import deque
 from functools import partial
+from heapq import heappush
 
 import numpy as np
 import simpy
@@ -33,7 +34,7 @@ from simpy.events import NORMAL, Timeout
 
 from sim.calendar import WorkCalendar
 from sim.engine import routing
-from sim.engine.clock import OVERTIME_TIE_HOURS, exact_delay, schedule_at
+from sim.engine.clock import OVERTIME_TIE_HOURS, exact_delay
 from sim.engine.hot_paths import absorb_handler, feed_handler, segment_end_handler
 from sim.engine.meetings import MeetingDesk
 from sim.engine.parts import (  # noqa: F401  (re-exported: OfficeRecord, volunteer_shifts, WORKER, ...)
@@ -201,20 +202,18 @@ class Office:
 
         The hot path: one event per work segment. Each person has one reusable ``Timeout``
         (no new event each time, see ``benchmarks/``), scheduled at the absolute time
-        ``stop`` (``schedule_at``).
+        ``stop`` (what ``sim.engine.clock.schedule_at`` does), noting in ``s.at`` when SimPy will
+        process it.
         """
         ev = s.event
         ev.callbacks = s.callbacks
-        schedule_at(self.env, ev, stop)
-
-    def _key(self, i: int, t: float):
-        d = self.dispatch
-        if d == "fifo":
-            return None
-        p = self.prio[self.type_idx[i]]
-        if d == "priority":
-            return (-p, t)
-        return (self.deadline[i], -p, t)
+        env = self.env
+        now = env.now
+        d = stop - now
+        if now + d != stop:
+            d = exact_delay(now, stop)
+        s.at = now + d                  # (the time SimPy computes: see Server.at)
+        env.schedule(ev, NORMAL, d)
 
     # ----------------------------------------------------------------- arrivals
     def _enter(self, i: int, t: float) -> None:
@@ -254,8 +253,13 @@ class Office:
         elif q.fifo is not None:
             q.n += 1
             q.fifo.append(i)
-        else:
-            q.push(i, self._key(i, t))
+        else:   # the dispatch rule's order: (-priority, t) or (deadline, -priority, t)
+            q.n += 1
+            q.seq += 1
+            if self.dispatch == "priority":
+                heappush(q.heap, (-self.prio[ti], t, q.seq, i))
+            else:
+                heappush(q.heap, (self.deadline[i], -self.prio[ti], t, q.seq, i))
         if self.n_idle:
             self._dispatch_idle(q, t)
 
@@ -267,14 +271,16 @@ class Office:
     def _dispatch_idle(self, q: Queue, t: float) -> None:
         best = None
         best_open = INF
+        closing = self.closing
         for s in q.servers:
             if s.busy:
                 continue
             if s.iv_start <= t < s.iv_end:      # (what _availability says first, inlined)
                 self._start_next(s, t)
                 return
-            if s.gap_lo <= t < s.iv_start and s.ot_end <= t and s.kind != WORKER:
-                start = s.iv_start              # (the same, for a volunteer or the secretary)
+            if s.gap_lo <= t < s.iv_start and s.ot_end <= t and \
+                    (s.kind != WORKER or t not in closing):
+                start = s.iv_start              # (what _availability says next, inlined)
             else:
                 start, _ = self._availability(s, t)
             if start <= t:
@@ -392,6 +398,7 @@ class Office:
         d = stop - now
         if now + d != stop:
             d = exact_delay(now, stop)
+        s.at = now + d
         env.schedule(ev, NORMAL, d)
 
     def _on_resume(self, s: Server, t: float, ev) -> None:

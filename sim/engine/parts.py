@@ -15,6 +15,7 @@ from array import array
 from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 import numpy as np
 
@@ -82,8 +83,9 @@ class Queue:
 
 
 class Server:
-    __slots__ = ("busy", "callbacks", "event", "gap_lo", "idx", "in_seg", "iv_end", "iv_start", "kind",
-                 "meeting", "ot", "ot_end", "queues", "seg_end", "seg_start", "shifts", "task", "wake")
+    __slots__ = ("at", "busy", "callbacks", "event", "gap_lo", "idx", "in_seg", "iv_end", "iv_start",
+                 "kind", "meeting", "ot", "ot_end", "queues", "seg_end", "seg_start", "shifts", "task",
+                 "wake")
 
     def __init__(self, idx: int, kind: int, shifts: Shifts) -> None:
         self.idx = idx
@@ -102,6 +104,10 @@ class Server:
         self.iv_end = 0.0
         self.gap_lo = INF       # from gap_lo to iv_start: closed, and iv_start opens next
         self.event = None        # the reusable end-of-segment event (see Office._arm)
+        # when SimPy processes that event: ``now + delay`` as SimPy sums it (seg_end, unless
+        # exact_delay could not reach it); the end-of-segment handler's env.now, without
+        # the property call
+        self.at = 0.0
         self.callbacks: list = []
         self.meeting = False     # in (or waiting for) a real-time meeting (sim.engine.meetings)
 
@@ -163,14 +169,22 @@ def volunteer_shifts(scenario: Scenario, cal: WorkCalendar, streams: Streams) ->
                 continue
             first = lo + int(u1 * (hi - lo))
             left = hours
-            for k in list(range(first, hi)) + list(range(lo, first)):
+            for k in chain(range(first, hi), range(lo, first)):
                 if left <= 0:
                     break
                 s, e = starts_l[k], ends_l[k]
                 take = min(e - s, left)
                 ivs.append((s, s + take))
                 left -= take
-        out.append(Shifts.from_intervals(sorted(ivs)))
+        ivs.sort()
+        iv = np.array(ivs, dtype=float).reshape(-1, 2)
+        a, b = iv[:, 0], iv[:, 1]
+        if a.size and (b > a).all() and (a[1:] > b[:-1]).all() and np.isfinite(a).all():
+            # already what from_intervals makes of them (sorted, non-empty, neither
+            # overlapping nor touching: parts of distinct windows), without its checks
+            out.append(Shifts(a, b))
+        else:
+            out.append(Shifts.from_intervals(ivs))
     return out
 
 

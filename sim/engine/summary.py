@@ -68,20 +68,10 @@ def _clip_hours(start: np.ndarray, end: np.ndarray, lo: float, hi: float) -> np.
     return np.clip(np.minimum(end, hi) - np.maximum(start, lo), 0.0, None)
 
 
-def _per_day(start: np.ndarray, end: np.ndarray, key: np.ndarray | None, n_keys: int,
-             d0: int, n_days: int, mask: np.ndarray | None = None) -> np.ndarray:
-    """Hours of segments [start, end) per (day, key) for days d0..d0+n_days-1, counting only
-    the segments where ``mask`` is true (default all); ``key`` None: all in key 0.
-
-    Segments within one day are summed with one ``bincount``. The few that cross midnight
-    are split exactly: with F(x) = their hours before instant x (from sorted starts and ends
-    and prefix sums), day d gets F(24 (d + 1)) - F(24 d).
-    Written to keep few temporaries of the segments' size alive at once (a million segments
-    are 8 MB an array): the mask is applied here rather than by copying the inputs.
-    """
-    out = np.zeros((n_days, n_keys))
-    if start.size == 0:
-        return out
+def _day_split(start: np.ndarray, end: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each segment's day (the floor of start / 24, as int32: 4 bytes a segment kept while
+    the summary runs) and whether it ends on that day: what every :func:`_per_day` call of
+    one summary computes alike (done once)."""
     day = start / 24.0
     np.floor(day, out=day)
     x = np.nextafter(end, -np.inf)
@@ -89,9 +79,30 @@ def _per_day(start: np.ndarray, end: np.ndarray, key: np.ndarray | None, n_keys:
     np.floor(x, out=x)
     same = x == day            # (whole numbers far below 2**53: the same as comparing as ints)
     del x
+    return day.astype(np.int32), same    # (days of a run are far below 2**31)
+
+
+def _per_day(start: np.ndarray, end: np.ndarray, key: np.ndarray | None, n_keys: int,
+             d0: int, n_days: int, mask: np.ndarray | None = None,
+             split: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+    """Hours of segments [start, end) per (day, key) for days d0..d0+n_days-1, counting only
+    the segments where ``mask`` is true (default all); ``key`` None: all in key 0.
+
+    Segments within one day are summed with one ``bincount``. The few that cross midnight
+    are split exactly: with F(x) = their hours before instant x (from sorted starts and ends
+    and prefix sums), day d gets F(24 (d + 1)) - F(24 d).
+    Written to keep few temporaries of the segments' size alive at once (a million segments
+    are 8 MB an array): the mask is applied here rather than by copying the inputs. ``split``:
+    :func:`_day_split` of the same segments, when the caller has it.
+    """
+    out = np.zeros((n_days, n_keys))
+    if start.size == 0:
+        return out
+    days, same = split if split is not None else _day_split(start, end)   # (read only)
     if mask is not None:
-        same &= mask
-    day = day[same].astype(np.int64)
+        same = same & mask
+    day = days[same].astype(np.int64)
+    del days
     day -= d0
     ok = (day >= 0) & (day < n_days)
     if key is not None:
@@ -111,7 +122,11 @@ def _per_day(start: np.ndarray, end: np.ndarray, key: np.ndarray | None, n_keys:
     del same
     if cross.any():
         edges = np.arange(d0, d0 + n_days + 1, dtype=float) * 24.0
-        for k in (np.unique(key[cross]) if key is not None else (0,)):
+        # the keys present, ascending (keys are 0..n_keys-1; np.unique would import
+        # numpy.ma, 12 ms of every run's start-up, to check for a masked array)
+        present = np.flatnonzero(np.bincount(key[cross], minlength=n_keys)) \
+            if key is not None else (0,)
+        for k in present:
             mask = cross & (key == k) if key is not None else cross
             s = np.sort(start[mask])
             e = np.sort(end[mask])
@@ -285,16 +300,19 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     d0 = meta.warmup_days
     nd = measured_days
     daily: dict[str, np.ndarray] = {"day": np.arange(d0, meta.days)}
-    staff_cat = _per_day(rec.seg_start, rec.seg_end, seg_cat, len(CATEGORIES), d0, nd, staff)
+    split = _day_split(rec.seg_start, rec.seg_end) if rec.seg_start.size else None
+    staff_cat = _per_day(rec.seg_start, rec.seg_end, seg_cat, len(CATEGORIES), d0, nd, staff,
+                         split)
     del seg_cat
     for c, k in cat_index.items():
         daily[f"hours_{c}"] = staff_cat[:, k]
-    per_kind = _per_day(rec.seg_start, rec.seg_end, kind, 3, d0, nd)
+    per_kind = _per_day(rec.seg_start, rec.seg_end, kind, 3, d0, nd, None, split)
     daily["hours_workers"] = per_kind[:, WORKER]
     daily["hours_secretary"] = per_kind[:, SECRETARY]
     daily["hours_volunteers"] = per_kind[:, VOLUNTEER]
     ot_mask = rec.seg_ot
-    daily["overtime_hours"] = _per_day(rec.seg_start, rec.seg_end, None, 1, d0, nd, ot_mask)[:, 0]
+    daily["overtime_hours"] = _per_day(rec.seg_start, rec.seg_end, None, 1, d0, nd, ot_mask,
+                                       split)[:, 0]
     day_edges = np.arange(d0, meta.days + 1) * 24.0
     office_per_day = np.diff(cal.shifts.hours_before(day_edges))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -323,7 +341,9 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     entered_eff = cum_eff[np.searchsorted(w.entry[staff_route][order], ends, side="right")]
     del order, cum_eff
     staff_seg = staff & (rec.route[rec.seg_task] == ROUTE_STAFF) if rec.seg_task.size else staff
-    worked_all = _per_day(rec.seg_start, rec.seg_end, None, 1, 0, meta.days, staff_seg)[:, 0]
+    worked_all = _per_day(rec.seg_start, rec.seg_end, None, 1, 0, meta.days, staff_seg,
+                          split)[:, 0]
+    del split
     worked_cum = np.cumsum(worked_all)[d0:]
     daily["open_workload_hours"] = np.maximum(entered_eff - worked_cum, 0.0)
 

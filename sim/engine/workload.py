@@ -102,8 +102,11 @@ def _frozen(a: np.ndarray) -> np.ndarray:
 
 
 def _spread(a: np.ndarray, b: np.ndarray, counts: np.ndarray, office_only: bool,
-            cal: WorkCalendar, rng: np.random.Generator) -> np.ndarray:
-    """``counts[k]`` uniform instants in each segment [a[k], b[k]) of clock or office time."""
+            cal: WorkCalendar, rng: np.random.Generator,
+            hours: np.ndarray | None = None) -> np.ndarray:
+    """``counts[k]`` uniform instants in each segment [a[k], b[k]) of clock or office time
+    (``hours``: ``cal.shifts.hours_before`` of a[0], b[0], b[1], ... when a and b are
+    consecutive edges and it is known)."""
     total = int(counts.sum())
     if total == 0:
         return np.empty(0)
@@ -112,8 +115,12 @@ def _spread(a: np.ndarray, b: np.ndarray, counts: np.ndarray, office_only: bool,
     hi = np.repeat(b, counts)
     if not office_only:
         return lo + u * (hi - lo)
-    ha = np.repeat(cal.shifts.hours_before(a), counts)
-    hb = np.repeat(cal.shifts.hours_before(b), counts)
+    if hours is None:
+        ha = np.repeat(cal.shifts.hours_before(a), counts)
+        hb = np.repeat(cal.shifts.hours_before(b), counts)
+    else:
+        ha = np.repeat(hours[:-1], counts)
+        hb = np.repeat(hours[1:], counts)
     keep = hb > ha
     return cal.shifts.instant_at((ha + u * (hb - ha))[keep])
 
@@ -140,8 +147,10 @@ def _schedule_times(s: Schedule, start: dt.date, days: int) -> np.ndarray:
 
 
 def arrival_times(arr: Arrivals, cal: WorkCalendar, start: dt.date, days: int,
-                  rng: np.random.Generator) -> np.ndarray:
-    """Sorted arrival instants of one task type over [0, days * 24)."""
+                  rng: np.random.Generator, month_hours: np.ndarray | None = None) -> np.ndarray:
+    """Sorted arrival instants of one task type over [0, days * 24). ``month_hours``:
+    ``cal.shifts.hours_before`` of the month edges, when the caller has it (``generate``
+    computes it once for all task types)."""
     office_only = arr.when == "office_hours" and cal.kind != "always"
     parts = []
     if arr.rate_per_hour > 0:
@@ -149,7 +158,9 @@ def arrival_times(arr: Arrivals, cal: WorkCalendar, start: dt.date, days: int,
         a, b = edges[:-1], edges[1:]
         mult = np.asarray(arr.seasonality, dtype=float)[months]
         counts = rng.poisson(arr.rate_per_hour * (b - a) * mult)
-        parts.append(_spread(a, b, counts, office_only, cal, rng))
+        if office_only and month_hours is None:
+            month_hours = cal.shifts.hours_before(edges)
+        parts.append(_spread(a, b, counts, office_only, cal, rng, month_hours))
     if arr.waves:
         a_list, b_list, mean_list = [], [], []
         for year in range(start.year, (start + dt.timedelta(days=days)).year + 1):
@@ -243,8 +254,12 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
     real_time = scenario.office.meetings == "real_time"
 
     specs: list[tuple[TypeInfo, np.ndarray, tuple[Step, ...], float, TaskType | None]] = []
+    # office hours before each month edge: the same for every task type (one search, not two
+    # a type)
+    month_hours = cal.shifts.hours_before(_month_edges(meta.start_date, days)[0])
     for t in scenario.tasks:
-        times = arrival_times(t.arrivals, cal, meta.start_date, days, streams(f"arrivals:{t.id}"))
+        times = arrival_times(t.arrivals, cal, meta.start_date, days, streams(f"arrivals:{t.id}"),
+                              month_hours)
         if t.copies > 1:
             times = np.repeat(times, t.copies)
         specs.append((_type_info(t, has_sec, real_time), times, t.steps, t.effort_factor, t))

@@ -12,20 +12,19 @@ rather than :class:`concurrent.futures.ProcessPoolExecutor`, because it must be 
 worker (a chunk whose worker dies three times fails, as :class:`JobFailed` records), and
 (2) stop at once on an interruption, killing running chunks instead of waiting for them.
 Workers die with their parent (:func:`sim.evaluate.hygiene.die_with_parent`).
+
+``multiprocessing``, ``logging``, ``socket`` and ``uuid`` are imported by the backends that
+use them, not here: ``sim run`` in this process (the serial backend) does not pay for them
+(docs/performance.md, "After the model grew").
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
-import multiprocessing as mp
 import os
-import socket
 import sys
-import uuid
 from collections import deque
 from collections.abc import Iterator, Sequence
-from multiprocessing.connection import wait
 from typing import Any
 
 from sim.errors import InputError
@@ -114,6 +113,8 @@ class ProcessBackend(Backend):
     """Up to ``workers`` local processes (``fork`` on Linux, the platform default elsewhere)."""
 
     def __init__(self, workers: int) -> None:
+        import multiprocessing as mp
+
         self.workers = max(1, int(workers))
         methods = mp.get_all_start_methods()
         self.ctx = mp.get_context("fork" if "fork" in methods and sys.platform != "darwin"
@@ -124,6 +125,8 @@ class ProcessBackend(Backend):
         self.replaced = 0     # workers that died and were replaced
 
     def run(self, chunks, jobset):
+        from multiprocessing.connection import wait
+
         pending = deque(range(len(chunks)))
         attempts = [0] * len(chunks)
         for k, w in enumerate(self.pool):   # still busy with an abandoned run: replace it
@@ -195,6 +198,7 @@ class ProcessBackend(Backend):
 def check_scheduler(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
     """A quick TCP connect to a Dask scheduler, so that a wrong address fails fast (an
     :class:`InputError` naming the address)."""
+    import socket
     from urllib.parse import urlsplit
 
     if "://" not in address:
@@ -245,6 +249,8 @@ class DaskBackend(Backend):
         self._quiet()   # loggers that the connection created
 
     def _quiet(self) -> None:
+        import logging
+
         names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] in _QUIET]
         for name in {*_QUIET, *names}:
             logger = logging.getLogger(name)
@@ -252,6 +258,8 @@ class DaskBackend(Backend):
             logger.setLevel(logging.CRITICAL + 1)
 
     def _connect(self) -> None:
+        import logging
+
         try:
             from distributed import Client, LocalCluster
         except ImportError:
@@ -284,6 +292,8 @@ class DaskBackend(Backend):
                             f"{reason})")
 
     def run(self, chunks, jobset):
+        import uuid
+
         from distributed import as_completed
 
         assert self.client is not None
@@ -330,6 +340,8 @@ class DaskBackend(Backend):
             with contextlib.suppress(Exception):
                 self.cluster.close(timeout=5 if kill else 10)
             self.cluster = None
+        import logging
+
         for name, level in self._levels.items():
             logging.getLogger(name).setLevel(level)
 
