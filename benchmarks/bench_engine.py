@@ -40,6 +40,9 @@ Sections (``--only NAME,...`` runs some of them; ``SECTIONS`` below lists them i
     peak RSS of a 200-task run in the same kind of process) / tasks, and the ``tracemalloc``
     peak during ``run_replication`` (numpy arrays included) / tasks. (The peak RSS is the
     process's own ``VmHWM``; a child's ``ru_maxrss`` would count this process's memory too.)
+    Runs longer than the 3,660-day horizon limit (here and in ``scaling``) multiply both
+    rates by the smallest integer k that fits (``time_scale``): the same model in a faster
+    clock, with the same tasks, events and per-task memory.
 
 Child processes get ``PYTHONPATH`` set to this repository (so they import this checkout's
 ``sim``) and run with bytecode caching on (``PYTHONDONTWRITEBYTECODE`` is removed for them,
@@ -150,9 +153,21 @@ def engine_days(n: int) -> int:
     return max(1, round(n / (24.0 * LAM)))
 
 
+MAX_DAYS = 3660   # a scenario's horizon limit (sim.scenario.limits)
+
+
+def time_scale(n: int) -> int:
+    """The smallest factor k such that n tasks of M/M/10 at rates (k LAM, k MU) fit in
+    MAX_DAYS days. Multiplying both rates by k only rescales time (same utilisation, the
+    same distribution of tasks, events and queue lengths; waits / k), so per-task cost and
+    memory are those of the contract's model."""
+    return max(1, math.ceil(n / (24.0 * LAM * MAX_DAYS)))
+
+
 def inprocess_cmd(impl: str, n: int, seed: int, *extra: str) -> list[str]:
-    return [PY, str(HERE / "inprocess.py"), impl, str(LAM), str(MU), str(C), str(n), str(seed),
-            *extra]
+    k = time_scale(n) if impl == "engine" else 1
+    return [PY, str(HERE / "inprocess.py"), impl, str(LAM * k), str(MU * k), str(C), str(n),
+            str(seed), *extra]
 
 
 def whole_cmd(impl: str, n: int, seed: int) -> list[str]:
