@@ -184,6 +184,23 @@ class CityAttributionResult(AttributionResult):
         return city_attribution_table(self, lang)
 
 
+def _city_metrics(names: list[str], city: Any, explicit: bool) -> list[str]:
+    """The metrics that are city figures (:func:`sim.city.aggregate.known_metrics`, less the
+    city's input figures): the default headline list keeps those; a metric asked for that
+    is none is bad input."""
+    from sim.city.aggregate import known_metrics
+
+    known = [m for m in known_metrics(city) if m not in city.inputs]
+    if explicit:
+        for m in names:
+            if m not in known:
+                raise InputError(f"{m!r} is not a city figure", field="--metric",
+                                 allowed="a metric a city run reports, e.g. "
+                                         + ", ".join(known[:3]))
+        return names
+    return [m for m in names if m in known]
+
+
 def attribute_cities(files: Sequence[str], *, communities: int | None = None,
                      replications: int | None = None, seed: int | None = None,
                      method: str = "auto", metrics: Sequence[str] | None = None,
@@ -207,6 +224,7 @@ def attribute_cities(files: Sequence[str], *, communities: int | None = None,
         raise InputError(f"unknown method {method!r}", field="--method", allowed=", ".join(METHODS))
     names = check_metrics(metrics)
     before, after = load_pair(list(files), dict(override_pairs(overrides)), communities)
+    names = _city_metrics(names, before, explicit=bool(metrics))
     players, base_on = players_of(before.base, after.base)
     n = len(players)
     if method == "exact" and n > MAX_EXACT_PLAYERS:
