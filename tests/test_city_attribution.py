@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from test_city_explore import city_text as explore_city_text
+from test_city_explore import run_cli
 
 from sim.analysis.city_attribution import attribute_cities
 from sim.analysis.city_compare import compare_cities
@@ -28,36 +28,17 @@ SEED, R = 11, 2
 
 
 def city_text(count: int = 4) -> str:
-    return f"""
-[city]
-name = "Tiny city"
-community = "{SC / 'bozhou_after.toml'}"
-before = "{SC / 'bozhou_before.toml'}"
-start_date = 2019-03-01
-days = 14
-seed = 7
-replications = 2
-
-[communities]
-count = {count}
-draw_seed = 3
-households = {{ dist = "triangular", low = 1000, mode = 2000, high = 5000 }}
-managed_estate_share = {{ dist = "triangular", low = 0.2, mode = 0.5, high = 0.8 }}
-reference_households = 3000
-scale_tasks = ["problem_*", "core_walk_in", "core_home_visits", "certificate"]
-min_workers = 5
-volunteer_teams = 2
-
-[communities.without_team]
-"tasks.volunteer_coordination.enabled" = false
-"""
+    """The tiny city of ``sim explore``'s tests over 14 days (a coalition: 4 communities x 2
+    replications of two weeks)."""
+    return explore_city_text(count).replace("days = 30", "days = 14")
 
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory):
+    """The tiny city, and beside it one with a community fewer (a different city)."""
     d = tmp_path_factory.mktemp("city")
-    (d / "tiny_city.toml").write_text(city_text(4))
-    (d / "other_city.toml").write_text(city_text(3))
+    for name, count in (("tiny_city", 4), ("other_city", 3)):
+        (d / f"{name}.toml").write_text(city_text(count))
     return str(d / "tiny_city.toml")
 
 
@@ -65,11 +46,6 @@ def city(tmp_path_factory):
 def study(city):
     return attribute_cities([city + "#none", city + "#" + ",".join(LEVERS)], method="exact",
                             replications=R, seed=SEED, progress=False)
-
-
-def run_cli(*args, timeout=300):
-    return subprocess.run([sys.executable, "-m", "sim", *map(str, args)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout)
 
 
 def _tol(row) -> float:

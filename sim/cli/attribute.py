@@ -48,9 +48,9 @@ def _attribute(args: argparse.Namespace) -> int:
         outputs.check_file(args.plot, "--plot", "out/attribution.png")
     from sim.cli.explore import cities_option
 
-    say = (lambda text: sys.stderr.write(text + "\n"))
     common = {"method": args.method, "metrics": metrics, "out": args.out,
-              "progress": False if args.no_progress else None, "on_estimate": say,
+              "progress": False if args.no_progress else None,
+              "on_estimate": lambda text: sys.stderr.write(text + "\n"),
               **execution_kwargs(args), **kwargs}
     if cities_option([args.baseline, args.reform], "sim attribute"):
         from sim.analysis.city_attribution import attribute_cities
