@@ -231,7 +231,7 @@ def metric_row(co: Coalitions, name: str, design, n: int, rank: int, alpha: floa
                      "one_at_a_time": _est(oat)[0], "one_at_a_time_ci95": _est(oat)[1],
                      "leave_one_out": _est(loo)[0], "leave_one_out_ci95": _est(loo)[1]}
     rk = shapley_design.ranking(per_rep.T, float(total_iv.mean), rank, alpha=alpha) \
-        if per_rep.shape[1] > 1 else None
+        if per_rep.shape[1] > 1 and np.isfinite(per_rep).any() else None
     ranking = None if rk is None else {
         "top": rank, "by": "contribution in the direction of the total effect",
         "order": [co.players[i] for i in rk["order"][:rank]], "ranked": rk["ranked"],
