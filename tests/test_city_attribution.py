@@ -150,3 +150,32 @@ def test_communities_with_community_scenarios_is_bad_input():
     r = run_cli("attribute", SC / "bozhou_before.toml", SC / "bozhou_after.toml",
                 "--communities", "3")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "--communities" in r.stderr
+
+
+@pytest.mark.parametrize("lang, as_json", [("en", False), ("zh", True)])
+def test_report_section_has_the_terciles(study, lang, as_json):
+    from sim.report.analysis import attribution_section
+    from sim.text import t
+
+    given = json.loads(json.dumps(study.to_json())) if as_json else study
+    html = attribution_section(given, lang)
+    part = html[html.index(t("report.attribution.by_size", lang)):]
+    # one grouped-bar figure per community metric, every tercile and lever in its table
+    assert part.count("<svg") == len(study.by_size["small"]["metrics"]) >= 3
+    for g in study.by_size:
+        assert t(f"size.{g}", lang) in part
+    for lever in LEVERS:
+        assert f"<th>{lever}</th>" in part
+
+
+def test_out_keeps_every_community_run_and_a_second_run_reuses_them(city, tmp_path):
+    files = [city + "#none", city + "#fewer_meetings,slim_ledger_catalogue"]
+    kw = {"communities": 3, "replications": 2, "method": "exact", "seed": SEED,
+          "metrics": ["utilization"], "progress": False, "out": tmp_path}
+    first = attribute_cities(files, **kw)
+    again = attribute_cities(files, **kw)
+    # 4 coalitions x 2 replications x 3 communities, less the jobs coalitions share
+    assert 0 < first.runs <= 24 and again.runs == 0
+    assert len(list((tmp_path / "coalitions").glob("*.json"))) == first.runs
+    assert again.to_json()["metrics"] == first.to_json()["metrics"]
+    assert again.to_json()["by_size"] == first.to_json()["by_size"]
