@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from sim.analysis import shapley, shapley_design
-from sim.analysis.attribution_sampled import PILOT_BLOCKS, run_sampled
+from sim.analysis.attribution_sampled import INTERACTION_RUNS, PILOT_BLOCKS, run_sampled
 from sim.analysis.coalitions import Coalitions, MetricsStore, players_of
 from sim.errors import InputError
 from sim.evaluate import Evaluator
@@ -178,8 +178,9 @@ def run_coalitions(co: Coalitions, names: Sequence[str], *, method: str, seed: i
     est_exact = estimate_seconds((1 << n) - 2, R, per, workers) + ((1 << n) - 2) * build
     orders0 = permutations or PILOT_BLOCKS * ((n + 1) // 2) * R
     middle = orders0 * max(1, n - 3)    # each order's prefixes of sizes 2..k-2
-    est_sampled = (estimate_seconds(middle + (2 * n + 2) * R, 1, per, workers)
-                   + (middle + 2 * n) * build)
+    pairs = INTERACTION_RUNS if interactions >= 2 else 0   # the sampled interaction index
+    est_sampled = (estimate_seconds(middle + (2 * n + 2) * R + pairs, 1, per, workers)
+                   + (middle + 2 * n + pairs) * build)
     if method == "auto":
         method = "exact" if est_exact <= budget else "sampled"
     say(f"{n} levers; exact Shapley: {1 << n:,} coalitions x {R} replications{what}, about "
