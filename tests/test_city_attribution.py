@@ -101,7 +101,7 @@ def test_one_at_a_time_and_total_are_sim_compare_of_the_cities(city, study):
 
 
 def test_cli_json_shape_with_communities(city, tmp_path):
-    png = tmp_path / "a.png"
+    png = tmp_path / "figures" / "a.png"     # a directory made for it
     r = run_cli("attribute", city + "#none", city + "#fewer_meetings,slim_ledger_catalogue",
                 "--communities", "3", "--replications", "2", "--method", "exact",
                 "--metric", "utilization", "--metric", "overtime_hours_per_worker_year",
@@ -133,6 +133,7 @@ def test_cli_json_shape_with_communities(city, tmp_path):
     (["#none", ""], ["--metric", "overtme"], "unknown metric 'overtme'"),
     (["#none", ""], ["--communities", "9"], "--communities"),
     (["#none", ""], ["--communities", "0"], "--communities"),
+    (["", "#none"], [], "switches on levers the reform does not define"),   # reversed
 ])
 def test_bad_input_is_one_line_exit_2_before_running(city, tmp_path, files, extra, words):
     other = city.replace("tiny_city", "other_city")

@@ -29,7 +29,7 @@ def _attribute(args: argparse.Namespace) -> int:
     if args.method not in METHODS:
         raise InputError(f"unknown method {args.method!r}", field="--method",
                          allowed=", ".join(METHODS))
-    metrics = check_metrics(args.metric)
+    check_metrics(args.metric)     # (the study's default, the headline metrics, when None)
     kwargs = {
         "replications": int_option(args.replications, "--replications", 2),
         "seed": int_option(args.seed, "--seed", 0),
@@ -48,7 +48,7 @@ def _attribute(args: argparse.Namespace) -> int:
         outputs.check_file(args.plot, "--plot", "out/attribution.png")
     from sim.cli.explore import cities_option
 
-    common = {"method": args.method, "metrics": metrics, "out": args.out,
+    common = {"method": args.method, "metrics": args.metric, "out": args.out,
               "progress": False if args.no_progress else None,
               "on_estimate": lambda text: sys.stderr.write(text + "\n"),
               **execution_kwargs(args), **kwargs}
@@ -80,6 +80,9 @@ def _plot(res, path: str, lang: str) -> None:
     name = next(iter(res.metrics))
     fig = shapley_by_size(res, name, lang) if getattr(res, "by_size", None) \
         else shapley_waterfall(res, name, lang)
+    import os
+
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
     fig.savefig(path, dpi=110)
 
 
