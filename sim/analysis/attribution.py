@@ -30,14 +30,15 @@ from typing import Any
 import numpy as np
 
 from sim.analysis import shapley, shapley_design
-from sim.analysis.attribution_sampled import PILOT_BLOCKS, run_sampled
+from sim.analysis.attribution_sampled import INTERACTION_RUNS, PILOT_BLOCKS, run_sampled
 from sim.analysis.coalitions import Coalitions, MetricsStore, players_of
 from sim.errors import InputError
 from sim.evaluate import Evaluator
 from sim.metrics import HEADLINE, METRICS, metric
 from sim.stats import paired
 
-__all__ = ["METHODS", "AttributionResult", "attribute", "check_metrics", "estimate_seconds"]
+__all__ = ["METHODS", "AttributionResult", "attribute", "check_metrics", "estimate_seconds",
+           "metric_row", "run_coalitions"]
 
 METHODS = ("auto", "exact", "sampled")
 MAX_EXACT_PLAYERS = 16
@@ -148,50 +149,70 @@ def attribute(baseline, reform, *, replications: int | None = None, seed: int | 
         raise InputError("needs at least 2 permutations (orders of the levers)",
                          field="--permutations", allowed="an integer >= 2")
     t0 = time.perf_counter()
-    say = on_estimate or (lambda text: None)
-    full = (1 << n) - 1
     with Evaluator(executor, workers, scheduler, progress=progress, label="coalitions") as ev:
         co = Coalitions(reform_sc, players, base_on, R, seed, ev, MetricsStore(out))
-        co.values([0, full])
-        per = co.seconds_per_replication() * 1.15   # scenario building and scheduling
-        build = min(co.build_seconds) if co.build_seconds else 0.0   # each coalition, here
-        est_exact = estimate_seconds((1 << n) - 2, R, per, ev.workers) + ((1 << n) - 2) * build
-        orders0 = permutations or PILOT_BLOCKS * ((n + 1) // 2) * R
-        middle = orders0 * max(1, n - 3)    # each order's prefixes of sizes 2..k-2
-        est_sampled = (estimate_seconds(middle + (2 * n + 2) * R, 1, per, ev.workers)
-                       + (middle + 2 * n) * build)
-        if method == "auto":
-            method = "exact" if est_exact <= budget else "sampled"
-        say(f"{n} levers; exact Shapley: {1 << n:,} coalitions x {R} replications, about "
-            f"{_minutes(est_exact)} on {ev.workers} worker(s)"
-            + (f"; sampled ({orders0} orders to start): about {_minutes(est_sampled)}"
-               if method == "sampled" else "") + f"; running {method}")
-        single = [1 << i for i in range(n)] + [full & ~(1 << i) for i in range(n)]
-        design, rule = None, {}
-        if method == "exact":
-            co.values(range(1 << n))
-        else:
-            design, rule = run_sampled(co, names[0], seed=seed, permutations=permutations,
-                                       rank=rank, max_permutations=max_permutations,
-                                       budget=budget, started=t0, workers=ev.workers)
-            R = co.R
-        co.values([0, full, *single])
-        table = {m: _metric(co, m, design, n, rank, rule.get("alpha", shapley_design.ALPHA))
-                 for m in names}
-        _interactions(co, table, design, n, interactions if design is None
-                      else min(interactions, 3), seed)
-    return AttributionResult(method=method, baseline=base_sc.name, reform=reform_sc.name,
-                             levers=players, replications=R, seed=seed, metrics=table,
-                             permutations=sum(len(b) for bs in design for b in bs)
-                             if design is not None else None,
-                             coalitions=len(co.masks), runs=co.runs, rule=rule,
-                             seconds=time.perf_counter() - t0,
-                             estimate={"exact_seconds": est_exact, "sampled_seconds": est_sampled,
-                                       "seconds_per_replication": per / 1.15})
+        fields, _ = run_coalitions(co, names, method=method, seed=seed,
+                                   permutations=permutations, rank=rank,
+                                   max_permutations=max_permutations, budget=budget,
+                                   interactions=interactions, workers=ev.workers,
+                                   say=on_estimate, started=t0)
+    return AttributionResult(baseline=base_sc.name, reform=reform_sc.name, levers=players,
+                             seed=seed, seconds=time.perf_counter() - t0, **fields)
 
 
-def _metric(co: Coalitions, name: str, design, n: int, rank: int, alpha: float
-            ) -> dict[str, Any]:
+def run_coalitions(co: Coalitions, names: Sequence[str], *, method: str, seed: int,
+                   permutations: int | None, rank: int, max_permutations: int, budget: float,
+                   interactions: int, workers: int, say: Callable[[str], None] | None,
+                   started: float, what: str = "") -> tuple[dict[str, Any], Any]:
+    """The study on coalitions ``co`` (:class:`Coalitions` or a city's, which share its
+    interface): the pilot, the estimate said through ``say`` (``what``: words after "x R
+    replications", e.g. the communities a coalition runs), the exact table or the sampled
+    design, each metric's row and the interactions. Returns the :class:`AttributionResult`
+    fields it found and the design (None: exact), for :func:`metric_row` of other metrics."""
+    say = say or (lambda text: None)
+    n, R = len(co.players), co.R
+    full = (1 << n) - 1
+    co.values([0, full])
+    per = co.seconds_per_replication() * 1.15   # scenario building and scheduling
+    build = min(co.build_seconds) if co.build_seconds else 0.0   # each coalition, here
+    est_exact = estimate_seconds((1 << n) - 2, R, per, workers) + ((1 << n) - 2) * build
+    orders0 = permutations or PILOT_BLOCKS * ((n + 1) // 2) * R
+    middle = orders0 * max(1, n - 3)    # each order's prefixes of sizes 2..k-2
+    pairs = INTERACTION_RUNS if interactions >= 2 else 0   # the sampled interaction index
+    est_sampled = (estimate_seconds(middle + (2 * n + 2) * R + pairs, 1, per, workers)
+                   + (middle + 2 * n + pairs) * build)
+    if method == "auto":
+        method = "exact" if est_exact <= budget else "sampled"
+    say(f"{n} levers; exact Shapley: {1 << n:,} coalitions x {R} replications{what}, about "
+        f"{_minutes(est_exact)} on {workers} worker(s)"
+        + (f"; sampled ({orders0} orders to start): about {_minutes(est_sampled)}"
+           if method == "sampled" else "") + f"; running {method}")
+    single = [1 << i for i in range(n)] + [full & ~(1 << i) for i in range(n)]
+    design, rule = None, {}
+    if method == "exact":
+        co.values(range(1 << n))
+    else:
+        design, rule = run_sampled(co, names[0], seed=seed, permutations=permutations,
+                                   rank=rank, max_permutations=max_permutations,
+                                   budget=budget, started=started, workers=workers)
+    co.values([0, full, *single])
+    alpha = rule.get("alpha", shapley_design.ALPHA)
+    table = {m: metric_row(co, m, design, n, rank, alpha) for m in names}
+    _interactions(co, table, design, n, interactions if design is None
+                  else min(interactions, 3), seed)
+    fields = {"method": method, "replications": co.R, "metrics": table,
+              "permutations": sum(len(b) for bs in design for b in bs)
+              if design is not None else None,
+              "coalitions": len(co.masks), "runs": co.runs, "rule": rule,
+              "estimate": {"exact_seconds": est_exact, "sampled_seconds": est_sampled,
+                           "seconds_per_replication": per / 1.15}}
+    return fields, design
+
+
+def metric_row(co: Coalitions, name: str, design, n: int, rank: int, alpha: float
+               ) -> dict[str, Any]:
+    """One metric's total, levers (Shapley, OAT, LOO with intervals) and ranking, from
+    the coalitions ``co`` has run (``design``: the sampled orders, None for exact)."""
     values = co.metric_table(name)
     full = (1 << n) - 1
     total_iv, _ = paired(values[0], values[full])
@@ -211,7 +232,7 @@ def _metric(co: Coalitions, name: str, design, n: int, rank: int, alpha: float
                      "one_at_a_time": _est(oat)[0], "one_at_a_time_ci95": _est(oat)[1],
                      "leave_one_out": _est(loo)[0], "leave_one_out_ci95": _est(loo)[1]}
     rk = shapley_design.ranking(per_rep.T, float(total_iv.mean), rank, alpha=alpha) \
-        if per_rep.shape[1] > 1 else None
+        if per_rep.shape[1] > 1 and np.isfinite(per_rep).any() else None
     ranking = None if rk is None else {
         "top": rank, "by": "contribution in the direction of the total effect",
         "order": [co.players[i] for i in rk["order"][:rank]], "ranked": rk["ranked"],

@@ -10,7 +10,7 @@ from typing import Any
 
 from sim.formatting import align, decimals, interval, number
 
-__all__ = ["attribution_table", "ordered_levers"]
+__all__ = ["attribution_table", "city_attribution_table", "ordered_levers"]
 
 
 def ordered_levers(row: dict[str, Any]) -> list[str]:
@@ -28,29 +28,53 @@ def attribution_table(result, lang: str = "en") -> str:
             + (f" ({result.permutations} permutations)" if result.permutations else "")
             + f", {result.replications} replications, seed {result.seed}, "
               f"{result.coalitions} coalitions")
-    parts = [head]
-    for _name, row in result.metrics.items():
-        lv = row["levers"]
-        d = decimals(row["total"], *(v["shapley"] for v in lv.values()))
-        title = f"{row['label']} ({row['unit']}): total {number(row['total'], d, True)} " \
-                f"{interval(*row['total_ci95'], d, True)}"
-        rows = [["措施" if zh else "Lever", "Shapley", "95% CI", "OAT" if not zh else "单独",
-                 "LOO" if not zh else "留一"]]
-        for k in ordered_levers(row):
-            v = lv[k]
-            rows.append([k, number(v["shapley"], d, True), interval(*v["ci95"], d, True),
-                         number(v["one_at_a_time"], d, True), number(v["leave_one_out"], d, True)])
-        text = [title, align(rows, (False, True, False, True, True))]
-        for it in row["interactions"][:3]:
-            text.append(f"  interaction {it['levers'][0]} x {it['levers'][1]}: "
-                        f"{number(it['index'], d, True)} {interval(*it['ci95'], d, True)}")
-        rk = row.get("ranking")
-        if rk:
-            way = "reductions" if row["total"] < 0 else "increases"
-            text.append(f"  ranking of the {rk['top']} largest {way}: {', '.join(rk['order'])}; "
-                        + ("ranked beyond doubt (simultaneous 95 %)" if rk["ranked"] else
-                           f"ranked beyond doubt: the first {rk['ranked_top']}"))
-        parts.append("\n".join(text))
-    parts.append("OAT: the lever alone on the baseline; LOO: the reform minus the lever without "
-                 "it; Shapley values add up to the total.")
+    parts = [head] + [_block(row, zh) for row in result.metrics.values()]
+    parts.append(NOTE)
+    return "\n\n".join(parts)
+
+
+NOTE = ("OAT: the lever alone on the baseline; LOO: the reform minus the lever without it; "
+        "Shapley values add up to the total.")
+
+
+def _block(row: dict[str, Any], zh: bool) -> str:
+    """One metric: its total, the lever table, interactions and ranking."""
+    lv = row["levers"]
+    d = decimals(row["total"], *(v["shapley"] for v in lv.values()))
+    title = f"{row['label']} ({row['unit']}): total {number(row['total'], d, True)} " \
+            f"{interval(*row['total_ci95'], d, True)}"
+    rows = [["措施" if zh else "Lever", "Shapley", "95% CI", "OAT" if not zh else "单独",
+             "LOO" if not zh else "留一"]]
+    for k in ordered_levers(row):
+        v = lv[k]
+        rows.append([k, number(v["shapley"], d, True), interval(*v["ci95"], d, True),
+                     number(v["one_at_a_time"], d, True), number(v["leave_one_out"], d, True)])
+    text = [title, align(rows, (False, True, False, True, True))]
+    for it in row["interactions"][:3]:
+        text.append(f"  interaction {it['levers'][0]} x {it['levers'][1]}: "
+                    f"{number(it['index'], d, True)} {interval(*it['ci95'], d, True)}")
+    rk = row.get("ranking")
+    if rk:
+        way = "reductions" if row["total"] < 0 else "increases"
+        text.append(f"  ranking of the {rk['top']} largest {way}: {', '.join(rk['order'])}; "
+                    + ("ranked beyond doubt (simultaneous 95 %)" if rk["ranked"] else
+                       f"ranked beyond doubt: the first {rk['ranked_top']}"))
+    return "\n".join(text)
+
+
+def city_attribution_table(result, lang: str = "en") -> str:
+    """A city attribution: the city figures' table, then each household tercile's (the
+    mean of its communities' metric, as ``sim compare`` of two cities)."""
+    from sim.text import t
+
+    zh = lang == "zh"
+    c = result.city
+    parts = [f"{c['name']}: {c['communities']} communities, {c['days']} days",
+             attribution_table(result, lang)]
+    for g, part in result.by_size.items():
+        lo, hi = part["households"]
+        head = t("report.robustness.group", lang, group=t(f"size.{g}", lang),
+                 low=f"{lo:,.0f}", high=f"{hi:,.0f}", n=part["communities"])
+        parts.append("\n\n".join([f"== {head} =="]
+                                   + [_block(row, zh) for row in part["metrics"].values()]))
     return "\n\n".join(parts)

@@ -42,7 +42,8 @@ from sim.analysis.factors import factors_for, overrides, worlds
 from sim.analysis.worlds import MetricsStore, Runs, duration
 from sim.errors import InputError, ScenarioError
 
-__all__ = ["CityExploreResult", "city_metrics_of", "explore_cities", "load_pair"]
+__all__ = ["CityExploreResult", "city_figures", "city_metrics_of", "explore_cities",
+           "group_mean", "load_pair"]
 
 COUNT = "@"       # prefix of the weighting counts a job sends back beside the metrics
 
@@ -69,6 +70,25 @@ class _Rep:
     def of(cls, flat: Mapping[str, float]) -> _Rep:
         return cls({k: v for k, v in flat.items() if not k.startswith(COUNT)},
                    {k[1:]: v for k, v in flat.items() if k.startswith(COUNT)})
+
+
+def city_figures(rows: Sequence[Mapping[str, float]], staff: Sequence[int],
+                 teams: Sequence[int], days: int, excluded: Any = ()) -> dict[str, float]:
+    """The city figures of one replication from its communities' job results (``rows``,
+    from :func:`city_metrics_of`), less the ``excluded`` names (the city's input figures)
+    and the per-task ones."""
+    from sim.city.aggregate import aggregate
+
+    fig = aggregate([_Rep.of(x) for x in rows], staff, teams, days, {})
+    return {m: v for m, v in fig.items() if m not in excluded and not m.startswith("task.")}
+
+
+def group_mean(rows: Sequence[Mapping[str, float]], name: str) -> float:
+    """The mean of community metric ``name`` over a size group's job results ``rows``, where
+    it is defined (NaN if nowhere), as ``sim compare`` of two cities takes it."""
+    x = np.asarray([row.get(name, math.nan) for row in rows], dtype=float)
+    x = x[np.isfinite(x)]
+    return float(x.mean()) if x.size else math.nan
 
 
 def load_pair(files: Sequence[str], overrides_: Mapping[str, Any] | None = None,
@@ -249,7 +269,6 @@ def _run(cities, bases, facs, pts, replications, seed, *, executor, workers, sch
     size-group means per (world, city, replication)."""
     from sim.analysis.city_compare import size_groups
     from sim.city import community_seed
-    from sim.city.aggregate import aggregate
     from sim.city.loader import vary as vary_city
     from sim.city.run import community_columns
     from sim.evaluate import Evaluator, JobFailed, JobSet, check_executor
@@ -327,9 +346,8 @@ def _run(cities, bases, facs, pts, replications, seed, *, executor, workers, sch
         for s, reps in enumerate(rows):
             staff, teams, days, _ = made[w][s]
             for r, ids in enumerate(reps):
-                fig = aggregate([_Rep.of(got[i]) for i in ids], staff, teams, days, {})
-                figures[(w, s, r)] = {m: v for m, v in fig.items()
-                                      if m not in excluded and not m.startswith("task.")}
+                figures[(w, s, r)] = city_figures([got[i] for i in ids], staff, teams, days,
+                                                  excluded)
     names = [m for m in METRICS if any(m in f for f in figures.values())]
     shape = (len(pts), 2, replications)
     values = np.full((*shape, len(names)), math.nan)
@@ -349,9 +367,7 @@ def _run(cities, bases, facs, pts, replications, seed, *, executor, workers, sch
             for s, reps in enumerate(rows):
                 for r, ids in enumerate(reps):
                     for j, m in enumerate(cols):
-                        x = np.asarray([got[ids[k]].get(m, math.nan) for k in idx], dtype=float)
-                        x = x[np.isfinite(x)]
-                        gv[w, s, r, j] = float(x.mean()) if x.size else math.nan
+                        gv[w, s, r, j] = group_mean([got[ids[k]] for k in idx], m)
         by_size[label] = {"households": [float(hh[idx].min()), float(hh[idx].max())],
                           "communities": int(idx.size),
                           "runs": Runs(metrics=cols, values=gv, **common)}

@@ -1,6 +1,7 @@
 """``sim attribute BASELINE.toml REFORM.toml``: which lever did it (Shapley values, one at a
 time, leave one out, interactions), see :mod:`sim.analysis.attribution` and
-docs/experiments.md. The estimated time of exact Shapley is printed on stderr before the
+docs/experiments.md; for two city files (``CITY.toml#none CITY.toml [--communities K]``)
+city-wide and per household tercile, :mod:`sim.analysis.city_attribution`. The estimated time of exact Shapley is printed on stderr before the
 main work starts; ``--json`` prints one object on stdout."""
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ def _attribute(args: argparse.Namespace) -> int:
     if args.method not in METHODS:
         raise InputError(f"unknown method {args.method!r}", field="--method",
                          allowed=", ".join(METHODS))
-    metrics = check_metrics(args.metric)
+    check_metrics(args.metric)     # (the study's default, the headline metrics, when None)
     kwargs = {
         "replications": int_option(args.replications, "--replications", 2),
         "seed": int_option(args.seed, "--seed", 0),
@@ -41,21 +42,48 @@ def _attribute(args: argparse.Namespace) -> int:
     }
     kwargs = {k: v for k, v in kwargs.items() if v is not None}
     out_dir_option(args.out)
-    from sim.city import is_city_file
+    if args.plot is not None:
+        from sim import outputs
 
-    if any(is_city_file(f) for f in (args.baseline, args.reform)):
-        raise InputError("sim attribute takes community scenarios; for a city compare the city "
-                         "files with sim compare", file=args.baseline, field="sim attribute",
-                         allowed="BASELINE.toml REFORM.toml (community scenarios)")
-    res = attribute(args.baseline, args.reform, method=args.method, metrics=metrics,
-                    out=args.out, progress=False if args.no_progress else None,
-                    on_estimate=lambda text: sys.stderr.write(text + "\n"),
-                    **execution_kwargs(args), **kwargs)
+        outputs.check_file(args.plot, "--plot", "out/attribution.png")
+    from sim.cli.explore import cities_option
+
+    common = {"method": args.method, "metrics": args.metric, "out": args.out,
+              "progress": False if args.no_progress else None,
+              "on_estimate": lambda text: sys.stderr.write(text + "\n"),
+              **execution_kwargs(args), **kwargs}
+    if cities_option([args.baseline, args.reform], "sim attribute"):
+        from sim.analysis.city_attribution import attribute_cities
+
+        res = attribute_cities([args.baseline, args.reform], communities=int_option(
+            args.communities, "--communities", 1), **common)
+    else:
+        if args.communities is not None:
+            raise InputError("subsamples a city's communities; these are community scenarios",
+                             field="--communities",
+                             allowed="sim attribute CITY.toml#none CITY.toml --communities K")
+        res = attribute(args.baseline, args.reform, **common)
+    if args.plot:
+        _plot(res, args.plot, args.lang)
     if args.json:
         sys.stdout.write(json.dumps(res.to_json(), allow_nan=False) + "\n")
     else:
         sys.stdout.write(res.table(args.lang) + "\n")
     return 0
+
+
+def _plot(res, path: str, lang: str) -> None:
+    """The figure of the first metric: Shapley values by household tercile for a city (with
+    the city's waterfall beside it in the report), the waterfall otherwise."""
+    from sim.plots.attribution import shapley_by_size, shapley_waterfall
+
+    name = next(iter(res.metrics))
+    fig = shapley_by_size(res, name, lang) if getattr(res, "by_size", None) \
+        else shapley_waterfall(res, name, lang)
+    import os
+
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fig.savefig(path, dpi=110)
 
 
 def register(subparsers) -> None:
@@ -65,7 +93,9 @@ def register(subparsers) -> None:
                     "on) with common random numbers and split each metric's total effect "
                     "over the levers by Shapley values, with one-at-a-time and leave-one-out "
                     "effects beside them and the interaction index of the strongest pairs.")
-    p.add_argument("baseline", metavar="BASELINE.toml")
+    p.add_argument("baseline", metavar="BASELINE.toml",
+                   help="a community scenario, or a city file (CITY.toml#none: the city "
+                        "before the reform)")
     p.add_argument("reform", metavar="REFORM.toml",
                    help="the baseline plus levers (its enabled levers beyond the baseline's are "
                         "the players)")
@@ -101,6 +131,12 @@ def register(subparsers) -> None:
     p.add_argument("--out", metavar="DIR",
                    help="keep every finished replication in DIR/coalitions; run again with the "
                         "same DIR to continue an interrupted study")
+    p.add_argument("--communities", metavar="K",
+                   help="city files only: keep the first K drawn communities (and the same "
+                        "share of volunteer teams) for a quick run")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="write the first metric's figure: Shapley values by household tercile "
+                        "for two cities, the waterfall otherwise")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--lang", choices=("en", "zh"), default="en")
     add_quiet_option(p)

@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
                          field="sim explore", allowed="BASELINE.toml REFORM.toml")
     for s in args.scenarios:
         scenario_file_option(s)
-    cities = _cities(args.scenarios)
+    cities = cities_option(args.scenarios)
     if args.communities is not None and not cities:
         raise InputError("subsamples a city's communities; these are community scenarios",
                          field="--communities", allowed="sim explore CITY.toml#none CITY.toml "
@@ -209,14 +209,14 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cities(files: list[str]) -> bool:
+def cities_option(files: list[str], command: str = "sim explore") -> bool:
     """True for two city files, False for two community scenarios; a mix is bad input."""
     from sim.analysis.city_compare import split_city_ref
     from sim.city import is_city_file
 
     kinds = [is_city_file(split_city_ref(f)[0]) for f in files]
     if any(kinds) and not all(kinds):
-        raise InputError("mixes a city file and a community scenario", field="sim explore",
+        raise InputError("mixes a city file and a community scenario", field=command,
                          file=files[kinds.index(False)],
                          allowed="two city files (CITY.toml#none CITY.toml) or two community "
                                  "scenarios")

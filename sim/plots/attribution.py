@@ -1,6 +1,7 @@
 """Figures of the analysis studies: the Shapley waterfall of ``sim attribute`` (each lever's
 share of the total effect with its 95 % interval, one-at-a-time and leave-one-out beside
-it), the points ``sim seek`` tried, and a city comparison by community size.
+it), the same per household tercile of a city (grouped bars), the points ``sim seek`` tried,
+and a city comparison by community size.
 
 Each takes the study's result object or its JSON dict (duck-typed) and returns a Figure."""
 
@@ -12,7 +13,7 @@ from typing import Any
 from sim.metrics import metric
 from sim.plots.base import colour, legend, new_figure
 
-__all__ = ["by_size_bars", "seek_points", "shapley_waterfall"]
+__all__ = ["by_size_bars", "seek_points", "shapley_by_size", "shapley_waterfall"]
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -95,5 +96,46 @@ def by_size_bars(comparison: Any, name: str, lang: str = "en"):
                    for g in labels])
     meta = metric(name)
     ax.set_ylabel(f"{meta.label_zh if lang == 'zh' else meta.label} ({meta.unit})")
+    legend(ax, loc="best", fontsize="small")
+    return fig
+
+
+def shapley_by_size(result: Any, name: str, lang: str = "en"):
+    """A city attribution's metric ``name`` per household tercile: one group of bars per
+    lever (a bar per tercile: its Shapley value with the 95 % interval), a diamond for one
+    at a time and a cross for leave one out; the legend gives each tercile's total."""
+    from sim.text import t
+
+    groups = {g: p for g, p in _get(result, "by_size").items() if name in p["metrics"]}
+    if not groups:
+        raise ValueError(f"no household-tercile results for {name!r} (a city figure only)")
+    first = next(iter(groups.values()))["metrics"][name]
+    levers = sorted(first["levers"], key=lambda k: -abs(first["levers"][k]["shapley"] or 0.0))
+    fig = new_figure((7.0, 0.55 * len(levers) * len(groups) + 1.8))
+    ax = fig.add_subplot()
+    h = 0.8 / len(groups)
+    for j, (g, part) in enumerate(groups.items()):
+        row = part["metrics"][name]
+        ys = [y - 0.4 + h * (j + 0.5) for y in range(len(levers))]
+        vals = [row["levers"][k]["shapley"] or 0.0 for k in levers]
+        total = row["total"] or 0.0
+        ax.barh(ys, vals, height=h * 0.9, color=colour(j),
+                label=f"{t(f'size.{g}', lang)} ({part['households'][0]:,.0f}-"
+                      f"{part['households'][1]:,.0f}): total {total:+.3g}")
+        for y, k, v in zip(ys, levers, vals, strict=True):
+            lv = row["levers"][k]
+            lo, hi = lv["ci95"]
+            if _finite(lo) and _finite(hi):
+                ax.errorbar(v, y, xerr=[[v - lo], [hi - v]], color="black", capsize=2, lw=0.8)
+            if _finite(lv["one_at_a_time"]):
+                ax.plot(lv["one_at_a_time"], y, "D", color="black", ms=3.5, mfc="none")
+            if _finite(lv["leave_one_out"]):
+                ax.plot(lv["leave_one_out"], y, "x", color="black", ms=4.5)
+    ax.axvline(0.0, color="grey", lw=0.8)
+    ax.set_yticks(range(len(levers)), levers)
+    ax.invert_yaxis()
+    meta = metric(name)
+    ax.set_xlabel(f"{meta.label_zh if lang == 'zh' else meta.label} ({meta.unit})")
+    ax.set_title(t("report.attribution.size_fig_title", lang), fontsize="medium")
     legend(ax, loc="best", fontsize="small")
     return fig

@@ -1,6 +1,7 @@
 """Report sections of the analysis studies, present when their results are given:
 "Which measure did it" (``sim attribute``: the Shapley waterfall with 95 % intervals and a
-table with one-at-a-time and leave-one-out beside each lever) and "What would it take"
+table with one-at-a-time and leave-one-out beside each lever; for two cities also per
+household tercile) and "What would it take"
 (``sim seek``: the answer with its uncertainty and every point tried). Each takes the
 study's result object or its JSON dict and returns HTML (escaped, figures inline SVG)."""
 
@@ -52,7 +53,49 @@ def attribution_section(result: Any, lang: str = "en") -> str:
                      "<table><thead><tr><th>Lever</th><th>Shapley</th><th>95% CI</th>"
                      f"<th>OAT</th><th>LOO</th></tr></thead><tbody>{rows}</tbody></table>"
                      + (f"<p>Strongest interactions:</p><ul>{inter}</ul>" if inter else ""))
+    by_size = result.get("by_size") if isinstance(result, dict) else getattr(result, "by_size", None)
+    if by_size:
+        parts.append(_by_size(result, by_size, lang))
     return "".join(parts)
+
+
+def _by_size(result: Any, by_size: dict[str, Any], lang: str) -> str:
+    """A city attribution per household tercile: per metric, the grouped-bar figure and a
+    table of each tercile's total and each lever's Shapley value (OAT, LOO)."""
+    from sim.plots.attribution import shapley_by_size
+    from sim.text import t
+
+    out = [f"<h3>{esc(t('report.attribution.by_size', lang))}</h3>"
+           f"<p>{esc(t('report.attribution.by_size_intro', lang))}</p>"]
+    names = list(dict.fromkeys(m for p in by_size.values() for m in p["metrics"]))
+    for k, name in enumerate(names):
+        meta = metric(name)
+        fig = inline_svg(shapley_by_size(result, name, lang), f"shapsize{k}", lang)
+        rows = []
+        for g, part in by_size.items():
+            row = part["metrics"].get(name)
+            if row is None:
+                continue
+            d = decimals(row["total"], *(v["shapley"] for v in row["levers"].values()))
+            group = t("report.robustness.group", lang, group=t(f"size.{g}", lang),
+                      n=part["communities"], low=f"{part['households'][0]:,.0f}",
+                      high=f"{part['households'][1]:,.0f}")
+            cells = "".join(f"<td>{num(v['shapley'], d, True, lang)} "
+                            f"{ci_text(*v['ci95'], d, True, lang)}<br><small>OAT "
+                            f"{num(v['one_at_a_time'], d, True, lang)}, LOO "
+                            f"{num(v['leave_one_out'], d, True, lang)}</small></td>"
+                            for v in row["levers"].values())
+            rows.append(f"<tr><td>{esc(group)}</td><td>{num(row['total'], d, True, lang)} "
+                        f"{ci_text(*row['total_ci95'], d, True, lang)}</td>{cells}</tr>")
+        levers = next(p["metrics"][name]["levers"] for p in by_size.values()
+                      if name in p["metrics"])
+        head = "".join(f"<th>{esc(lv)}</th>" for lv in levers)
+        out.append(f"<h4>{esc(meta.label_zh if lang == 'zh' else meta.label)}</h4>"
+                   f'<figure class="fig">{fig}<figcaption>'
+                   f"{esc(t('report.attribution.size_fig_caption', lang))}</figcaption></figure>"
+                   f"<table><thead><tr><th></th><th>total</th>{head}</tr></thead>"
+                   f"<tbody>{''.join(rows)}</tbody></table>")
+    return "".join(out)
 
 
 def seek_section(result: Any, lang: str = "en") -> str:
