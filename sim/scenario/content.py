@@ -13,13 +13,15 @@ so two scenarios have the same hash exactly when their diff is empty.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from sim.scenario.datapaths import copy
+from sim.scenario.datapaths import LEAF, copy
 
 if TYPE_CHECKING:
     from sim.scenario.model import Scenario
@@ -65,7 +67,10 @@ def content(resolved: Mapping[str, Any]) -> dict[str, Any]:
     """Plain data of what the scenario says, without citations and lever descriptions."""
 
     def strip(value: Any) -> Any:
-        if isinstance(value, Mapping):
+        t = type(value)
+        if t in LEAF:
+            return value
+        if t is dict or isinstance(value, Mapping):
             return {k: strip(v) for k, v in value.items() if k != "source"}
         if isinstance(value, list | tuple):
             return [strip(v) for v in value]
@@ -109,9 +114,10 @@ def dated_hash(first: str, later: list[tuple[int, str]]) -> str:
 
 def freeze(value: Any) -> Any:
     """Read-only plain data: mappings become ``MappingProxyType``, lists tuples."""
-    from types import MappingProxyType
-
-    if isinstance(value, Mapping):
+    t = type(value)
+    if t in LEAF:
+        return value
+    if t is dict or isinstance(value, Mapping):
         return MappingProxyType({k: freeze(v) for k, v in value.items()})
     if isinstance(value, list | tuple):
         return tuple(freeze(v) for v in value)
@@ -122,7 +128,9 @@ def flatten_data(resolved: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
 
     def walk(value: Any, path: str, depth: int) -> None:
-        if isinstance(value, Mapping) and not (depth == 3 and path.startswith("levers.")
+        if type(value) in LEAF:
+            out[path] = value  # freeze(value) is value itself
+        elif isinstance(value, Mapping) and not (depth == 3 and path.startswith("levers.")
                                                and path.endswith(".set")):
             for k, v in value.items():
                 walk(v, f"{path}.{k}" if path else k, depth + 1)
@@ -152,10 +160,17 @@ def content_paths(resolved: Mapping[str, Any]) -> list[str]:
     """Every leaf path and every enclosing table path of the content."""
     paths: dict[str, None] = {}
     for path in flatten_data(resolved):
-        tokens = split_path(path)
-        for k in range(1, len(tokens) + 1):
-            paths[format_path(tokens[:k])] = None
+        for prefix in _prefixes(path):
+            paths[prefix] = None
     return list(paths)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _prefixes(path: str) -> tuple[str, ...]:
+    """Every enclosing path of ``path`` and itself, outermost first (the same paths recur
+    in every variant of a scenario: cached by the path, bounded)."""
+    tokens = split_path(path)
+    return tuple(format_path(tokens[:k]) for k in range(1, len(tokens) + 1))
 
 
 _ABSENT = object()

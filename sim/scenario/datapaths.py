@@ -5,14 +5,25 @@ uncertainties (:mod:`sim.scenario.uncertainty`) and the check of ``[sources]`` k
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
 MISSING = object()
 
 
+LEAF = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime, dt.time})
+"""Types that are never a mapping, list or tuple: the walkers below test ``type(x) in LEAF``
+(and ``type(x) is dict``) before the slower ``isinstance(x, Mapping)`` through abc."""
+
+
 def copy(value: Any) -> Any:
     """A deep copy of plain data, thawing read-only mappings and tuples."""
+    t = type(value)
+    if t in LEAF:
+        return value
+    if t is dict:
+        return {k: copy(v) for k, v in value.items()}
     if isinstance(value, Mapping):
         return {k: copy(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

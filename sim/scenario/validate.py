@@ -14,6 +14,8 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from sim.scenario.citations import known_keys, unresolved
+from sim.scenario.datapaths import LEAF
 from sim.scenario.schema import (
     ABSENT,
     EVERY,
@@ -117,6 +119,9 @@ def check_key(node: DistNode | ScheduleNode, key: str, v: Any, path: str) -> Non
 
 
 def _value(node: Any, v: Any, path: str) -> Any:
+    kind = type(node)
+    if kind is Table:  # the commonest nodes first, by exact type (subclasses go on below)
+        return _table(node, v, path)
     if isinstance(node, Scalar):
         try:
             return node.check(v)
@@ -160,7 +165,7 @@ def _unknown(path: str, key: str, allowed: list[str]) -> Invalid:
 
 
 def _need_table(v: Any, path: str, example: str = "") -> None:
-    if not isinstance(v, Mapping):
+    if type(v) is not dict and not isinstance(v, Mapping):
         raise Invalid(path, f"expected a table, got {describe(v)}", example or None)
 
 
@@ -393,12 +398,15 @@ def _matches(pattern: str, paths: list[str]) -> bool:
 
 def _check_citations(value: Any, path: str) -> None:
     """Every note (a ``source`` key, a ``[sources]`` entry) cites only keys of docs/sources.md."""
-    from sim.scenario.citations import known_keys, unresolved
-
-    if isinstance(value, Mapping):
+    if type(value) is dict or isinstance(value, Mapping):
         for k, v in value.items():
+            tv = type(v)
+            if tv in LEAF and tv is not str:  # numbers, booleans, dates: nothing to check
+                continue
             p = f"{path}.{k}" if path else k
-            if isinstance(v, str) and (k == "source" or path == "sources"):
+            if tv is str or isinstance(v, str):
+                if k != "source" and path != "sources":
+                    continue
                 missing = unresolved(v)
                 if missing:
                     where = f"sources.{k}" if path == "sources" else p
