@@ -178,10 +178,19 @@ def _table(node: Table, v: Any, path: str) -> dict[str, Any]:
                 ["source"] if node.source else [])]
             raise _unknown(path, key, allowed)
     out: dict[str, Any] = {}
+    get = v.get
     for name, sub in fields.items():
-        p = join(path, name)
-        raw = v.get(name)
-        result = _value(sub, raw, p) if raw is not None else _absent(sub, p)
+        p = f"{path}.{name}" if path else name  # join(path, name)
+        raw = get(name)
+        if raw is None:
+            result = _absent(sub, p)
+        elif type(sub) is Scalar:  # _value(sub, raw, p) of the commonest node, inlined
+            try:
+                result = sub.check(raw)
+            except Bad as exc:
+                raise Invalid(p + exc.sub, exc.message, exc.allowed) from None
+        else:
+            result = _value(sub, raw, p)
         if result is not ABSENT:
             out[name] = result
     if "source" in v and "source" not in fields:
