@@ -173,6 +173,56 @@ def _prefixes(path: str) -> tuple[str, ...]:
     return tuple(format_path(tokens[:k]) for k in range(1, len(tokens) + 1))
 
 
+_SIMPLE = re.compile(r"[^.\[\]]+")
+_NOT_WALKED = ("sources", "uncertainties", "levers")
+
+
+def has_match(resolved: Mapping[str, Any], pattern: str) -> bool:
+    """Whether a path of :func:`content_paths` matches ``pattern`` (``*`` for any one
+    component), found without listing them all: it follows the pattern down the data the way
+    :func:`flatten_data` walks it (``source`` keys left out, tasks by id, other arrays of
+    tables by index) and needs a leaf below the node it reaches. Only keys and ids that are
+    one path component are followed (and not the top-level tables ``content`` rewrites), so a
+    True is always right; a False may be wrong, and the caller then checks the full list."""
+    tokens = split_path(pattern)
+    if not tokens or tokens[0] == "*" or tokens[0] in _NOT_WALKED or tokens[0] not in resolved:
+        return False
+    return _follow(resolved[tokens[0]], tokens, 1)
+
+
+def _children(value: Any) -> list[tuple[Any, Any]]:
+    """(path component, child) of a node as :func:`flatten_data` walks it; none for a leaf."""
+    if isinstance(value, Mapping):
+        return [(k, v) for k, v in value.items()
+                if k != "source" and type(k) is str and _SIMPLE.fullmatch(k)]
+    if isinstance(value, list | tuple) and value and all(isinstance(x, Mapping) for x in value):
+        if all("id" in x for x in value):
+            return [(x["id"], {k: v for k, v in x.items() if k != "id"}) for x in value
+                    if type(x["id"]) is str and _SIMPLE.fullmatch(x["id"])]
+        return list(enumerate(value))
+    return []
+
+
+def _follow(value: Any, tokens: list[str | int], i: int) -> bool:
+    if i == len(tokens):
+        return _has_leaf(value)
+    t = tokens[i]
+    return any(_follow(child, tokens, i + 1) for k, child in _children(value)
+               if t == "*" or (type(t) is type(k) and t == k))
+
+
+def _has_leaf(value: Any) -> bool:
+    """Whether :func:`flatten_data` finds a leaf at or below ``value`` (``source`` keys
+    left out, as ``content`` strips them)."""
+    if isinstance(value, Mapping):
+        return any(_has_leaf(v) for k, v in value.items() if k != "source")
+    if isinstance(value, list | tuple) and value and all(isinstance(x, Mapping) for x in value):
+        ids = all("id" in x for x in value)
+        return any(_has_leaf({k: v for k, v in x.items() if k != "id"} if ids else x)
+                   for x in value)
+    return True
+
+
 _ABSENT = object()
 
 

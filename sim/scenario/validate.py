@@ -376,7 +376,7 @@ def check_sources(resolved: Mapping[str, Any]) -> None:
     """Every ``[sources]`` key must name a field (or table) of the resolved data: a path, a
     path with ``*`` for one component that matches at least one field, or a lever's value
     ``levers.NAME.set.KEY``; every ``[key]`` a note cites must be an entry of docs/sources.md."""
-    from sim.scenario.content import content_paths, lookup
+    from sim.scenario.content import content_paths, has_match, lookup
     from sim.scenario.datapaths import MISSING as ABSENT_VALUE
     from sim.scenario.datapaths import get
 
@@ -388,8 +388,11 @@ def check_sources(resolved: Mapping[str, Any]) -> None:
             continue
         if top == "levers" and ".set." in key and get(resolved, key) is not ABSENT_VALUE:
             continue
+        wild = "*" in key and top not in ("sources", "levers")
+        if wild and has_match(resolved, key):  # found without listing every path
+            continue
         known = known if known is not None else content_paths(resolved)
-        if "*" in key and top not in ("sources", "levers") and _matches(key, known):
+        if wild and _matches(key, known):
             continue
         hint = suggest(key, known)
         raise Invalid(join("sources", key), f"names no field of the scenario{hint}",
