@@ -172,7 +172,7 @@ def _need_table(v: Any, path: str, example: str = "") -> None:
 def _table(node: Table, v: Any, path: str) -> dict[str, Any]:
     _need_table(v, path)
     fields = node.fields
-    for key in v:
+    for key in ({} if type(v) is dict and v.keys() <= fields.keys() else v):  # all known: none
         if key not in fields and not (key == "source" and node.source):
             allowed = list(TOP_KEYS) if node is ROOT else [*fields, *(
                 ["source"] if node.source else [])]
@@ -183,6 +183,9 @@ def _table(node: Table, v: Any, path: str) -> dict[str, Any]:
         p = f"{path}.{name}" if path else name  # join(path, name)
         raw = get(name)
         if raw is None:
+            d = sub.default
+            if d is ABSENT:  # _absent(sub, p) would return ABSENT: left out
+                continue
             result = _absent(sub, p)
         elif type(sub) is Scalar:  # _value(sub, raw, p) of the commonest node, inlined
             try:
@@ -429,5 +432,7 @@ def _check_citations(value: Any, path: str) -> None:
                 _check_citations(v, p)
     elif isinstance(value, list | tuple):
         for i, v in enumerate(value):
+            if type(v) in LEAF:  # a number or string in an array is not a note
+                continue
             name = v.get("id") if isinstance(v, Mapping) else None
             _check_citations(v, f"{path}.{name}" if isinstance(name, str) else f"{path}[{i}]")
