@@ -10,6 +10,7 @@ addressed by id, ``tasks[3].id`` when the id is missing) and what is allowed.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
@@ -250,6 +251,17 @@ def _seq(node: Seq, v: Any, path: str) -> tuple[dict[str, Any], ...]:
     return tuple(_table(node.item, x, f"{path}[{i}]") for i, x in enumerate(v))
 
 
+_STRING = Scalar(string())
+_COUNT = Scalar(integer(1, MAX_SCHEDULE_COUNT))
+
+
+@functools.lru_cache(maxsize=64)
+def _param(hi: float) -> Scalar:
+    """The check of a distribution parameter at most ``hi`` (a few values of ``hi``: built
+    once each instead of once per parameter)."""
+    return Scalar(number(None, hi))
+
+
 _DIST_EXAMPLE = '{ dist = "exponential", mean = 1.0 }; dist: ' + ", ".join(DIST_PARAMS)
 
 
@@ -276,7 +288,7 @@ def _dist(node: DistNode, v: Any, path: str) -> dict[str, Any]:
     for name in names:
         if v.get(name) is None:
             raise Invalid(join(path, name), f"missing parameter of {kind}", allowed)
-        out[name] = _value(Scalar(number(None, node.hi)), v[name], join(path, name))
+        out[name] = _value(_param(node.hi), v[name], join(path, name))
     p = out
     if kind == "fixed" and p["value"] < 0:
         raise Invalid(join(path, "value"), f"{p['value']:g} is negative", "value >= 0")
@@ -297,7 +309,7 @@ def _dist(node: DistNode, v: Any, path: str) -> dict[str, Any]:
                           f"{p['mode']:g} is not between low = {p['low']:g} and high = "
                           f"{p['high']:g}", rule)
     if "source" in v:
-        out["source"] = _value(Scalar(string()), v["source"], join(path, "source"))
+        out["source"] = _value(_STRING, v["source"], join(path, "source"))
     assert all(math.isfinite(x) for k, x in out.items() if k in names)
     return out
 
@@ -341,10 +353,10 @@ def _schedule(node: ScheduleNode, v: Any, path: str) -> dict[str, Any]:
                     if v.get(key) is not None else SCHEDULE_DEFAULTS[key])
     out["time"] = _value(Scalar(time_of_day), v["time"], join(path, "time")) if v.get(
         "time") is not None else SCHEDULE_DEFAULTS["time"]
-    out["count"] = _value(Scalar(integer(1, MAX_SCHEDULE_COUNT)), v["count"], join(path, "count")) if v.get(
+    out["count"] = _value(_COUNT, v["count"], join(path, "count")) if v.get(
         "count") is not None else SCHEDULE_DEFAULTS["count"]
     if "source" in v:
-        out["source"] = _value(Scalar(string()), v["source"], join(path, "source"))
+        out["source"] = _value(_STRING, v["source"], join(path, "source"))
     return out
 
 
