@@ -70,6 +70,8 @@ def content(resolved: Mapping[str, Any]) -> dict[str, Any]:
         t = type(value)
         if t in LEAF:
             return value
+        if t is list or t is tuple:  # exactly these types: never a Mapping
+            return [strip(v) for v in value]
         if t is dict or isinstance(value, Mapping):
             return {k: strip(v) for k, v in value.items() if k != "source"}
         if isinstance(value, list | tuple):
@@ -117,6 +119,8 @@ def freeze(value: Any) -> Any:
     t = type(value)
     if t in LEAF:
         return value
+    if t is list or t is tuple:  # exactly these types: never a Mapping
+        return tuple([freeze(v) for v in value])
     if t is dict or isinstance(value, Mapping):
         return MappingProxyType({k: freeze(v) for k, v in value.items()})
     if isinstance(value, list | tuple):

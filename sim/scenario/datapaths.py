@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 MISSING = object()
@@ -22,8 +23,10 @@ def copy(value: Any) -> Any:
     t = type(value)
     if t in LEAF:
         return value
-    if t is dict:
+    if t is dict or t is MappingProxyType:
         return {k: copy(v) for k, v in value.items()}
+    if t is list or t is tuple:
+        return [copy(v) for v in value]
     if isinstance(value, Mapping):
         return {k: copy(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

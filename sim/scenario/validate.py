@@ -181,12 +181,11 @@ def _table(node: Table, v: Any, path: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     get = v.get
     for name, sub in fields.items():
-        p = f"{path}.{name}" if path else name  # join(path, name)
         raw = get(name)
+        if raw is None and sub.default is ABSENT:  # _absent would return ABSENT: left out
+            continue
+        p = f"{path}.{name}" if path else name  # join(path, name)
         if raw is None:
-            d = sub.default
-            if d is ABSENT:  # _absent(sub, p) would return ABSENT: left out
-                continue
             result = _absent(sub, p)
         elif type(sub) is Scalar:  # _value(sub, raw, p) of the commonest node, inlined
             try:
