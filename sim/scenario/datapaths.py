@@ -6,6 +6,8 @@ uncertainties (:mod:`sim.scenario.uncertainty`) and the check of ``[sources]`` k
 from __future__ import annotations
 
 import datetime as dt
+import io
+import pickle
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
@@ -32,6 +34,37 @@ def copy(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [copy(v) for v in value]
     return value
+
+
+_DATES = (dt.date, dt.datetime, dt.time)
+
+
+class _NotPlain(Exception):
+    pass
+
+
+class _PlainPickler(pickle.Pickler):
+    """Pickles plain data only: dicts, lists, tuples, strings, numbers, booleans, None and
+    dates (without time zones); anything else (a NumPy number, a subclass...) stops it."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        # not called for None, booleans and exact int, float, str, dict, list, tuple
+        if type(obj) in _DATES and getattr(obj, "tzinfo", None) is None or any(
+                obj is c for c in _DATES):
+            return NotImplemented  # pickled as usual
+        raise _NotPlain
+
+
+def plain_key(value: Any) -> bytes | None:
+    """Bytes that determine plain data ``value`` exactly (every type, value, key order and
+    nesting; equal bytes -> data no check can tell apart), or None when ``value`` holds
+    anything but plain data. A cache key of the data's content."""
+    out = io.BytesIO()
+    try:
+        _PlainPickler(out, protocol=5).dump(value)
+    except Exception:  # _NotPlain, or anything pickle cannot take: no key
+        return None
+    return out.getvalue()
 
 
 def normal_path(path: str) -> str:

@@ -186,7 +186,10 @@ def _table(node: Table, v: Any, path: str) -> dict[str, Any]:
             continue
         p = f"{path}.{name}" if path else name  # join(path, name)
         if raw is None:
-            result = _absent(sub, p)
+            d = sub.default
+            # _absent(sub, p) of a scalar with a default value, inlined
+            result = d if type(sub) is Scalar and d is not REQUIRED and d is not FILL else (
+                _absent(sub, p))
         elif type(sub) is Scalar:  # _value(sub, raw, p) of the commonest node, inlined
             try:
                 result = sub.check(raw)
