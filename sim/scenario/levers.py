@@ -286,8 +286,10 @@ def plans(data: dict[str, Any], levers: dict[str, Any], origins: Origins, top: s
 
 # --------------------------------------------------------------------------- applying
 
+@functools.lru_cache(maxsize=8192)
 def _overlap(a: str, b: str) -> bool:
-    """Whether writing ``a`` may change what ``b`` holds (or the reverse)."""
+    """Whether writing ``a`` may change what ``b`` holds (or the reverse); the same pairs of
+    paths recur in every variant (cached, bounded)."""
     if a == b or a.startswith(b + ".") or b.startswith(a + "."):
         return True
     pa, _, ka = a.rpartition(".")
