@@ -427,26 +427,28 @@ def _matches(pattern: str, paths: list[str]) -> bool:
 
 def _check_citations(value: Any, path: str) -> None:
     """Every note (a ``source`` key, a ``[sources]`` entry) cites only keys of docs/sources.md."""
-    if type(value) is dict or isinstance(value, Mapping):
+    t = type(value)
+    if t is dict or (t is not list and t is not tuple and isinstance(value, Mapping)):
         for k, v in value.items():
             tv = type(v)
             if tv in LEAF and tv is not str:  # numbers, booleans, dates: nothing to check
                 continue
-            p = f"{path}.{k}" if path else k
             if tv is str or isinstance(v, str):
                 if k != "source" and path != "sources":
                     continue
+                p = f"{path}.{k}" if path else k
                 missing = unresolved(v)
                 if missing:
                     where = f"sources.{k}" if path == "sources" else p
                     raise Invalid(where, f"cites [{missing[0]}], which is not an entry of "
                                          f"docs/sources.md{suggest(missing[0], sorted(known_keys() or ()))}",
                                   "keys of docs/sources.md, e.g. [huaiyin2019]")
-            elif isinstance(v, Mapping | list | tuple):
-                _check_citations(v, p)
-    elif isinstance(value, list | tuple):
+            elif tv is dict or tv is list or tv is tuple or isinstance(v, Mapping | list | tuple):
+                _check_citations(v, f"{path}.{k}" if path else k)
+    elif t is list or t is tuple or isinstance(value, list | tuple):
         for i, v in enumerate(value):
-            if type(v) in LEAF:  # a number or string in an array is not a note
+            tv = type(v)
+            if tv in LEAF:  # a number or string in an array is not a note
                 continue
-            name = v.get("id") if isinstance(v, Mapping) else None
+            name = v.get("id") if tv is dict or isinstance(v, Mapping) else None
             _check_citations(v, f"{path}.{name}" if isinstance(name, str) else f"{path}[{i}]")
