@@ -4,7 +4,8 @@
    ``scenarios/bozhou_after.toml``, as ``sim attribute`` builds them; "warm" repeats them (the
    loader's content-keyed caches filled, as in a study), "cold" clears those caches before
    every build (what a never-seen variant costs).
-2. ``load_scenario("scenarios/bozhou_after.toml")``.
+2. ``load_scenario("scenarios/bozhou_after.toml")``, again (warm: its files' parse is cached)
+   and with the caches cleared before each load (cold: the first load in a process).
 3. ``load_city("scenarios/bozhou_city.toml")``: every community's scenario (per community).
 
 Each is the minimum over ``--repeats`` rounds of ``time.process_time`` per build. It runs the
@@ -67,6 +68,8 @@ def main() -> None:
         "apply_overrides_cold_ms": _best(lambda i: apply_overrides(base, coalitions[i]), 20,
                                          args.repeats, before=_clear),
         "load_scenario_ms": _best(lambda i: load_scenario(after), 5, args.repeats),
+        "load_scenario_cold_ms": _best(lambda i: load_scenario(after), 5, args.repeats,
+                                       before=_clear),
     }
     city = load_city("scenarios/bozhou_city.toml")
     n = len(city.communities)
