@@ -19,8 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sim.errors import ScenarioError
-from sim.scenario import apply_overrides, load_scenario
-from sim.scenario import citations, content, files, levers, validate
+from sim.scenario import apply_overrides, citations, content, files, levers, load_scenario, validate
 from sim.scenario.content import content_paths, format_path, has_match, split_path
 from sim.scenario.datapaths import plain_key
 
@@ -136,5 +135,5 @@ def test_plain_key_tells_apart_what_validation_tells_apart():
     # not plain data: no key (validated every time)
     assert plain_key({"a": np.int64(1)}) is None
     assert plain_key({"a": np.float64(1.0)}) is None
-    assert plain_key({"a": dt.datetime(2020, 1, 1, tzinfo=dt.timezone.utc)}) is None
+    assert plain_key({"a": dt.datetime(2020, 1, 1, tzinfo=dt.UTC)}) is None
     assert plain_key({"a": object()}) is None

@@ -49,7 +49,7 @@ class _PlainPickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         # not called for None, booleans and exact int, float, str, dict, list, tuple
-        if type(obj) in _DATES and getattr(obj, "tzinfo", None) is None or any(
+        if (type(obj) in _DATES and getattr(obj, "tzinfo", None) is None) or any(
                 obj is c for c in _DATES):
             return NotImplemented  # pickled as usual
         raise _NotPlain
