@@ -84,6 +84,25 @@ def test_city_benchmark_runs_and_reports_its_ratio():
     assert "log-log slope of time against tasks" in out.stdout
 
 
+def test_build_benchmark_runs_and_clears_every_cache():
+    """``bench_build.py --repeats 1`` prints one JSON line with a time for each build; its
+    cold runs clear caches by name, so each name must still be a cache of the loader."""
+    from sim.scenario import citations, content, files, levers, validate
+
+    for module, name in ((files, "_parsed"), (levers, "_validated"), (levers, "_overlap"),
+                         (content, "_prefixes"), (citations, "_unresolved"),
+                         (validate, "_param")):
+        assert hasattr(getattr(module, name), "cache_clear"), name
+    out = subprocess.run([sys.executable, str(BENCH / "bench_build.py"), "--repeats", "1"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["communities"] > 1
+    for key in ("apply_overrides_warm_ms", "apply_overrides_cold_ms", "load_scenario_ms",
+                "load_scenario_cold_ms", "city_per_community_ms"):
+        assert result[key] > 0, key
+
+
 def test_engine_benchmark_prints_every_target_with_met_or_missed():
     """``bench_engine.py`` on tiny sizes prints, measured in the same run, the three M/M/10
     ratios and the community-year line, each ending in met or missed, and repeats them in the

@@ -39,4 +39,11 @@ def unresolved(note: str) -> list[str]:
     known = known_keys()
     if known is None:
         return []
-    return [k for k in keys(note) if k not in known]
+    return list(_unresolved(note, known))
+
+
+@functools.lru_cache(maxsize=4096)
+def _unresolved(note: str, known: frozenset[str]) -> tuple[str, ...]:
+    """:func:`unresolved` of a note against ``known``: the same notes recur in every variant
+    of a scenario (cached by both, bounded)."""
+    return tuple(k for k in keys(note) if k not in known)

@@ -13,13 +13,15 @@ so two scenarios have the same hash exactly when their diff is empty.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import hashlib
 import json
 import re
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from sim.scenario.datapaths import copy
+from sim.scenario.datapaths import LEAF, copy
 
 if TYPE_CHECKING:
     from sim.scenario.model import Scenario
@@ -65,7 +67,12 @@ def content(resolved: Mapping[str, Any]) -> dict[str, Any]:
     """Plain data of what the scenario says, without citations and lever descriptions."""
 
     def strip(value: Any) -> Any:
-        if isinstance(value, Mapping):
+        t = type(value)
+        if t in LEAF:
+            return value
+        if t is list or t is tuple:  # exactly these types: never a Mapping
+            return [strip(v) for v in value]
+        if t is dict or isinstance(value, Mapping):
             return {k: strip(v) for k, v in value.items() if k != "source"}
         if isinstance(value, list | tuple):
             return [strip(v) for v in value]
@@ -109,9 +116,12 @@ def dated_hash(first: str, later: list[tuple[int, str]]) -> str:
 
 def freeze(value: Any) -> Any:
     """Read-only plain data: mappings become ``MappingProxyType``, lists tuples."""
-    from types import MappingProxyType
-
-    if isinstance(value, Mapping):
+    t = type(value)
+    if t in LEAF:
+        return value
+    if t is list or t is tuple:  # exactly these types: never a Mapping
+        return tuple([freeze(v) for v in value])
+    if t is dict or isinstance(value, Mapping):
         return MappingProxyType({k: freeze(v) for k, v in value.items()})
     if isinstance(value, list | tuple):
         return tuple(freeze(v) for v in value)
@@ -122,7 +132,9 @@ def flatten_data(resolved: Mapping[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
 
     def walk(value: Any, path: str, depth: int) -> None:
-        if isinstance(value, Mapping) and not (depth == 3 and path.startswith("levers.")
+        if type(value) in LEAF:
+            out[path] = value  # freeze(value) is value itself
+        elif isinstance(value, Mapping) and not (depth == 3 and path.startswith("levers.")
                                                and path.endswith(".set")):
             for k, v in value.items():
                 walk(v, f"{path}.{k}" if path else k, depth + 1)
@@ -152,10 +164,67 @@ def content_paths(resolved: Mapping[str, Any]) -> list[str]:
     """Every leaf path and every enclosing table path of the content."""
     paths: dict[str, None] = {}
     for path in flatten_data(resolved):
-        tokens = split_path(path)
-        for k in range(1, len(tokens) + 1):
-            paths[format_path(tokens[:k])] = None
+        for prefix in _prefixes(path):
+            paths[prefix] = None
     return list(paths)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _prefixes(path: str) -> tuple[str, ...]:
+    """Every enclosing path of ``path`` and itself, outermost first (the same paths recur
+    in every variant of a scenario: cached by the path, bounded)."""
+    tokens = split_path(path)
+    return tuple(format_path(tokens[:k]) for k in range(1, len(tokens) + 1))
+
+
+_SIMPLE = re.compile(r"[^.\[\]]+")
+_NOT_WALKED = ("sources", "uncertainties", "levers")
+
+
+def has_match(resolved: Mapping[str, Any], pattern: str) -> bool:
+    """Whether a path of :func:`content_paths` matches ``pattern`` (``*`` for any one
+    component), found without listing them all: it follows the pattern down the data the way
+    :func:`flatten_data` walks it (``source`` keys left out, tasks by id, other arrays of
+    tables by index) and needs a leaf below the node it reaches. Only keys and ids that are
+    one path component are followed (and not the top-level tables ``content`` rewrites), so a
+    True is always right; a False may be wrong, and the caller then checks the full list."""
+    tokens = split_path(pattern)
+    if not tokens or tokens[0] == "*" or tokens[0] in _NOT_WALKED or tokens[0] not in resolved:
+        return False
+    return _follow(resolved[tokens[0]], tokens, 1)
+
+
+def _children(value: Any) -> list[tuple[Any, Any]]:
+    """(path component, child) of a node as :func:`flatten_data` walks it; none for a leaf."""
+    if isinstance(value, Mapping):
+        return [(k, v) for k, v in value.items()
+                if k != "source" and type(k) is str and _SIMPLE.fullmatch(k)]
+    if isinstance(value, list | tuple) and value and all(isinstance(x, Mapping) for x in value):
+        if all("id" in x for x in value):
+            return [(x["id"], {k: v for k, v in x.items() if k != "id"}) for x in value
+                    if type(x["id"]) is str and _SIMPLE.fullmatch(x["id"])]
+        return list(enumerate(value))
+    return []
+
+
+def _follow(value: Any, tokens: list[str | int], i: int) -> bool:
+    if i == len(tokens):
+        return _has_leaf(value)
+    t = tokens[i]
+    return any(_follow(child, tokens, i + 1) for k, child in _children(value)
+               if t == "*" or (type(t) is type(k) and t == k))
+
+
+def _has_leaf(value: Any) -> bool:
+    """Whether :func:`flatten_data` finds a leaf at or below ``value`` (``source`` keys
+    left out, as ``content`` strips them)."""
+    if isinstance(value, Mapping):
+        return any(_has_leaf(v) for k, v in value.items() if k != "source")
+    if isinstance(value, list | tuple) and value and all(isinstance(x, Mapping) for x in value):
+        ids = all("id" in x for x in value)
+        return any(_has_leaf({k: v for k, v in x.items() if k != "id"} if ids else x)
+                   for x in value)
+    return True
 
 
 _ABSENT = object()

@@ -5,19 +5,66 @@ uncertainties (:mod:`sim.scenario.uncertainty`) and the check of ``[sources]`` k
 
 from __future__ import annotations
 
+import datetime as dt
+import io
+import pickle
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 MISSING = object()
 
 
+LEAF = frozenset({str, int, float, bool, type(None), dt.date, dt.datetime, dt.time})
+"""Types that are never a mapping, list or tuple: the walkers below test ``type(x) in LEAF``
+(and ``type(x) is dict``) before the slower ``isinstance(x, Mapping)`` through abc."""
+
+
 def copy(value: Any) -> Any:
     """A deep copy of plain data, thawing read-only mappings and tuples."""
+    t = type(value)
+    if t in LEAF:
+        return value
+    if t is dict or t is MappingProxyType:
+        return {k: copy(v) for k, v in value.items()}
+    if t is list or t is tuple:
+        return [copy(v) for v in value]
     if isinstance(value, Mapping):
         return {k: copy(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [copy(v) for v in value]
     return value
+
+
+_DATES = (dt.date, dt.datetime, dt.time)
+
+
+class _NotPlain(Exception):
+    pass
+
+
+class _PlainPickler(pickle.Pickler):
+    """Pickles plain data only: dicts, lists, tuples, strings, numbers, booleans, None and
+    dates (without time zones); anything else (a NumPy number, a subclass...) stops it."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        # not called for None, booleans and exact int, float, str, dict, list, tuple
+        if (type(obj) in _DATES and getattr(obj, "tzinfo", None) is None) or any(
+                obj is c for c in _DATES):
+            return NotImplemented  # pickled as usual
+        raise _NotPlain
+
+
+def plain_key(value: Any) -> bytes | None:
+    """Bytes that determine plain data ``value`` exactly (every type, value, key order and
+    nesting; equal bytes -> data no check can tell apart), or None when ``value`` holds
+    anything but plain data. A cache key of the data's content."""
+    out = io.BytesIO()
+    try:
+        _PlainPickler(out, protocol=5).dump(value)
+    except Exception:  # _NotPlain, or anything pickle cannot take: no key
+        return None
+    return out.getvalue()
 
 
 def normal_path(path: str) -> str:

@@ -14,12 +14,14 @@ file that names them, and returns the merged data with the origin of every writt
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import stat
 from typing import Any
 
 from sim.errors import ScenarioError
+from sim.scenario.datapaths import copy
 from sim.scenario.merge import Origins, merge
 from sim.scenario.schema import Invalid
 from sim.scenario.validate import check_ids
@@ -126,7 +128,20 @@ def nesting(value: Any) -> int:
 
 
 def parse_toml(text: str, file: str | None = None, field: str | None = None) -> dict[str, Any]:
-    """Parsed TOML ``text``, with nesting capped; errors name ``file`` (and ``field``)."""
+    """Parsed TOML ``text``, with nesting capped; errors name ``file`` (and ``field``).
+    The caller's to modify: a fresh copy of the parse of the same text (cached)."""
+    return copy(_parsed(text, file, field))
+
+
+@functools.lru_cache(maxsize=16)
+def _parsed(text: str, file: str | None, field: str | None) -> dict[str, Any]:
+    """The parse of ``text``, kept unmodified for :func:`parse_toml` to copy: a scenario and
+    its parents are read again for every variant (bounded; keyed by the text, and by the file
+    and field its errors would name; an error is not cached, so it is raised every time)."""
+    return _parse(text, file, field)
+
+
+def _parse(text: str, file: str | None, field: str | None) -> dict[str, Any]:
     import tomllib
 
     too_deep = f"tables and arrays nested more than {MAX_NESTING} deep"

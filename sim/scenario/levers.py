@@ -24,6 +24,7 @@ field; values of disabled levers are checked too.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -31,6 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sim.errors import ScenarioError
+from sim.scenario.datapaths import plain_key
 from sim.scenario.merge import Origins, copy, set_path
 from sim.scenario.schema import (
     DISCRIMINATORS,
@@ -284,8 +286,10 @@ def plans(data: dict[str, Any], levers: dict[str, Any], origins: Origins, top: s
 
 # --------------------------------------------------------------------------- applying
 
+@functools.lru_cache(maxsize=8192)
 def _overlap(a: str, b: str) -> bool:
-    """Whether writing ``a`` may change what ``b`` holds (or the reverse)."""
+    """Whether writing ``a`` may change what ``b`` holds (or the reverse); the same pairs of
+    paths recur in every variant (cached, bounded)."""
     if a == b or a.startswith(b + ".") or b.startswith(a + "."):
         return True
     pa, _, ka = a.rpartition(".")
@@ -308,13 +312,43 @@ class _Baseline:
         from sim.scenario.validate import validate
 
         if self.resolved is None or any(_overlap(path, d) for d in self.dirty):
-            self.resolved = validate(copy(self.data))  # Invalid: the loader names the field
+            key = plain_key(self.data)
+            # Invalid: the loader names the field
+            self.resolved = (validate(copy(self.data)) if key is None
+                             else _validated(_Snapshot(key, self.data)))
             self.dirty = []
         value = lookup(self.resolved, path)
         if value is None or isinstance(value, bool):
             raise _fail(file, field, f"the baseline gives no value at {path} to change relatively",
                         "set (an absolute value), or a path the baseline gives")
         return value
+
+
+class _Snapshot:
+    """Data to validate, compared and hashed by its :func:`plain_key` alone."""
+
+    __slots__ = ("data", "key")
+
+    def __init__(self, key: bytes, data: dict[str, Any] | None) -> None:
+        self.key, self.data = key, data
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Snapshot) and other.key == self.key
+
+
+@functools.lru_cache(maxsize=32)
+def _validated(snapshot: _Snapshot) -> dict[str, Any]:
+    """The validated data of a baseline: the same baselines recur across the variants of a
+    scenario (the levers before a relative one switched the same way). Bounded and keyed by
+    the data's exact content; only read (by :meth:`_Baseline.value`), never modified; an
+    Invalid is not cached, so it is raised again."""
+    from sim.scenario.validate import validate
+
+    data, snapshot.data = snapshot.data, None  # the key alone is kept
+    return validate(copy(data))
 
 
 def _apply(data: dict[str, Any], plans_: Sequence[Plan], strength: dict[str, float],

@@ -26,6 +26,7 @@ import datetime as dt
 import os
 import re
 from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from sim.errors import ScenarioError
@@ -116,7 +117,7 @@ def apply_overrides(scenario: Scenario, overrides: Overrides) -> Scenario:
     was made from (``Scenario.base``), after the scenario's own overrides; so overriding
     ``levers.NAME.enabled`` switches a lever on or off."""
     pairs = scenario.overrides + override_pairs(overrides)
-    return _resolve(copy(scenario.base), pairs, scenario.path, Origins())
+    return _resolve(copy(scenario.base), pairs, scenario.path, Origins(), _frozen(scenario.base))
 
 
 def rebuild(base: dict[str, Any], overrides: tuple[tuple[str, Any], ...], path: str) -> Scenario:
@@ -143,9 +144,17 @@ def _apply_sets(data: dict[str, Any], pairs, top: str, origins: Origins) -> None
                                 allowed=exc.allowed) from None
 
 
+def _frozen(base: Any) -> Any:
+    """``base`` itself when it is read-only already (a built scenario's ``base``, frozen by
+    :func:`_resolve`: shared, which is safe as it cannot change), else None."""
+    return base if type(base) is MappingProxyType else None
+
+
 def _resolve(base: dict[str, Any], overrides: tuple[tuple[str, Any], ...], top: str,
-             origins: Origins) -> Scenario:
-    frozen_base = freeze(base)
+             origins: Origins, frozen_base: Any = None) -> Scenario:
+    """``frozen_base``: ``freeze(base)`` when the caller has it (``base`` is its copy)."""
+    if frozen_base is None:
+        frozen_base = freeze(base)
     data = base  # ours to modify: callers pass a fresh copy
     first = [(k, v) for k, v in overrides if k.split(".")[0] == "levers"]
     uncertain = [(k, v) for k, v in overrides if k.split(".")[0] == "uncertainties"]

@@ -10,10 +10,13 @@ addressed by id, ``tasks[3].id`` when the id is missing) and what is allowed.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from typing import Any
 
+from sim.scenario.citations import known_keys, unresolved
+from sim.scenario.datapaths import LEAF
 from sim.scenario.schema import (
     ABSENT,
     EVERY,
@@ -117,6 +120,9 @@ def check_key(node: DistNode | ScheduleNode, key: str, v: Any, path: str) -> Non
 
 
 def _value(node: Any, v: Any, path: str) -> Any:
+    kind = type(node)
+    if kind is Table:  # the commonest nodes first, by exact type (subclasses go on below)
+        return _table(node, v, path)
     if isinstance(node, Scalar):
         try:
             return node.check(v)
@@ -160,23 +166,37 @@ def _unknown(path: str, key: str, allowed: list[str]) -> Invalid:
 
 
 def _need_table(v: Any, path: str, example: str = "") -> None:
-    if not isinstance(v, Mapping):
+    if type(v) is not dict and not isinstance(v, Mapping):
         raise Invalid(path, f"expected a table, got {describe(v)}", example or None)
 
 
 def _table(node: Table, v: Any, path: str) -> dict[str, Any]:
     _need_table(v, path)
     fields = node.fields
-    for key in v:
+    for key in ({} if type(v) is dict and v.keys() <= fields.keys() else v):  # all known: none
         if key not in fields and not (key == "source" and node.source):
             allowed = list(TOP_KEYS) if node is ROOT else [*fields, *(
                 ["source"] if node.source else [])]
             raise _unknown(path, key, allowed)
     out: dict[str, Any] = {}
+    get = v.get
     for name, sub in fields.items():
-        p = join(path, name)
-        raw = v.get(name)
-        result = _value(sub, raw, p) if raw is not None else _absent(sub, p)
+        raw = get(name)
+        if raw is None and sub.default is ABSENT:  # _absent would return ABSENT: left out
+            continue
+        p = f"{path}.{name}" if path else name  # join(path, name)
+        if raw is None:
+            d = sub.default
+            # _absent(sub, p) of a scalar with a default value, inlined
+            result = d if type(sub) is Scalar and d is not REQUIRED and d is not FILL else (
+                _absent(sub, p))
+        elif type(sub) is Scalar:  # _value(sub, raw, p) of the commonest node, inlined
+            try:
+                result = sub.check(raw)
+            except Bad as exc:
+                raise Invalid(p + exc.sub, exc.message, exc.allowed) from None
+        else:
+            result = _value(sub, raw, p)
         if result is not ABSENT:
             out[name] = result
     if "source" in v and "source" not in fields:
@@ -233,6 +253,17 @@ def _seq(node: Seq, v: Any, path: str) -> tuple[dict[str, Any], ...]:
     return tuple(_table(node.item, x, f"{path}[{i}]") for i, x in enumerate(v))
 
 
+_STRING = Scalar(string())
+_COUNT = Scalar(integer(1, MAX_SCHEDULE_COUNT))
+
+
+@functools.lru_cache(maxsize=64)
+def _param(hi: float) -> Scalar:
+    """The check of a distribution parameter at most ``hi`` (a few values of ``hi``: built
+    once each instead of once per parameter)."""
+    return Scalar(number(None, hi))
+
+
 _DIST_EXAMPLE = '{ dist = "exponential", mean = 1.0 }; dist: ' + ", ".join(DIST_PARAMS)
 
 
@@ -259,7 +290,7 @@ def _dist(node: DistNode, v: Any, path: str) -> dict[str, Any]:
     for name in names:
         if v.get(name) is None:
             raise Invalid(join(path, name), f"missing parameter of {kind}", allowed)
-        out[name] = _value(Scalar(number(None, node.hi)), v[name], join(path, name))
+        out[name] = _value(_param(node.hi), v[name], join(path, name))
     p = out
     if kind == "fixed" and p["value"] < 0:
         raise Invalid(join(path, "value"), f"{p['value']:g} is negative", "value >= 0")
@@ -280,7 +311,7 @@ def _dist(node: DistNode, v: Any, path: str) -> dict[str, Any]:
                           f"{p['mode']:g} is not between low = {p['low']:g} and high = "
                           f"{p['high']:g}", rule)
     if "source" in v:
-        out["source"] = _value(Scalar(string()), v["source"], join(path, "source"))
+        out["source"] = _value(_STRING, v["source"], join(path, "source"))
     assert all(math.isfinite(x) for k, x in out.items() if k in names)
     return out
 
@@ -324,10 +355,10 @@ def _schedule(node: ScheduleNode, v: Any, path: str) -> dict[str, Any]:
                     if v.get(key) is not None else SCHEDULE_DEFAULTS[key])
     out["time"] = _value(Scalar(time_of_day), v["time"], join(path, "time")) if v.get(
         "time") is not None else SCHEDULE_DEFAULTS["time"]
-    out["count"] = _value(Scalar(integer(1, MAX_SCHEDULE_COUNT)), v["count"], join(path, "count")) if v.get(
+    out["count"] = _value(_COUNT, v["count"], join(path, "count")) if v.get(
         "count") is not None else SCHEDULE_DEFAULTS["count"]
     if "source" in v:
-        out["source"] = _value(Scalar(string()), v["source"], join(path, "source"))
+        out["source"] = _value(_STRING, v["source"], join(path, "source"))
     return out
 
 
@@ -362,7 +393,7 @@ def check_sources(resolved: Mapping[str, Any]) -> None:
     """Every ``[sources]`` key must name a field (or table) of the resolved data: a path, a
     path with ``*`` for one component that matches at least one field, or a lever's value
     ``levers.NAME.set.KEY``; every ``[key]`` a note cites must be an entry of docs/sources.md."""
-    from sim.scenario.content import content_paths, lookup
+    from sim.scenario.content import content_paths, has_match, lookup
     from sim.scenario.datapaths import MISSING as ABSENT_VALUE
     from sim.scenario.datapaths import get
 
@@ -374,8 +405,11 @@ def check_sources(resolved: Mapping[str, Any]) -> None:
             continue
         if top == "levers" and ".set." in key and get(resolved, key) is not ABSENT_VALUE:
             continue
+        wild = "*" in key and top not in ("sources", "levers")
+        if wild and has_match(resolved, key):  # found without listing every path
+            continue
         known = known if known is not None else content_paths(resolved)
-        if "*" in key and top not in ("sources", "levers") and _matches(key, known):
+        if wild and _matches(key, known):
             continue
         hint = suggest(key, known)
         raise Invalid(join("sources", key), f"names no field of the scenario{hint}",
@@ -393,21 +427,28 @@ def _matches(pattern: str, paths: list[str]) -> bool:
 
 def _check_citations(value: Any, path: str) -> None:
     """Every note (a ``source`` key, a ``[sources]`` entry) cites only keys of docs/sources.md."""
-    from sim.scenario.citations import known_keys, unresolved
-
-    if isinstance(value, Mapping):
+    t = type(value)
+    if t is dict or (t is not list and t is not tuple and isinstance(value, Mapping)):
         for k, v in value.items():
-            p = f"{path}.{k}" if path else k
-            if isinstance(v, str) and (k == "source" or path == "sources"):
+            tv = type(v)
+            if tv in LEAF and tv is not str:  # numbers, booleans, dates: nothing to check
+                continue
+            if tv is str or isinstance(v, str):
+                if k != "source" and path != "sources":
+                    continue
+                p = f"{path}.{k}" if path else k
                 missing = unresolved(v)
                 if missing:
                     where = f"sources.{k}" if path == "sources" else p
                     raise Invalid(where, f"cites [{missing[0]}], which is not an entry of "
                                          f"docs/sources.md{suggest(missing[0], sorted(known_keys() or ()))}",
                                   "keys of docs/sources.md, e.g. [huaiyin2019]")
-            elif isinstance(v, Mapping | list | tuple):
-                _check_citations(v, p)
-    elif isinstance(value, list | tuple):
+            elif tv is dict or tv is list or tv is tuple or isinstance(v, Mapping | list | tuple):
+                _check_citations(v, f"{path}.{k}" if path else k)
+    elif t is list or t is tuple or isinstance(value, list | tuple):
         for i, v in enumerate(value):
-            name = v.get("id") if isinstance(v, Mapping) else None
+            tv = type(v)
+            if tv in LEAF:  # a number or string in an array is not a note
+                continue
+            name = v.get("id") if tv is dict or isinstance(v, Mapping) else None
             _check_citations(v, f"{path}.{name}" if isinstance(name, str) else f"{path}[{i}]")
