@@ -94,3 +94,23 @@ def align(rows: list[list[str]], right: Sequence[bool]) -> str:
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def json_number(x: Any) -> float | None:
+    """A number for JSON: a float, or None for None, NaN and infinities (which JSON lacks)."""
+    if x is None:
+        return None
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def json_clean(obj: Any) -> Any:
+    """``obj`` with every non-finite float (NaN, infinities) inside dicts, lists and tuples
+    replaced by None; everything else (ints, strings, booleans) as it is."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: json_clean(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [json_clean(v) for v in obj]
+    return obj

@@ -24,7 +24,7 @@ import numpy as np
 
 from sim.engine.summary import TASK_FIELDS, ReplicationResult
 from sim.errors import InputError
-from sim.formatting import significant
+from sim.formatting import json_number, significant
 from sim.scenario.model import Target
 from sim.stats import t_interval
 
@@ -62,14 +62,10 @@ class TargetResult:
         t = self.target
         lo, hi = t.band
         return {"metric": t.metric, "value": t.value, "tolerance": t.tolerance_text,
-                "side": t.side, "band": [lo, hi], "mean": _num(self.mean),
-                "ci95": [_num(self.ci_low), _num(self.ci_high)], "replications": self.n,
+                "side": t.side, "band": [lo, hi], "mean": json_number(self.mean),
+                "ci95": [json_number(self.ci_low), json_number(self.ci_high)], "replications": self.n,
                 "passed": self.passed, "ci_inside_band": self.ci_inside,
                 "source": t.source, "reason": t.reason}
-
-
-def _num(x: float) -> float | None:
-    return float(x) if math.isfinite(x) else None
 
 
 def task_metric_names(task_ids: Iterable[str]) -> list[str]:

@@ -34,6 +34,7 @@ from sim.analysis.attribution_sampled import INTERACTION_RUNS, PILOT_BLOCKS, run
 from sim.analysis.coalitions import Coalitions, MetricsStore, players_of
 from sim.errors import InputError
 from sim.evaluate import Evaluator
+from sim.formatting import json_clean
 from sim.metrics import HEADLINE, METRICS, metric
 from sim.stats import paired
 
@@ -96,16 +97,7 @@ class AttributionResult:
     rule: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        def clean(x: Any) -> Any:
-            if isinstance(x, float):
-                return x if math.isfinite(x) else None
-            if isinstance(x, dict):
-                return {k: clean(v) for k, v in x.items()}
-            if isinstance(x, list | tuple):
-                return [clean(v) for v in x]
-            return x
-
-        return clean({"method": self.method, "baseline": self.baseline, "reform": self.reform,
+        return json_clean({"method": self.method, "baseline": self.baseline, "reform": self.reform,
                       "levers": self.levers, "replications": self.replications,
                       "seed": self.seed, "permutations": self.permutations,
                       "coalitions": self.coalitions, "runs": self.runs,

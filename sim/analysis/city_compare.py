@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from sim.errors import InputError
+from sim.formatting import json_clean
 from sim.metrics import HEADLINE, metric
 from sim.stats import holm, paired, t_p_value
 
@@ -92,16 +93,7 @@ class CityComparison:
     adjust: str
 
     def to_json(self) -> dict[str, Any]:
-        def clean(x):
-            if isinstance(x, float):
-                return x if math.isfinite(x) else None
-            if isinstance(x, dict):
-                return {k: clean(v) for k, v in x.items()}
-            if isinstance(x, list | tuple):
-                return [clean(v) for v in x]
-            return x
-
-        return clean({"cities": self.names, "seed": self.seed,
+        return json_clean({"cities": self.names, "seed": self.seed,
                       "replications": self.replications, "adjustment": self.adjust,
                       "differences": self.differences, "by_size": self.by_size})
 

@@ -189,7 +189,7 @@ class CityExploreResult(ExploreResult):
 
 
 def _metrics_json(headline: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
-    from sim.analysis.explore import json_number
+    from sim.formatting import json_number
 
     keys = ("effect_median", "effect_p05", "effect_p95", "share_better", "share_worse",
             "share_unclear", "share_higher", "share_lower")

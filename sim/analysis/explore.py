@@ -27,7 +27,7 @@ from sim.analysis.wording import robustness_sentence
 from sim.analysis.worlds import Runs, run_worlds
 from sim.errors import InputError
 from sim.experiment.comparison import BETTER, HIGHER, LOWER, UNCLEAR, WORSE, verdict
-from sim.formatting import significant
+from sim.formatting import json_number, significant
 from sim.metrics import HEADLINE, metric
 from sim.stats import paired
 
@@ -112,14 +112,6 @@ class ExploreResult:
 
 def fmt(x: float) -> str:
     return significant(x, sign=True)
-
-
-def json_number(x: Any) -> Any:
-    """A float for JSON: None for None, NaN and infinities."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def summarise(name: str, diffs: np.ndarray, lows: np.ndarray, highs: np.ndarray,

@@ -24,6 +24,7 @@ from sim.city.aggregate import aggregate
 from sim.city.model import City
 from sim.errors import InputError
 from sim.evaluate import Evaluator, Interrupted, JobFailed, JobSet
+from sim.formatting import json_number
 from sim.metrics import METRICS
 from sim.rng import name_words
 
@@ -129,14 +130,11 @@ class CityResult:
         from sim.stats import t_interval
         from sim.version import __version__
 
-        def num(x: float) -> float | None:
-            return float(x) if math.isfinite(x) else None
-
         metrics = {}
         for m, v in self.values.items():
             iv = t_interval(v)
-            metrics[m] = {"mean": num(iv.mean), "ci95": [num(iv.low), num(iv.high)],
-                          "values": [num(x) for x in v], "unit": self._unit(m, "en")}
+            metrics[m] = {"mean": json_number(iv.mean), "ci95": [json_number(iv.low), json_number(iv.high)],
+                          "values": [json_number(x) for x in v], "unit": self._unit(m, "en")}
         c = self.city
         return {"city": {"name": c.name, "path": c.path, "hash": c.hash,
                          "communities": len(c.communities), "days": c.days,

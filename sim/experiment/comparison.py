@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sim.experiment.results import RunResult, num, write_frames
+from sim.experiment.results import RunResult, write_frames
 from sim.experiment.tables import comparison_table
+from sim.formatting import json_number
 from sim.metrics import metric
 from sim.stats import CONFIDENCE, holm, paired, t_p_value, t_quantile, welch_interval
 
@@ -144,13 +145,13 @@ class ComparisonResult:
             part = self.differences[self.differences["run"] == k]
             diffs.append({
                 "baseline": self.runs[0].name, "scenario": self.runs[k].name,
-                "metrics": {row["metric"]: {"mean": num(row["diff_mean"]),
-                                            "ci95": [num(row["ci_low"]), num(row["ci_high"])],
-                                            "relative": num(row["relative"]),
-                                            "ci95_adjusted": [num(row["adjusted_ci_low"]),
-                                                              num(row["adjusted_ci_high"])],
-                                            "p_value": num(row["p_value"]),
-                                            "p_adjusted": num(row["p_adjusted"]),
+                "metrics": {row["metric"]: {"mean": json_number(row["diff_mean"]),
+                                            "ci95": [json_number(row["ci_low"]), json_number(row["ci_high"])],
+                                            "relative": json_number(row["relative"]),
+                                            "ci95_adjusted": [json_number(row["adjusted_ci_low"]),
+                                                              json_number(row["adjusted_ci_high"])],
+                                            "p_value": json_number(row["p_value"]),
+                                            "p_adjusted": json_number(row["p_adjusted"]),
                                             "verdict": row["verdict"],
                                             "adjustment": row["adjustment"],
                                             "kind": metric(row["metric"]).kind}

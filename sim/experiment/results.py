@@ -20,6 +20,7 @@ import numpy as np
 
 from sim.engine import TASK_FIELDS, ReplicationResult
 from sim.experiment.tables import run_table
+from sim.formatting import json_number
 from sim.metrics import metric
 from sim.provenance import versions
 from sim.scenario.model import Scenario
@@ -28,19 +29,11 @@ from sim.stats import bounded_interval, t_interval
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["SUMMARY_COLUMNS", "TASK_INFO", "RunResult", "num", "write_frames"]
+__all__ = ["SUMMARY_COLUMNS", "TASK_INFO", "RunResult", "write_frames"]
 
 TASK_INFO = ("name", "name_zh", "category", "origin")
 SUMMARY_COLUMNS = ["metric", "mean", "sd", "n", "ci_low", "ci_high", "half_width", "label",
                    "label_zh", "unit", "direction", "headline"]
-
-
-def num(x: Any) -> float | None:
-    """A JSON number: NaN and infinities become None."""
-    if x is None:
-        return None
-    x = float(x)
-    return x if math.isfinite(x) else None
 
 
 def write_frames(directory, frames: dict[str, pd.DataFrame | None], index: set[str]) -> list[Path]:
@@ -199,11 +192,11 @@ class RunResult:
         metrics = {}
         for row in self.summary_rows:
             m = row["metric"]
-            metrics[m] = {"mean": num(row["mean"]),
-                          "ci95": [num(row["ci_low"]), num(row["ci_high"])],
-                          "values": [num(v) for v in self._values[m]],
+            metrics[m] = {"mean": json_number(row["mean"]),
+                          "ci95": [json_number(row["ci_low"]), json_number(row["ci_high"])],
+                          "values": [json_number(v) for v in self._values[m]],
                           "kind": metric(m).kind}
-        tasks = {tid: {f: num(row[f]) for f in TASK_FIELDS} for tid, row in self._task_means.items()}
+        tasks = {tid: {f: json_number(row[f]) for f in TASK_FIELDS} for tid, row in self._task_means.items()}
         sc = self.scenario
         out = {"scenario": {"name": sc.name, "path": str(sc.path), "hash": sc.hash},
                "seed": int(self.seed), "replications": int(self.replications),
