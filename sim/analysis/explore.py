@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.analysis.factors import Factor, factors_for, worlds
+from sim.analysis.factors import Factor, study_factors, worlds
 from sim.analysis.wording import robustness_sentence
 from sim.analysis.worlds import Runs, run_worlds
 from sim.errors import InputError
@@ -193,11 +193,7 @@ def explore(scenarios: Sequence[Any], *, samples: int = 200, design: str = "lhs"
         raise InputError(f"expected an integer from 1 to {MAX_SAMPLES}, got {samples!r}",
                          field="--samples", allowed=f"1..{MAX_SAMPLES}")
     scs = [resolve(s, overrides) for s in scenarios]
-    facs = list(factors) if factors is not None else factors_for(scs, vary, only)
-    if not facs:
-        raise InputError("no uncertainty to explore: the scenarios declare none and no --vary "
-                         "was given", file=str(scs[0].path), field="uncertainties",
-                         allowed="[uncertainties.NAME] in the scenario, or --vary PATH=LOW:HIGH")
+    facs = study_factors(scs, factors, vary, only, "explore")
     seed = scs[0].scenario.seed if seed is None else int(seed)
     replications = scs[0].scenario.replications if replications is None else int(replications)
     if replications < 2:

@@ -141,6 +141,18 @@ def declared_factors(scenarios: Sequence[Any]) -> list[Factor]:
     return list(seen.values())
 
 
+def study_factors(scenarios: Sequence[Any], factors: Sequence[Factor] | None,
+                  vary: Sequence[str], only: Sequence[str] | None, verb: str) -> list[Factor]:
+    """The factors a study varies: ``factors`` as given, else :func:`factors_for`; none at all
+    is bad input ("no uncertainty to VERB")."""
+    facs = list(factors) if factors is not None else factors_for(scenarios, vary, only)
+    if not facs:
+        raise InputError(f"no uncertainty to {verb}: the scenarios declare none and no --vary "
+                         "was given", file=str(scenarios[0].path), field="uncertainties",
+                         allowed="[uncertainties.NAME] in the scenario, or --vary PATH=LOW:HIGH")
+    return facs
+
+
 def factors_for(scenarios: Sequence[Any], vary: Sequence[str] = (),
                 only: Sequence[str] | None = None) -> list[Factor]:
     """The factors of an ensemble: the declared uncertainties (or only those named in

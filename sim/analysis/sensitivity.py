@@ -33,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from sim.analysis.factors import Factor, factors_for
+from sim.analysis.factors import Factor, study_factors
 from sim.analysis.worlds import Runs, run_worlds
 from sim.errors import InputError
 from sim.metrics import HEADLINE, METRICS, metric
@@ -224,11 +224,7 @@ def sensitivity(scenarios: Sequence[Any], method: str = "morris", *,
         raise InputError(f"expected an integer >= 1, got {replications!r}",
                          field="--replications", allowed="an integer >= 1")
     scs = [resolve(s, overrides) for s in scenarios]
-    facs = list(factors) if factors is not None else factors_for(scs, vary, only)
-    if not facs:
-        raise InputError("no uncertainty to analyse: the scenarios declare none and no --vary "
-                         "was given", file=str(scs[0].path), field="uncertainties",
-                         allowed="[uncertainties.NAME] in the scenario, or --vary PATH=LOW:HIGH")
+    facs = study_factors(scs, factors, vary, only, "analyse")
     seed = scs[0].scenario.seed if seed is None else int(seed)
     k = min(top, len(facs))
     screen = method == "morris" or len(facs) > k
