@@ -78,6 +78,18 @@ def test_lever_variants_are_the_same_as_built_from_scratch(file, rnd, others):
         assert "\n" not in fast[1]
 
 
+def test_a_lever_date_outside_a_shortened_horizon_blames_the_file_that_wrote_the_date():
+    # found by the test above: the dated file sets opinion_rights.from = 2019-07-01 on a lever
+    # that bozhou_levers.toml defines; a 30-day horizon puts the date outside it
+    file = "scenarios/bozhou_after_dated.toml"
+    fast = _outcome(lambda: apply_overrides(_BASES[file], [("scenario.days", 30)]))
+    _clear_caches()
+    scratch = _outcome(lambda: load_scenario(file, ["scenario.days=30"]))
+    assert fast == scratch
+    assert fast[0] == "error"
+    assert fast[1].startswith(f"{file}: levers.opinion_rights.from: 2019-07-01 is outside")
+
+
 def test_invalid_overrides_give_the_same_one_line_error():
     base = _BASES[FILES[0]]
     for key, value in (("office.wrokers", 3), ("levers.nope.enabled", True),

@@ -48,27 +48,27 @@ class PlannerPage:
         self.name, case, self.query_errors = case_from_query(self._query_keys, files, default)
         self._shown = -1
         self._busy = False
-        self.file = pn.widgets.Select(name=self.tr("file"), options=files, value=self.name,
+        self.file = pn.widgets.Select(label=self.tr("file"), options=files, value=self.name,
                                       width=300)
         self.file.param.watch(self._file_changed, "value")
         self.inputs_box = pn.Column(sizing_mode="stretch_width")
         self.levers_box = pn.Column(sizing_mode="stretch_width")
         self.preset = pn.widgets.RadioButtonGroup(
-            name=self.tr("preset"), options={self.tr(f"preset_{p}"): p for p in PRESETS},
+            label=self.tr("preset"), options={self.tr(f"preset_{p}"): p for p in PRESETS},
             value="reform", button_type="default")
         self.preset.param.watch(self._preset_changed, "value")
-        self.run_button = pn.widgets.Button(name=self.tr("run"), button_type="primary", width=100)
+        self.run_button = pn.widgets.Button(label=self.tr("run"), button_type="primary", width=100)
         self.run_button.on_click(lambda _e: self.request())
-        self.cancel_button = pn.widgets.Button(name=self.tr("cancel"), width=100)
+        self.cancel_button = pn.widgets.Button(label=self.tr("cancel"), width=100)
         self.cancel_button.on_click(lambda _e: self.c.cancel())
         self.progress = pn.indicators.Progress(value=0, max=100, width=300, active=False)
         c = self.c
         self.ens_button = pn.widgets.Button(
-            name=self.tr("how_sure"), width=180, css_classes=["how-sure"],
+            label=self.tr("how_sure"), width=180, css_classes=["how-sure"],
             description=self.tr("how_sure_hint", worlds=c.worlds, reps=c.world_replications,
                                 sims=2 * c.worlds * c.world_replications))
         self.ens_button.on_click(lambda _e: self.c.request_ensemble(self.name, self.case()))
-        self.ens_cancel = pn.widgets.Button(name=self.tr("cancel"), width=100, visible=False)
+        self.ens_cancel = pn.widgets.Button(label=self.tr("cancel"), width=100, visible=False)
         self.ens_cancel.on_click(lambda _e: self.c.cancel_ensemble())
         self.ens_progress = pn.indicators.Progress(value=0, max=100, width=200, active=False,
                                                    visible=False)
@@ -111,13 +111,13 @@ class PlannerPage:
             if lever:
                 label += f" ({self.tr('set_by_lever', lever=lever)})"
             if inp.kind == "bool":
-                w = pn.widgets.Checkbox(name=label, value=bool(value))
+                w = pn.widgets.Checkbox(label=label, value=bool(value))
             elif inp.kind == "int":
-                w = pn.widgets.IntInput(name=label, value=int(min(max(value, inp.low), inp.high)),
+                w = pn.widgets.IntInput(label=label, value=int(min(max(value, inp.low), inp.high)),
                                         start=int(inp.low), end=int(inp.high), step=int(inp.step),
                                         width=300)
             else:
-                w = pn.widgets.FloatInput(name=label, value=float(min(max(value, inp.low), inp.high)),
+                w = pn.widgets.FloatInput(label=label, value=float(min(max(value, inp.low), inp.high)),
                                           start=inp.low, end=inp.high, step=inp.step, width=300)
             w.param.watch(lambda _e: self.request(), "value")
             self.widgets[inp.name] = w
@@ -133,7 +133,7 @@ class PlannerPage:
             else {x["name"] for x in lever_info(base)}
         items = []
         for lev in lever_info(base):
-            box = pn.widgets.Checkbox(name=lev["name"], value=lev["name"] in on,
+            box = pn.widgets.Checkbox(label=lev["name"], value=lev["name"] in on,
                                       css_classes=["lever", f"lever-{lev['name']}"])
             box.param.watch(self._lever_changed, "value")
             self.lever_widgets[lev["name"]] = box
@@ -144,10 +144,10 @@ class PlannerPage:
             for key, value in lev["settings"].items():
                 chosen = (case.lever_settings if case else {}).get((lev["name"], key), value)
                 if key == "compliance":
-                    w = pn.widgets.FloatInput(name=self.tr("compliance"), value=float(chosen),
+                    w = pn.widgets.FloatInput(label=self.tr("compliance"), value=float(chosen),
                                               start=0.0, end=1.0, step=0.05, width=200)
                 else:
-                    w = pn.widgets.TextInput(name=self.tr("from"), value=str(chosen), width=200)
+                    w = pn.widgets.TextInput(label=self.tr("from"), value=str(chosen), width=200)
                 w.param.watch(lambda _e: self.request(), "value")
                 self.setting_widgets[(lev["name"], key)] = w
                 items.append(w)

@@ -234,8 +234,9 @@ def plans(data: dict[str, Any], levers: dict[str, Any], origins: Origins, top: s
 
         def day(value: dt.date, lo: dt.date, hi: dt.date, fld: str, file: str = file,
                 base: str = base) -> int:
-            if not lo <= value <= hi:
-                raise _fail(file, f"{base}.{fld}", f"{value.isoformat()} is outside the horizon",
+            if not lo <= value <= hi:   # blame the file that wrote the date
+                where = (origins.of(f"{base}.{fld}") or (file, None))[0]
+                raise _fail(where, f"{base}.{fld}", f"{value.isoformat()} is outside the horizon",
                             span)
             return (value - start).days
 
