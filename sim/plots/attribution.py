@@ -7,13 +7,29 @@ Each takes the study's result object or its JSON dict (duck-typed) and returns a
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 from typing import Any
 
 from sim.metrics import metric
-from sim.plots.base import colour, legend, new_figure
+from sim.plots.base import colour, legend, new_figure, style
 
 __all__ = ["by_size_bars", "seek_points", "shapley_by_size", "shapley_waterfall"]
+
+
+def _in_style(build):
+    """Build the figure inside the figures' style for its ``lang`` (fonts are chosen when the
+    text is made, so Chinese labels need the CJK font then, not only when saving)."""
+    sig = inspect.signature(build)
+
+    @functools.wraps(build)
+    def wrapper(*args: Any, **kwargs: Any):
+        bound = sig.bind(*args, **kwargs)
+        bound.apply_defaults()
+        with style(bound.arguments["lang"]):
+            return build(*args, **kwargs)
+    return wrapper
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -24,6 +40,7 @@ def _finite(x: Any) -> bool:
     return x is not None and math.isfinite(float(x))
 
 
+@_in_style
 def shapley_waterfall(result: Any, name: str, lang: str = "en"):
     """Bars from 0 to the total effect of metric ``name``: each lever's Shapley value (largest
     first) as a step of the waterfall with its 95 % interval; a diamond (one at a time) and a
@@ -58,6 +75,7 @@ def shapley_waterfall(result: Any, name: str, lang: str = "en"):
     return fig
 
 
+@_in_style
 def seek_points(result: Any, lang: str = "en"):
     """Every point ``sim seek`` tried: the metric with its 95 % interval against the key,
     the target value as a line and the answer marked."""
@@ -80,6 +98,7 @@ def seek_points(result: Any, lang: str = "en"):
     return fig
 
 
+@_in_style
 def by_size_bars(comparison: Any, name: str, lang: str = "en"):
     """A city comparison's metric ``name`` per community-size group: before and after."""
     groups = _get(comparison, "by_size")
@@ -100,6 +119,7 @@ def by_size_bars(comparison: Any, name: str, lang: str = "en"):
     return fig
 
 
+@_in_style
 def shapley_by_size(result: Any, name: str, lang: str = "en"):
     """A city attribution's metric ``name`` per household tercile: one group of bars per
     lever (a bar per tercile: its Shapley value with the 95 % interval), a diamond for one
