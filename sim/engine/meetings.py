@@ -38,7 +38,7 @@ from collections import deque
 import numpy as np
 from simpy.events import Timeout
 
-from sim.engine.parts import INF, Q_WORKER, SECRETARY, SEGMENT, WORKER, Server
+from sim.engine.parts import AHEAD, INF, Q_WORKER, SECRETARY, SEGMENT, WORKER, Server
 from sim.scenario.model import Scenario
 
 ROLE_SECRETARY = 1   # (sim.engine.workload.ROLE_SECRETARY; not imported: workload imports this)
@@ -129,12 +129,18 @@ class MeetingDesk:
         o.spare.append(ev)   # processed: reusable by _at
         if o.e_time[o.cursor] <= t:
             o._absorb(t)
-        s = self._attendee(i)
+        s = self._attendee(i, t)
         if s.meeting:                              # in (or waiting for) a meeting: after it
             self.pending[s.idx].append(i)
             return
         if s.busy and s.in_seg:
-            if self.preempt:
+            if s.in_seg == AHEAD and s.seg_start >= t:
+                # between segments: armed to go on with its task at the next opening, not
+                # begun (see AHEAD); the meeting comes first, and its end re-arms the task's
+                # segment (_on_end)
+                self._disarm(s)
+                s.in_seg = False
+            elif self.preempt:
                 old = s.event                      # its end is scheduled: disarm it
                 old.callbacks = [o.spare.append]
                 self._cut(s, t)
@@ -146,6 +152,13 @@ class MeetingDesk:
                 self.pending[s.idx].append(i)
                 return
         self._begin(s, i, t)
+
+    def _disarm(self, s: Server) -> None:
+        """Cancel ``s``'s scheduled end of segment: the pending event gets another callback
+        (it returns to the office's spare events when processed) and ``s`` a fresh one."""
+        o = self.o
+        s.event.callbacks = [o.spare.append]
+        s.event = o.spare.pop() if o.spare else Timeout(o.env, 0.0)
 
     def _after_segment(self, s: Server, ev) -> None:
         o = self.o
@@ -180,7 +193,7 @@ class MeetingDesk:
         o._ensure_feeder()
 
     # ------------------------------------------------------------------ helpers
-    def _attendee(self, i: int) -> Server:
+    def _attendee(self, i: int, t: float) -> Server:
         o = self.o
         if o.roles[o.type_idx[i]][0] == ROLE_SECRETARY and self.secretary is not None:
             return self.secretary
@@ -190,7 +203,7 @@ class MeetingDesk:
                 key = (3, self.until.get(s.idx, INF), len(self.pending[s.idx]))
             elif not s.busy:
                 key = (0, 0.0, 0)
-            elif s.in_seg:
+            elif s.in_seg and (s.in_seg != AHEAD or s.seg_start < t):
                 key = (1, s.seg_end, 0)
             else:
                 key = (2, 0.0, 0)                   # between segments (out of office hours)

@@ -38,6 +38,7 @@ from sim.engine.clock import OVERTIME_TIE_HOURS, exact_delay
 from sim.engine.hot_paths import absorb_handler, feed_handler, segment_end_handler
 from sim.engine.meetings import MeetingDesk
 from sim.engine.parts import (  # noqa: F401  (re-exported: OfficeRecord, volunteer_shifts, WORKER, ...)
+    AHEAD,
     INF,
     Q_SECRETARY,
     Q_VOLUNTEER,
@@ -333,7 +334,8 @@ class Office:
         if got is None:
             load = self.open_work
             for s in self.servers:
-                if s.in_seg and s is not current and self.queue_of[s.task] == Q_WORKER:
+                if s.in_seg and s is not current and s.seg_start < t and \
+                        self.queue_of[s.task] == Q_WORKER:   # (seg_start > t: armed AHEAD)
                     load -= t - s.seg_start
             got = load > self.ot_threshold + OVERTIME_TIE_HOURS
             self.ot_decision[t] = got
@@ -380,14 +382,19 @@ class Office:
                 self.n_idle += 1
                 self._dispatch_idle(q, t)
                 return
-            # office staff: the same person goes on at the next opening
-            self._at(start, self._on_resume, s, start)
-            return
-        rem = self.remaining[s.task]
-        stop = t + rem
+            # office staff: the same person goes on at the next opening. That segment is
+            # armed now, ahead (no event for the resume itself: about 2,200 a Bozhou year);
+            # see AHEAD (sim.engine.parts) for what asks whether it has begun
+            rem = self.remaining[s.task]
+            stop = start + rem
+            s.in_seg = AHEAD
+            t = start
+        else:
+            rem = self.remaining[s.task]
+            stop = t + rem
+            s.in_seg = True
         if stop > end:
             stop = end
-        s.in_seg = True
         s.ot = s.ot_end > t
         s.seg_start = t
         s.seg_end = stop
@@ -400,14 +407,6 @@ class Office:
             d = exact_delay(now, stop)
         s.at = now + d
         env.schedule(ev, NORMAL, d)
-
-    def _on_resume(self, s: Server, t: float, ev) -> None:
-        self.spare.append(ev)   # processed: reusable by _at
-        if s.meeting or s.in_seg or s.task < 0:
-            return  # a real-time meeting took the person; its end resumes the task
-        if self.e_time[self.cursor] <= t:
-            self._absorb(t)
-        self._segment(s, t)
 
     def _on_wake(self, s: Server, t: float, ev) -> None:
         self.spare.append(ev)   # processed: reusable by _at

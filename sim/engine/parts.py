@@ -27,6 +27,12 @@ from sim.scenario.model import Scenario
 WORKER, SECRETARY, VOLUNTEER = 0, 1, 2
 Q_WORKER, Q_SECRETARY, Q_VOLUNTEER = 0, 1, 2
 INF = math.inf
+# ``Server.in_seg`` of a segment armed ahead (Office._segment): a task cut at the end of an
+# office interval goes on with the same person at their next opening, and that segment is
+# scheduled at once, without an event for the resume. It has not begun at ``seg_start``
+# for an event at that time scheduled before it was armed (a meeting's start), as if a
+# resume event had come after it; from then on it is an ordinary segment (truthy, like True)
+AHEAD = 2
 
 # One work segment in the log: task, person, start, end, overtime (25 bytes, packed; task and
 # person indices below 2**31). Packing one segment is about a third of the cost of extending a

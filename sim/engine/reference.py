@@ -25,7 +25,9 @@ The rules, as they appear below:
   for a worker an overtime window on evenings the office decides on overtime. Each step a
   person takes on is a *job* process: they work in *segments*, until the step is done or
   their working time ends (lunch, closing); then the same person goes on at their next
-  opening. A person holding no task is *free*.
+  opening (that segment is planned at the cut: one timeout runs over the break to its end,
+  so segments ending at the same instant end in the order they were planned, as in the
+  engine). A person holding no task is *free*.
 * **Who takes a new task.** When a task joins a line, the first free person of that line
   (workers in order, then the secretary if they take general work) who is on duty takes the
   best waiting task at once; if no free person is on duty, the first free person not yet
@@ -88,8 +90,11 @@ class Task:
     done: float = math.nan
 
     def left(self, t: float) -> float:
-        """Hours left of the current step at ``t``, counting a segment in progress."""
-        return self.remaining - (t - self.since) if self.since is not None else self.remaining
+        """Hours left of the current step at ``t``, counting a segment in progress (not
+        one planned to begin after ``t``, at the next opening)."""
+        if self.since is None or self.since > t:
+            return self.remaining
+        return self.remaining - (t - self.since)
 
 
 @dataclass(eq=False)
@@ -285,11 +290,9 @@ class ReferenceOffice:
         segments (going on at their next opening after lunch or closing), then hands the
         task on to its next step and looks for their own next task."""
         while True:
-            start, end = self.on_duty(p, t)
-            if start > t:                   # lunch or closing: go on at the next opening
-                yield self.wait_until(start)
-                t = start
-                continue
+            # the next segment, from now or (after lunch or closing) from the next opening:
+            # planned now, so one timeout runs over the break to the segment's end
+            t, end = self.on_duty(p, t)
             stop = min(t + task.remaining, end)
             overtime = p.ot_end > t
             task.since, p.segment = t, (t, stop, overtime)
