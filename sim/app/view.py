@@ -55,9 +55,9 @@ class PlannerPage:
         self.levers_box = pn.Column(sizing_mode="stretch_width")
         self.preset = pn.widgets.RadioButtonGroup(
             label=self.tr("preset"), options={self.tr(f"preset_{p}"): p for p in PRESETS},
-            value="reform", button_type="default")
+            value="reform", color="default")
         self.preset.param.watch(self._preset_changed, "value")
-        self.run_button = pn.widgets.Button(label=self.tr("run"), button_type="primary", width=100)
+        self.run_button = pn.widgets.Button(label=self.tr("run"), color="primary", width=100)
         self.run_button.on_click(lambda _e: self.request())
         self.cancel_button = pn.widgets.Button(label=self.tr("cancel"), width=100)
         self.cancel_button.on_click(lambda _e: self.c.cancel())
