@@ -217,6 +217,7 @@ def bench_mmc(opt: Options) -> bool:
     waits: dict[str, list[float]] = {k: [] for k in keys}
     same_wait: dict[str, bool] = dict.fromkeys(keys, True)
     tasks: dict[str, list[int]] = {k: [] for k in keys}
+    cpu_engine: list[float] = []   # the engine's in-process CPU time per round
 
     print(f"== Engine on M/M/{C} (lambda {LAM:g}/h, mu {MU:g}/h, FIFO), {n:,} tasks; "
           f"Erlang C Wq = {theory:.4f} h", flush=True)
@@ -232,6 +233,8 @@ def bench_mmc(opt: Options) -> bool:
             _, _, out = timed_rss(inprocess_cmd(k, n, seed))
             res = json.loads(out)
             t_in[k].append(res["seconds"])
+            if k == "engine":
+                cpu_engine.append(res["cpu_seconds"])
             rss_in[k].append(res["peak_rss_mb"])
             waits[k].append(res["wait"])
             tasks[k].append(res["tasks"])
@@ -277,7 +280,8 @@ def bench_mmc(opt: Options) -> bool:
           f"least this benchmark's own peak, {own_peak_mb():.0f} MB)")
 
     judged = n == CONTRACT_TASKS
-    MEASURED["mmc_engine_s_per_task"] = (statistics.median(t_in["engine"])
+    # (CPU time, as the community-year it is compared with)
+    MEASURED["mmc_engine_s_per_task"] = (statistics.median(cpu_engine)
                                          / statistics.fmean(tasks["engine"]))
     print("\n   targets (engine / baseline, median of the paired ratios"
           + ("" if judged else f"; the targets are for {CONTRACT_TASKS:,} tasks") + "):")
@@ -304,19 +308,24 @@ def bench_year(opt: Options) -> bool:
     from sim.engine import run_replication
     from sim.scenario import load_scenario
 
+    # CPU time (time.process_time) is what the target judges: wall-clock time on a shared
+    # machine also counts the time a replication waits for a core (other processes' load)
+    n_reps = opt.repeats * 3
     print("\n== One community-year per replication (in process: the engine alone, "
-          f"median of {opt.repeats})")
+          f"{n_reps} replications; CPU time judged, wall clock shown)")
     for name in ("bozhou_before", "bozhou_after"):
         sc = load_scenario(ROOT / "scenarios" / f"{name}.toml")
         first = run_replication(sc, 0)
-        secs = []
-        for r in range(opt.repeats):
-            t0 = time.perf_counter()
+        secs, cpu = [], []
+        for r in range(n_reps):
+            t0, c0 = time.perf_counter(), time.process_time()
             run_replication(sc, r)
+            cpu.append(time.process_time() - c0)
             secs.append(time.perf_counter() - t0)
-        med = statistics.median(secs)
+        med = statistics.median(cpu)
         n_tasks = first.info["tasks_generated"]
-        print(f"   {name:<14} {med * 1000:6.1f} ms per replication "
+        print(f"   {name:<14} CPU median {med * 1000:6.1f} ms, min {min(cpu) * 1000:6.1f} ms; "
+              f"wall median {statistics.median(secs) * 1000:6.1f} ms per replication "
               f"({n_tasks:,.0f} tasks, {first.info['segments']:,.0f} work segments)")
         if name == "bozhou_after":
             MEASURED["year_s"], MEASURED["year_tasks"] = med, n_tasks
@@ -330,7 +339,7 @@ def bench_year(opt: Options) -> bool:
     else:
         extra = f"; M/M/{C} per-task cost not measured (section mmc not run)"
     print(target_line("bozhou_after community-year, in process",
-                      f"{year * 1000:.1f} ms (median of {opt.repeats}{extra})",
+                      f"{year * 1000:.1f} ms (CPU, median of {n_reps}{extra})",
                       f"<= {TARGET_YEAR_MS:.0f} ms", year * 1000 <= TARGET_YEAR_MS))
     return True
 

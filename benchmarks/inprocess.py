@@ -90,9 +90,10 @@ def main() -> int:
         tracemalloc.start()
         base = tracemalloc.get_traced_memory()[0]
         tracemalloc.reset_peak()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     wait, tasks = call()
     out["seconds"] = time.perf_counter() - t0
+    out["cpu_seconds"] = time.process_time() - c0
     if a.tracemalloc:
         out["traced_peak_bytes"] = tracemalloc.get_traced_memory()[1] - base
         tracemalloc.stop()
