@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 import struct
 from array import array
 from collections import deque
@@ -177,12 +178,16 @@ def volunteer_shifts(scenario: Scenario, cal: WorkCalendar, streams: Streams) ->
                 ivs.append((s, s + take))
                 left -= take
         ivs.sort()
-        iv = np.array(ivs, dtype=float).reshape(-1, 2)
-        a, b = iv[:, 0], iv[:, 1]
-        if a.size and (b > a).all() and (a[1:] > b[:-1]).all() and np.isfinite(a).all():
+        # (checked on the Python floats: a member has about 50 intervals a year, where a
+        # numpy reduction costs more than the loop)
+        a = [iv[0] for iv in ivs]
+        b = [iv[1] for iv in ivs]
+        if a and all(map(operator.lt, a, b)) and all(map(operator.gt, a[1:], b)) \
+                and math.isfinite(a[0]) and math.isfinite(a[-1]):
             # already what from_intervals makes of them (sorted, non-empty, neither
-            # overlapping nor touching: parts of distinct windows), without its checks
-            out.append(Shifts(a, b))
+            # overlapping nor touching: parts of distinct windows), without its checks;
+            # the lists are given as they are (the same values as the arrays)
+            out.append(Shifts(np.array(a), np.array(b), (a, b)))
         else:
             out.append(Shifts.from_intervals(ivs))
     return out
