@@ -62,7 +62,7 @@ class Shifts:
     15.5
     """
 
-    __slots__ = ("_c", "_ce", "_cum", "_e", "_ends", "_n", "_s", "_starts", "_total")
+    __slots__ = ("_c", "_ce", "_cum", "_cum_end", "_e", "_ends", "_n", "_s", "_starts", "_total")
 
     def __init__(self, starts: np.ndarray, ends: np.ndarray,
                  lists: tuple[list[float], list[float]] | None = None) -> None:
@@ -92,6 +92,7 @@ class Shifts:
         # an office person's working time, built every replication, only needs _s and _e
         sa(self, "_c", None)
         sa(self, "_ce", None)
+        sa(self, "_cum_end", None)   # the working hours up to each interval's end (instant_at)
         sa(self, "_n", int(starts.size))
         sa(self, "_total", float(cum[-1] + lengths[-1]) if starts.size else 0.0)
 
@@ -326,7 +327,9 @@ class Shifts:
         if self._n == 0:
             return np.zeros(t.shape)
         i = np.searchsorted(self._starts, t, side="right") - 1
-        k = np.clip(i, 0, self._n - 1)
+        # (i <= n - 1 always: the lower bound is the only clip needed, and np.maximum is a
+        # single ufunc call where np.clip goes through several Python wrappers)
+        k = np.maximum(i, 0)
         out = self._cum[k] + np.minimum(t, self._ends[k]) - self._starts[k]
         return np.where(i < 0, 0.0, out)
 
@@ -340,7 +343,12 @@ class Shifts:
         hours = np.asarray(hours, dtype=float)
         if self._n == 0:
             return np.full(hours.shape, _INF)
-        cum_end = self._cum + (self._ends - self._starts)
-        j = np.clip(np.searchsorted(cum_end, hours, side="right"), 0, self._n - 1)
+        cum_end = self._cum_end
+        if cum_end is None:   # (made once: the office's shifts serve every replication)
+            cum_end = self._cum + (self._ends - self._starts)
+            cum_end.flags.writeable = False
+            object.__setattr__(self, "_cum_end", cum_end)
+        # (searchsorted gives 0..n: only the upper bound needs clipping, see hours_before)
+        j = np.minimum(np.searchsorted(cum_end, hours, side="right"), self._n - 1)
         out = np.minimum(self._starts[j] + (hours - self._cum[j]), self._ends[j])
         return np.where(hours > self._total, _INF, out)
