@@ -103,6 +103,15 @@ class Shifts:
             object.__setattr__(self, "_ce", (self._cum + (self._ends - self._starts)).tolist())
         return self._c, self._ce
 
+    def _cum_ends(self) -> np.ndarray:
+        """Working hours up to each interval's end (read-only; made once: the office's
+        shifts serve every replication)."""
+        if self._cum_end is None:
+            cum_end = self._cum + (self._ends - self._starts)
+            cum_end.flags.writeable = False
+            object.__setattr__(self, "_cum_end", cum_end)
+        return self._cum_end
+
     def __setattr__(self, name: str, value: Any) -> None:
         raise AttributeError("Shifts is immutable")
 
@@ -333,6 +342,34 @@ class Shifts:
         out = self._cum[k] + np.minimum(t, self._ends[k]) - self._starts[k]
         return np.where(i < 0, 0.0, out)
 
+    def add_hours_many(self, t: Any, h: Any) -> np.ndarray:
+        """:meth:`add_hours` of each element of ``t`` and ``h`` (array-likes that broadcast;
+        ``h >= 0``): the same numbers, by the same float operations, in a few array
+        operations instead of a Python call per element (the review ends of a year's
+        unlisted tasks, pre-generated every replication)."""
+        t, h = np.broadcast_arrays(np.asarray(t, dtype=float), np.asarray(h, dtype=float))
+        if (h < 0).any():
+            raise ValueError(f"hours must be >= 0, got {h[h < 0][0]}")
+        out = np.full(t.shape, _INF)
+        n = self._n
+        if n == 0 or t.size == 0:
+            return out
+        s, e, c = self._starts, self._ends, self._cum
+        i = np.searchsorted(s, t, side="right") - 1
+        inside = (i >= 0) & (t < e[np.maximum(i, 0)])
+        i = np.where(inside, i, i + 1)        # the interval work starts in (n: none)
+        ok = i < n
+        i, t, h, inside = i[ok], t[ok], h[ok], inside[ok]
+        t0 = np.where(inside, t, s[i])
+        fits = h <= e[i] - t0                  # done within that interval
+        target = c[i] + (t0 - s[i]) + h        # else: the working hours at which it is done
+        # bisect_left(ce, target, i + 1) of add_hours (ce is sorted)
+        j = np.maximum(np.searchsorted(self._cum_ends(), target, side="left"), i + 1)
+        jj = np.minimum(j, n - 1)
+        later = np.where(j < n, np.minimum(s[jj] + (target - c[jj]), e[jj]), _INF)
+        out[ok] = np.where(fits, t0 + h, later)
+        return out
+
     def instant_at(self, hours: Any) -> np.ndarray:
         """Inverse of :meth:`hours_before`: the instant at which cumulative working hours
         reach each value of ``hours`` (array-like).
@@ -343,11 +380,7 @@ class Shifts:
         hours = np.asarray(hours, dtype=float)
         if self._n == 0:
             return np.full(hours.shape, _INF)
-        cum_end = self._cum_end
-        if cum_end is None:   # (made once: the office's shifts serve every replication)
-            cum_end = self._cum + (self._ends - self._starts)
-            cum_end.flags.writeable = False
-            object.__setattr__(self, "_cum_end", cum_end)
+        cum_end = self._cum_ends()
         # (searchsorted gives 0..n: only the upper bound needs clipping, see hours_before)
         j = np.minimum(np.searchsorted(cum_end, hours, side="right"), self._n - 1)
         out = np.minimum(self._starts[j] + (hours - self._cum[j]), self._ends[j])

@@ -62,9 +62,8 @@ def returned(task: TaskType, times: np.ndarray, refused: np.ndarray, adm: Admiss
     if not which.size:
         return None
     hpd = cal.hours_per_working_day
-    back = np.asarray([cal.add_working_hours(
-        cal.add_working_hours(float(x), adm.review_working_days * hpd),
-        adm.rework_delay_working_days * hpd) for x in times[which]])
+    add = cal.shifts.add_hours_many   # (cal.add_working_hours of each, at once)
+    back = add(add(times[which], adm.review_working_days * hpd), adm.rework_delay_working_days * hpd)
     before = back < horizon
     if not before.any():
         return None

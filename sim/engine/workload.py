@@ -212,7 +212,7 @@ def admit(task: TaskType, times: np.ndarray, adm, cal: WorkCalendar, hours_per_d
         approved = u[:, 0] < adm.approval_probability
         pushed = ~approved & (u[:, 1] < adm.pushed_anyway_share)
         review_h = adm.review_working_days * hours_per_day
-        ent = np.asarray([cal.add_working_hours(x, review_h) for x in times])
+        ent = cal.shifts.add_hours_many(times, review_h)
         refused = ~(approved | pushed)
         ent[refused] = np.inf
     return ent, refused
