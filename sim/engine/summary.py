@@ -15,7 +15,7 @@ from itertools import pairwise
 
 import numpy as np
 
-from sim.calendar import WorkCalendar
+from sim.calendar import Shifts, WorkCalendar
 from sim.categories import CATEGORIES, ORIGINS
 from sim.engine import admission
 from sim.engine.escalation import escalated
@@ -155,6 +155,22 @@ def _count_up_to(x: np.ndarray, ends: np.ndarray) -> np.ndarray:
     return np.cumsum(np.bincount(first, minlength=ends.size + 1)[:ends.size])
 
 
+def _available_per_day(shifts: list[Shifts], edges: np.ndarray) -> np.ndarray:
+    """``sum(np.diff(sh.hours_before(edges)) for sh in shifts)``, the hours the people of
+    ``shifts`` (the volunteers, a dozen or so) are available between consecutive ``edges``:
+    the same float operations, with one search per person and the rest as (person, edge)
+    arrays instead of a dozen numpy calls a person."""
+    sizes = [len(sh) for sh in shifts]
+    base = np.cumsum([0, *sizes[:-1]])[:, None]    # where each person's intervals begin
+    starts = np.concatenate([sh.starts for sh in shifts] + [np.zeros(1)])  # (+1: a safe index
+    ends = np.concatenate([sh.ends for sh in shifts] + [np.zeros(1)])      # for the empty)
+    cum = np.concatenate([sh.cum for sh in shifts] + [np.zeros(1)])
+    i = np.stack([np.searchsorted(sh.starts, edges, side="right") for sh in shifts]) - 1
+    k = np.maximum(i, 0) + base     # (Shifts.hours_before of each, as rows)
+    before = np.where(i < 0, 0.0, cum[k] + np.minimum(edges, ends[k]) - starts[k])
+    return sum(np.diff(before, axis=1))   # (row by row, in order, as the sum of each person's)
+
+
 def _estate_names(w: Workload) -> np.ndarray:
     """Per task: the estate type a resident's problem comes from, "" for other tasks."""
     names = np.asarray([*ESTATE_NAMES, ""], dtype=object)
@@ -183,7 +199,7 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     open_end = cohort & ~w.refused & ~(done <= T)
     refused = cohort & w.refused
     started = ~np.isnan(rec.first_start) & (rec.first_start <= T)
-    staff_worked = np.isin(rec.route, (ROUTE_STAFF, ROUTE_VOLUNTEERS))
+    staff_worked = (rec.route == ROUTE_STAFF) | (rec.route == ROUTE_VOLUNTEERS)
     has_deadline = np.isfinite(w.deadline)
     on_time = done <= w.deadline
     late_known = completed | (open_end & (w.deadline < T))
@@ -267,7 +283,8 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     worker_ot = float(hours[worker_seg & rec.seg_ot].sum())
     sec_hours = float(hours[(kind == SECRETARY) & ~rec.seg_ot].sum())
     vol_hours = float(hours[kind == VOLUNTEER].sum())
-    burden = admission.burden_figures(w, cohort, rec.seg_task, hours, staff)
+    eff = np.nansum(w.efforts, axis=1)   # each task's effort (also for the daily series)
+    burden = admission.burden_figures(w, cohort, rec.seg_task, hours, staff, eff)
     del hours, worker_seg
     vol_avail = sum(sh.hours_between(W, T) for sh in rec.volunteer_shifts)
 
@@ -355,7 +372,7 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
         daily["secretary_utilization"] = (np.where(office_per_day > 0, per_kind[:, SECRETARY] / office_per_day, np.nan)
                                           if scenario.office.secretary else np.full(nd, np.nan))
         if rec.volunteer_shifts:
-            vol_avail_day = sum(np.diff(sh.hours_before(day_edges)) for sh in rec.volunteer_shifts)
+            vol_avail_day = _available_per_day(rec.volunteer_shifts, day_edges)
             daily["volunteer_utilization"] = np.where(vol_avail_day > 0, per_kind[:, VOLUNTEER] / vol_avail_day, np.nan)
         else:
             daily["volunteer_utilization"] = np.full(nd, np.nan)
@@ -368,7 +385,6 @@ def summarise(scenario: Scenario, cal: WorkCalendar, w: Workload, rec: OfficeRec
     daily["queue_length"] = (_count_up_to(w.entry[staff_route], ends)
                              - _count_up_to(rec.first_start[staff_route], ends)).astype(float)
     # open workload in hours: effort that entered the staff queues minus staff hours worked
-    eff = np.nansum(w.efforts, axis=1)
     order = np.argsort(w.entry[staff_route], kind="stable")
     cum_eff = np.concatenate([[0.0], np.cumsum(eff[staff_route][order])])
     entered_eff = cum_eff[np.searchsorted(w.entry[staff_route][order], ends, side="right")]
