@@ -96,6 +96,16 @@ def _month_edges(start: dt.date, days: int) -> tuple[np.ndarray, np.ndarray]:
     return _frozen(np.asarray(edges)), _frozen(np.asarray(months, dtype=int))
 
 
+@lru_cache(maxsize=1024)
+def _monthly_means(rate: float, seasonality: tuple[float, ...], start: dt.date,
+                   days: int) -> np.ndarray:
+    """The expected arrivals in each month segment of :func:`_month_edges` at ``rate`` an hour
+    times the month's seasonal factor (cached: the same every replication; read-only)."""
+    edges, months = _month_edges(start, days)
+    mult = np.asarray(seasonality, dtype=float)[months]
+    return _frozen(rate * (edges[1:] - edges[:-1]) * mult)
+
+
 def _frozen(a: np.ndarray) -> np.ndarray:
     a.flags.writeable = False
     return a
@@ -111,18 +121,20 @@ def _spread(a: np.ndarray, b: np.ndarray, counts: np.ndarray, office_only: bool,
     if total == 0:
         return np.empty(0)
     u = rng.random(total)
-    lo = np.repeat(a, counts)
-    hi = np.repeat(b, counts)
+    # (each segment's width is taken before repeating it for the segment's instants: the same
+    # differences, computed once a segment rather than once an instant)
     if not office_only:
-        return lo + u * (hi - lo)
+        return np.repeat(a, counts) + u * np.repeat(b - a, counts)
     if hours is None:
-        ha = np.repeat(cal.shifts.hours_before(a), counts)
-        hb = np.repeat(cal.shifts.hours_before(b), counts)
+        ha, hb = cal.shifts.hours_before(a), cal.shifts.hours_before(b)
     else:
-        ha = np.repeat(hours[:-1], counts)
-        hb = np.repeat(hours[1:], counts)
-    keep = hb > ha
-    return cal.shifts.instant_at((ha + u * (hb - ha))[keep])
+        ha, hb = hours[:-1], hours[1:]
+    width = hb - ha
+    x = np.repeat(ha, counts) + u * np.repeat(width, counts)
+    keep = width > 0          # (hb > ha: a segment with office hours in it)
+    if not keep[counts > 0].all():
+        x = x[np.repeat(keep, counts)]
+    return cal.shifts.instant_at(x)
 
 
 @lru_cache(maxsize=256)
@@ -154,10 +166,9 @@ def arrival_times(arr: Arrivals, cal: WorkCalendar, start: dt.date, days: int,
     office_only = arr.when == "office_hours" and cal.kind != "always"
     parts = []
     if arr.rate_per_hour > 0:
-        edges, months = _month_edges(start, days)
+        edges, _ = _month_edges(start, days)
         a, b = edges[:-1], edges[1:]
-        mult = np.asarray(arr.seasonality, dtype=float)[months]
-        counts = rng.poisson(arr.rate_per_hour * (b - a) * mult)
+        counts = rng.poisson(_monthly_means(arr.rate_per_hour, arr.seasonality, start, days))
         if office_only and month_hours is None:
             month_hours = cal.shifts.hours_before(edges)
         parts.append(_spread(a, b, counts, office_only, cal, rng, month_hours))
@@ -180,7 +191,9 @@ def arrival_times(arr: Arrivals, cal: WorkCalendar, start: dt.date, days: int,
         parts.append(t)
     if not parts:
         return np.empty(0)
-    t = np.sort(np.concatenate(parts), kind="stable")
+    t = np.sort(np.concatenate(parts) if len(parts) > 1 else parts[0], kind="stable")
+    if t.size and 0.0 <= t[0] and t[-1] < days * 24.0:   # (sorted, NaN last: all inside)
+        return t
     return t[(t >= 0.0) & (t < days * 24.0)]
 
 
