@@ -17,6 +17,7 @@ chosen uniformly at random; spells that overlap count once.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +48,7 @@ NONE = Absence(np.empty(0, dtype=np.int64), np.empty((0, 2), dtype=np.int64))
 
 def _rounded(x: float, rng: np.random.Generator) -> int:
     """``x`` rounded down or up at random, up with probability its fraction (mean ``x``)."""
-    whole = int(np.floor(x))
+    whole = math.floor(x)
     return whole + int(rng.random() < x - whole)
 
 
@@ -63,8 +64,11 @@ def _draw(days_per_year: float, half_per_year: float, spell: int, working: np.nd
         first = np.sort(rng.choice(working.size, size=n, replace=False))
         k = (first[:, None] + np.arange(spell)[None, :]).ravel()
         days = np.sort(working[k[k < working.size]])
-        days = days[np.diff(days, prepend=-1) != 0]   # np.unique's values (without its
-        # import of numpy.ma, 12 ms of a run's start-up); day indices are >= 0
+        # np.unique's values (without its import of numpy.ma, 12 ms of a run's start-up):
+        # each day unlike the one before it
+        new = np.ones(days.size, dtype=bool)
+        np.not_equal(days[1:], days[:-1], out=new[1:])
+        days = days[new]
     half = np.empty((0, 2), dtype=np.int64)
     if half_per_year > 0 and working.size:
         rng = streams(f"absence:{name}:half")
