@@ -360,9 +360,10 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
         pos += m
         type_idx[sl] = k
         arrival[sl] = times
-        ent = times.copy()
+        ent = times
         for j, step in enumerate(steps):
-            efforts[sl, j] = sample(step.effort_hours, streams(f"effort:{info.id}:{j}"), m) * factor
+            drawn = sample(step.effort_hours, streams(f"effort:{info.id}:{j}"), m)
+            efforts[sl, j] = drawn * factor if factor != 1.0 else drawn   # (x * 1.0 is x)
         if task is not None and m:
             ent, refused[sl] = admitted[task.id]
             if info.real_time:
