@@ -347,19 +347,29 @@ class Shifts:
         ``h >= 0``): the same numbers, by the same float operations, in a few array
         operations instead of a Python call per element (the review ends of a year's
         unlisted tasks, pre-generated every replication)."""
-        t, h = np.broadcast_arrays(np.asarray(t, dtype=float), np.asarray(h, dtype=float))
+        t = np.asarray(t, dtype=float)
+        h = np.asarray(h, dtype=float)
+        if h.ndim:
+            t, h = np.broadcast_arrays(t, h)
+        if t.size < 32:
+            # (a few instants: the scalar method costs less than the twenty array calls below)
+            hs = h.ravel().tolist() if h.ndim else [float(h)] * t.size
+            return np.array([self.add_hours(a, b) for a, b in zip(t.ravel().tolist(), hs, strict=True)],
+                            dtype=float).reshape(t.shape)
         if (h < 0).any():
-            raise ValueError(f"hours must be >= 0, got {h[h < 0][0]}")
+            raise ValueError(f"hours must be >= 0, got {h[h < 0][0] if h.ndim else h}")
         out = np.full(t.shape, _INF)
         n = self._n
-        if n == 0 or t.size == 0:
+        if n == 0:
             return out
         s, e, c = self._starts, self._ends, self._cum
         i = np.searchsorted(s, t, side="right") - 1
         inside = (i >= 0) & (t < e[np.maximum(i, 0)])
         i = np.where(inside, i, i + 1)        # the interval work starts in (n: none)
         ok = i < n
-        i, t, h, inside = i[ok], t[ok], h[ok], inside[ok]
+        if not ok.all():
+            i, t, inside = i[ok], t[ok], inside[ok]
+            h = h[ok] if h.ndim else h
         t0 = np.where(inside, t, s[i])
         fits = h <= e[i] - t0                  # done within that interval
         target = c[i] + (t0 - s[i]) + h        # else: the working hours at which it is done
