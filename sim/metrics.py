@@ -105,6 +105,9 @@ class Tally:
     problem_days: np.ndarray = field(default_factory=lambda: np.empty(0))
     problem_resolved: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
     restricted_mean_days: float = 60.0
+    memo: dict = field(default_factory=dict, compare=False, repr=False)
+    """What several metrics read, computed once for this tally by the first that needs it
+    (the Kaplan-Meier estimate: the median and the restricted mean)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,8 +233,10 @@ def _within_target(t: Tally) -> float:
 
 
 def _km(t: Tally):
-    from sim.survival import kaplan_meier
-    return kaplan_meier(t.problem_days, t.problem_resolved)
+    if "km" not in t.memo:   # (two metrics read it: estimated once a replication)
+        from sim.survival import kaplan_meier
+        t.memo["km"] = kaplan_meier(t.problem_days, t.problem_resolved)
+    return t.memo["km"]
 
 
 def _km_median(t: Tally) -> float:

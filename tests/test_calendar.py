@@ -453,3 +453,41 @@ def test_one_year_cn_calendar_builds_quickly():
     t0 = time.perf_counter()
     WorkCalendar.build("cn", JAN1_2019, 365)
     assert time.perf_counter() - t0 < 0.05
+
+
+def _office_year() -> Shifts:
+    return WorkCalendar.build("weekdays", dt.date(2024, 1, 1), 365,
+                              office_hours=((8.5, 12.0), (14.5, 18.0))).shifts
+
+
+@pytest.mark.parametrize("shifts", [_office_year(), Shifts.always(), Shifts(np.empty(0), np.empty(0)),
+                                    Shifts.from_intervals([(0.0, 1.0), (2.0, 3.25)])],
+                         ids=["office", "always", "empty", "two"])
+def test_add_hours_many_is_add_hours_of_each(shifts: Shifts) -> None:
+    """The vectorised add_hours gives add_hours's numbers bit for bit (boundaries, beyond
+    the last interval, spilling over many intervals; scalar or per-element hours)."""
+    rng = np.random.default_rng(7)
+    bounds = [x for x in (*shifts.starts_list, *shifts.ends_list) if math.isfinite(x)]
+    for k in range(100):
+        size = (0, 5, 40, 200)[k % 4]    # (few instants take the scalar method)
+        t = rng.uniform(-30.0, 12000.0, size)
+        if bounds and size:
+            t[:5] = rng.choice(bounds, 5)
+        h = rng.uniform(0.0, 300.0, size) if k % 3 else float(rng.choice([0.0, 0.5, 3.5, 1e6]))
+        want = [shifts.add_hours(float(a), float(b)) for a, b in zip(t, np.broadcast_to(h, t.shape),
+                                                                        strict=True)]
+        assert shifts.add_hours_many(t, h).tolist() == want
+
+
+def test_without_ranges_is_the_kept_intervals() -> None:
+    year = _office_year()
+    rng = np.random.default_rng(3)
+    for _ in range(50):
+        ranges = [(int(a), int(a + rng.integers(0, 5))) for a in rng.integers(0, len(year), 8)]
+        keep = np.ones(len(year), dtype=bool)
+        for lo, hi in ranges:
+            keep[lo:hi] = False
+        got = year.without_ranges(ranges)
+        want = Shifts(year.starts[keep], year.ends[keep])
+        assert got == want and got.cum.tolist() == want.cum.tolist()
+        assert got.total_hours == want.total_hours

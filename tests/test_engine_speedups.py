@@ -8,8 +8,9 @@ import math
 import numpy as np
 
 from sim.calendar import Shifts, WorkCalendar
-from sim.engine.workload import _month_edges, _schedule_times
-from sim.scenario.model import Schedule
+from sim.engine.workload import _month_edges, _schedule_times, arrival_times, office_rate_arrivals
+from sim.rng import Streams
+from sim.scenario.model import Arrivals, Schedule
 
 
 def _cal(kind: str) -> WorkCalendar:
@@ -52,3 +53,25 @@ def test_cached_schedule_and_month_edges_are_read_only_and_equal():
     assert not edges.flags.writeable and not months.flags.writeable
     assert edges.tolist() == [0.0, 17 * 24.0, 46 * 24.0, 60 * 24.0]
     assert months.tolist() == [0, 1, 2]
+
+
+def test_office_rate_arrivals_are_each_types_arrival_times():
+    """Several task types' office-hour arrivals made together are each type's arrival_times
+    (the same draws from each type's own stream, the same floats), including rates that draw
+    nothing and a month without office hours (an office closed for August)."""
+    rates = [0.5, 0.01, 2.0, 1e-6, 0.2, 3.0]
+    seasons = [(1.0,) * 12, (0.0, 2.0, 1.0, 1.0, 0.5, 1.0, 1.0, 3.0, 1.0, 1.0, 1.0, 0.0)]
+    closed = WorkCalendar.build("weekdays", dt.date(2024, 1, 1), 400, margin_days=30,
+                                extra_holidays=[dt.date(2024, 8, 1) + dt.timedelta(days=k)
+                                                for k in range(31)])
+    for cal in (_cal("cn"), closed):
+        start, days = dt.date(2024, 1, 1), 400
+        month_hours = cal.shifts.hours_before(_month_edges(start, days)[0])
+        for rep in range(3):
+            arrs = [Arrivals(rate_per_hour=r, when="office_hours", seasonality=seasons[k % 2])
+                    for k, r in enumerate(rates)]
+            got = office_rate_arrivals(arrs, [Streams(3, rep)(f"a{k}") for k in range(len(arrs))],
+                                       cal, start, days, month_hours)
+            for k, a in enumerate(arrs):
+                want = arrival_times(a, cal, start, days, Streams(3, rep)(f"a{k}"), month_hours)
+                assert got[k].tobytes() == want.tobytes()

@@ -81,7 +81,7 @@ class WorkCalendar:
     datetime.date(2019, 10, 12)
     """
 
-    __slots__ = ("_close", "_wd_cum", "_wd_idx", "horizon_days", "hours_per_working_day",
+    __slots__ = ("_close", "_wd", "_wd_cum", "_wd_idx", "horizon_days", "hours_per_working_day",
                  "kind", "n_days", "office_hours", "shifts", "start_date", "working_day")
 
     kind: str
@@ -108,7 +108,10 @@ class WorkCalendar:
         self.shifts = shifts
         self.hours_per_working_day = float(sum(e - s for s, e in office_hours))
         self._close = office_hours[-1][1]   # end of the last office range, hours of the day
-        self._wd_idx: list[int] = np.flatnonzero(working_day).tolist()
+        wd = np.flatnonzero(working_day)
+        wd.flags.writeable = False
+        self._wd = wd                       # the working days' indices (deadlines)
+        self._wd_idx: list[int] = wd.tolist()
         cum = np.zeros(self.n_days + 1, dtype=np.int64)
         np.cumsum(working_day, out=cum[1:])
         self._wd_cum = cum
@@ -267,7 +270,7 @@ class WorkCalendar:
         t = np.asarray(t, dtype=float)
         out = np.full(t.shape, _INF)
         ok = np.isfinite(t)
-        wd = np.flatnonzero(self.working_day)
+        wd = self._wd
         k = np.searchsorted(wd, np.floor(t[ok] / 24.0), side="right") + int(n_working_days) - 1
         inside = k < wd.size
         vals = np.full(k.shape, _INF)

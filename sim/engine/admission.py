@@ -62,9 +62,8 @@ def returned(task: TaskType, times: np.ndarray, refused: np.ndarray, adm: Admiss
     if not which.size:
         return None
     hpd = cal.hours_per_working_day
-    back = np.asarray([cal.add_working_hours(
-        cal.add_working_hours(float(x), adm.review_working_days * hpd),
-        adm.rework_delay_working_days * hpd) for x in times[which]])
+    add = cal.shifts.add_hours_many   # (cal.add_working_hours of each, at once)
+    back = add(add(times[which], adm.review_working_days * hpd), adm.rework_delay_working_days * hpd)
     before = back < horizon
     if not before.any():
         return None
@@ -90,16 +89,18 @@ def copy_efforts(efforts: np.ndarray, slices: dict[str, slice], back: list[Retur
 
 
 def burden_figures(w, cohort: np.ndarray, seg_task: np.ndarray, hours: np.ndarray,
-                   staff: np.ndarray) -> dict[str, float]:
+                   staff: np.ndarray, eff: np.ndarray | None = None) -> dict[str, float]:
     """The figures of refused work for one replication's :class:`sim.metrics.Tally`
     (``w`` a :class:`~sim.engine.workload.Workload`; ``hours`` of each work segment within
     the measured window, ``staff`` whether a worker or the secretary worked it; ``cohort``
-    the tasks that arrived in the window): review hours worked, the effort of the refused
-    tasks and of the refused work that came back."""
+    the tasks that arrived in the window; ``eff`` each task's effort, when the caller has
+    it): review hours worked, the effort of the refused tasks and of the refused work that
+    came back."""
     kinds = np.asarray([t.kind for t in w.types] or [""], dtype=object)
     review = kinds == "review"
     back = kinds == "returned"
-    eff = np.nansum(w.efforts, axis=1) if w.n else np.empty(0)
+    if eff is None:
+        eff = np.nansum(w.efforts, axis=1) if w.n else np.empty(0)
     out = {"review_hours": 0.0, "refused_hours": float(eff[cohort & w.refused].sum()),
            "returned_hours": 0.0}
     if review.any() and seg_task.size:

@@ -31,6 +31,6 @@ def delayed_entry(task: TaskType, entry: np.ndarray, oc: OutsideChecks, cal: Wor
     days = np.maximum(sample(oc.working_days, streams(f"outside_check_days:{task.id}"), m), 0.0)
     hpd = cal.hours_per_working_day
     out = entry.copy()
-    for k in np.flatnonzero(checked & np.isfinite(entry)).tolist():
-        out[k] = cal.add_working_hours(float(entry[k]), float(days[k]) * hpd)
+    k = np.flatnonzero(checked & np.isfinite(entry))
+    out[k] = cal.shifts.add_hours_many(entry[k], days[k] * hpd)   # (add_working_hours of each)
     return out

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import heapq
 import math
+import operator
 import struct
 from array import array
 from collections import deque
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import chain
 
 import numpy as np
 
@@ -151,46 +151,77 @@ def weekly_windows(start_date, n_days: int, windows) -> tuple[list[float], list[
     return starts.tolist(), ends.tolist(), bounds, n_weeks
 
 
+@lru_cache(maxsize=64)
+def _window_arrays(start_date, n_days: int, windows) -> tuple[np.ndarray, ...]:
+    """:func:`weekly_windows` as read-only arrays: the windows' starts, ends and lengths, and
+    each week's first window and number of windows (cached like it)."""
+    starts_l, ends_l, bounds, _ = weekly_windows(start_date, n_days, windows)
+    starts, ends, b = np.asarray(starts_l), np.asarray(ends_l), np.asarray(bounds, dtype=np.int64)
+    out = (starts, ends, ends - starts, b[:-1], np.diff(b))
+    for a in out:
+        a.flags.writeable = False
+    return out
+
+
 def volunteer_shifts(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> list[Shifts]:
     """Each volunteer member's working time: in a week they turn out (chance ``turnout``),
     they give ``hours_per_member_per_week`` hours inside the availability windows, starting
-    at a randomly chosen window of that week."""
+    at a randomly chosen window of that week and going on through the week's next windows
+    (wrapping round to its first) until the hours are given."""
     v = scenario.volunteers
     members = v.teams * v.members_per_team
     if members == 0:
         return []
-    starts_l, ends_l, bounds, n_weeks = weekly_windows(scenario.scenario.start_date,
-                                                       scenario.scenario.days + 7, v.windows)
-    turnout = v.turnout
-    out = []
+    starts, _, length, week_lo, week_n = _window_arrays(
+        scenario.scenario.start_date, scenario.scenario.days + 7, v.windows)
+    n_weeks = week_lo.size
     hours = v.hours_per_member_per_week
+    # one stream per member (adding members does not change the others' weeks): a draw for
+    # whether they turn out and one for the window they start at, each week
+    u = np.stack([streams(f"volunteers:member:{m}").random((max(n_weeks, 1), 2))
+                  for m in range(members)])[:, :n_weeks]
+    # All members' weeks at once (a Python loop over ~13 x 53 weeks and their windows was
+    # about 2% of a replication): the (member, week) pairs that turn out, then step k of
+    # every pair's walk through its week's windows together, with the same float
+    # operations as a walk one window at a time (take = min(window, hours left)).
+    on = (u[:, :, 0] < v.turnout) & (week_n > 0) if hours > 0 else np.zeros((members, 0), dtype=bool)
+    who, week = np.nonzero(on)
+    n = week_n[week]
+    first = (u[who, week, 1] * n).astype(np.int64)   # int(u1 * windows): the window started at
+    left = np.full(who.size, float(hours))
+    pair, a_parts, b_parts = [], [], []
+    for k in range(int(n.max()) if n.size else 0):
+        go = np.flatnonzero((left > 0) & (k < n))
+        if not go.size:
+            break
+        w = week_lo[week[go]] + (first[go] + k) % n[go]   # the k-th window from the first
+        take = np.minimum(length[w], left[go])
+        pair.append(go)
+        a_parts.append(starts[w])
+        b_parts.append(starts[w] + take)
+        left[go] -= take
+    # each member's intervals in order of (start, end), as sorting the (start, end) pairs
+    member = who[np.concatenate(pair)] if pair else np.empty(0, dtype=np.int64)
+    a = np.concatenate(a_parts) if pair else np.empty(0)
+    b = np.concatenate(b_parts) if pair else np.empty(0)
+    order = np.lexsort((b, a, member))
+    member, a, b = member[order], a[order], b[order]
+    bounds = np.searchsorted(member, np.arange(members + 1)).tolist()
+    a_l, b_l = a.tolist(), b.tolist()
+    out = []
     for m in range(members):
-        # one stream per member: adding members does not change the others' weeks
-        u = streams(f"volunteers:member:{m}").random((max(n_weeks, 1), 2)).tolist()
-        ivs: list[tuple[float, float]] = []
-        for w in range(n_weeks):
-            lo, hi = bounds[w], bounds[w + 1]
-            u0, u1 = u[w]
-            if hi <= lo or u0 >= turnout or hours <= 0:
-                continue
-            first = lo + int(u1 * (hi - lo))
-            left = hours
-            for k in chain(range(first, hi), range(lo, first)):
-                if left <= 0:
-                    break
-                s, e = starts_l[k], ends_l[k]
-                take = min(e - s, left)
-                ivs.append((s, s + take))
-                left -= take
-        ivs.sort()
-        iv = np.array(ivs, dtype=float).reshape(-1, 2)
-        a, b = iv[:, 0], iv[:, 1]
-        if a.size and (b > a).all() and (a[1:] > b[:-1]).all() and np.isfinite(a).all():
+        lo, hi = bounds[m], bounds[m + 1]
+        x, y = a_l[lo:hi], b_l[lo:hi]
+        # (checked on the Python floats: a member has about 50 intervals a year, where a
+        # numpy reduction costs more than the loop)
+        if x and all(map(operator.lt, x, y)) and all(map(operator.gt, x[1:], y)) \
+                and math.isfinite(x[0]) and math.isfinite(x[-1]):
             # already what from_intervals makes of them (sorted, non-empty, neither
-            # overlapping nor touching: parts of distinct windows), without its checks
-            out.append(Shifts(a, b))
+            # overlapping nor touching: parts of distinct windows), without its checks;
+            # the lists are given as they are (the same values as the arrays)
+            out.append(Shifts(a[lo:hi], b[lo:hi], (x, y)))
         else:
-            out.append(Shifts.from_intervals(ivs))
+            out.append(Shifts.from_intervals(zip(x, y, strict=True)))
     return out
 
 

@@ -72,7 +72,10 @@ def route_problems(task: TaskType, m: int, prob: ProblemRouting, meetings_on: bo
             to_meeting &= streams(f"meeting_share:{task.id}").random(m) < prob.joint_meeting_share
         r[to_meeting] = ROUTE_MEETING
     if vol_on and task.problem_kind in prob.volunteer_kinds:
-        take = np.isin(estate, [ESTATE_NAMES.index(e) for e in prob.volunteer_estates])
+        # (np.isin of the few estate types, without its machinery for large sets)
+        take = np.zeros(m, dtype=bool)
+        for e in prob.volunteer_estates:
+            take |= estate == ESTATE_NAMES.index(e)
         r[take] = ROUTE_VOLUNTEERS
     return estate, r
 

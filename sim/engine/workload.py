@@ -96,6 +96,16 @@ def _month_edges(start: dt.date, days: int) -> tuple[np.ndarray, np.ndarray]:
     return _frozen(np.asarray(edges)), _frozen(np.asarray(months, dtype=int))
 
 
+@lru_cache(maxsize=1024)
+def _monthly_means(rate: float, seasonality: tuple[float, ...], start: dt.date,
+                   days: int) -> np.ndarray:
+    """The expected arrivals in each month segment of :func:`_month_edges` at ``rate`` an hour
+    times the month's seasonal factor (cached: the same every replication; read-only)."""
+    edges, months = _month_edges(start, days)
+    mult = np.asarray(seasonality, dtype=float)[months]
+    return _frozen(rate * (edges[1:] - edges[:-1]) * mult)
+
+
 def _frozen(a: np.ndarray) -> np.ndarray:
     a.flags.writeable = False
     return a
@@ -111,18 +121,20 @@ def _spread(a: np.ndarray, b: np.ndarray, counts: np.ndarray, office_only: bool,
     if total == 0:
         return np.empty(0)
     u = rng.random(total)
-    lo = np.repeat(a, counts)
-    hi = np.repeat(b, counts)
+    # (each segment's width is taken before repeating it for the segment's instants: the same
+    # differences, computed once a segment rather than once an instant)
     if not office_only:
-        return lo + u * (hi - lo)
+        return np.repeat(a, counts) + u * np.repeat(b - a, counts)
     if hours is None:
-        ha = np.repeat(cal.shifts.hours_before(a), counts)
-        hb = np.repeat(cal.shifts.hours_before(b), counts)
+        ha, hb = cal.shifts.hours_before(a), cal.shifts.hours_before(b)
     else:
-        ha = np.repeat(hours[:-1], counts)
-        hb = np.repeat(hours[1:], counts)
-    keep = hb > ha
-    return cal.shifts.instant_at((ha + u * (hb - ha))[keep])
+        ha, hb = hours[:-1], hours[1:]
+    width = hb - ha
+    x = np.repeat(ha, counts) + u * np.repeat(width, counts)
+    keep = width > 0          # (hb > ha: a segment with office hours in it)
+    if not keep[counts > 0].all():
+        x = x[np.repeat(keep, counts)]
+    return cal.shifts.instant_at(x)
 
 
 @lru_cache(maxsize=256)
@@ -154,10 +166,9 @@ def arrival_times(arr: Arrivals, cal: WorkCalendar, start: dt.date, days: int,
     office_only = arr.when == "office_hours" and cal.kind != "always"
     parts = []
     if arr.rate_per_hour > 0:
-        edges, months = _month_edges(start, days)
+        edges, _ = _month_edges(start, days)
         a, b = edges[:-1], edges[1:]
-        mult = np.asarray(arr.seasonality, dtype=float)[months]
-        counts = rng.poisson(arr.rate_per_hour * (b - a) * mult)
+        counts = rng.poisson(_monthly_means(arr.rate_per_hour, arr.seasonality, start, days))
         if office_only and month_hours is None:
             month_hours = cal.shifts.hours_before(edges)
         parts.append(_spread(a, b, counts, office_only, cal, rng, month_hours))
@@ -180,8 +191,53 @@ def arrival_times(arr: Arrivals, cal: WorkCalendar, start: dt.date, days: int,
         parts.append(t)
     if not parts:
         return np.empty(0)
-    t = np.sort(np.concatenate(parts), kind="stable")
+    t = np.sort(np.concatenate(parts) if len(parts) > 1 else parts[0], kind="stable")
+    if t.size and 0.0 <= t[0] and t[-1] < days * 24.0:   # (sorted, NaN last: all inside)
+        return t
     return t[(t >= 0.0) & (t < days * 24.0)]
+
+
+def _office_rate_only(arr: Arrivals, cal: WorkCalendar) -> bool:
+    """Whether ``arr`` is a seasonal rate in office hours and nothing else (no waves, no
+    schedule): most task types, which :func:`office_rate_arrivals` does together."""
+    return (arr.rate_per_hour > 0 and not arr.waves and arr.schedule is None
+            and arr.when == "office_hours" and cal.kind != "always")
+
+
+def office_rate_arrivals(arrs: list[Arrivals], rngs: list[np.random.Generator], cal: WorkCalendar,
+                         start: dt.date, days: int, month_hours: np.ndarray) -> list[np.ndarray]:
+    """:func:`arrival_times` of several task types whose arrivals are all a seasonal rate in
+    office hours (:func:`_office_rate_only`), ``rngs`` their streams: the same arrays.
+
+    Each type draws from its own stream what arrival_times draws (its monthly counts, then
+    its uniforms); the uniforms of all types are then placed in office hours together, by
+    the same float operations element by element, and split back by type. A year has some
+    twenty such types, and arrival_times makes some twenty small numpy calls each.
+    """
+    if not arrs:
+        return []
+    ha, width = month_hours[:-1], month_hours[1:] - month_hours[:-1]
+    counts = [rng.poisson(_monthly_means(a.rate_per_hour, a.seasonality, start, days))
+              for a, rng in zip(arrs, rngs, strict=True)]
+    totals = [int(c.sum()) for c in counts]
+    u = np.concatenate([rng.random(n) for n, rng in zip(totals, rngs, strict=True) if n]
+                       + [np.empty(0)])
+    # each instant's month segment (the segments repeat, type after type)
+    seg = np.repeat(np.tile(np.arange(ha.size), len(arrs)), np.concatenate(counts))
+    x = ha[seg] + u * width[seg]             # (= _spread's repeat(ha) + u * repeat(width))
+    keep = width > 0                         # (a month with office hours in it)
+    if not keep[seg].all():
+        x = x[keep[seg]]
+        totals = np.bincount(np.repeat(np.arange(len(arrs)), totals)[keep[seg]],
+                             minlength=len(arrs)).tolist()
+    times = np.split(cal.shifts.instant_at(x), np.cumsum(totals)[:-1])
+    out = []
+    for t in times:
+        t = np.sort(t, kind="stable")     # (as in arrival_times)
+        if not (t.size and 0.0 <= t[0] and t[-1] < days * 24.0):
+            t = t[(t >= 0.0) & (t < days * 24.0)]
+        out.append(t)
+    return out
 
 
 # --------------------------------------------------------------------------- workload
@@ -212,7 +268,7 @@ def admit(task: TaskType, times: np.ndarray, adm, cal: WorkCalendar, hours_per_d
         approved = u[:, 0] < adm.approval_probability
         pushed = ~approved & (u[:, 1] < adm.pushed_anyway_share)
         review_h = adm.review_working_days * hours_per_day
-        ent = np.asarray([cal.add_working_hours(x, review_h) for x in times])
+        ent = cal.shifts.add_hours_many(times, review_h)
         refused = ~(approved | pushed)
         ent[refused] = np.inf
     return ent, refused
@@ -257,9 +313,17 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
     # office hours before each month edge: the same for every task type (one search, not two
     # a type)
     month_hours = cal.shifts.hours_before(_month_edges(meta.start_date, days)[0])
+    # most task types arrive at a seasonal rate in office hours: those together (the same
+    # arrays as arrival_times, see office_rate_arrivals)
+    plain = [t for t in scenario.tasks if _office_rate_only(t.arrivals, cal)]
+    together = dict(zip([t.id for t in plain], office_rate_arrivals(
+        [t.arrivals for t in plain], [streams(f"arrivals:{t.id}") for t in plain], cal,
+        meta.start_date, days, month_hours), strict=True))
     for t in scenario.tasks:
-        times = arrival_times(t.arrivals, cal, meta.start_date, days, streams(f"arrivals:{t.id}"),
-                              month_hours)
+        times = together.get(t.id)
+        if times is None:
+            times = arrival_times(t.arrivals, cal, meta.start_date, days,
+                                  streams(f"arrivals:{t.id}"), month_hours)
         if t.copies > 1:
             times = np.repeat(times, t.copies)
         specs.append((_type_info(t, has_sec, real_time), times, t.steps, t.effort_factor, t))
@@ -345,9 +409,10 @@ def generate(scenario: Scenario, cal: WorkCalendar, streams: Streams) -> Workloa
         pos += m
         type_idx[sl] = k
         arrival[sl] = times
-        ent = times.copy()
+        ent = times
         for j, step in enumerate(steps):
-            efforts[sl, j] = sample(step.effort_hours, streams(f"effort:{info.id}:{j}"), m) * factor
+            drawn = sample(step.effort_hours, streams(f"effort:{info.id}:{j}"), m)
+            efforts[sl, j] = drawn * factor if factor != 1.0 else drawn   # (x * 1.0 is x)
         if task is not None and m:
             ent, refused[sl] = admitted[task.id]
             if info.real_time:
