@@ -21,10 +21,6 @@ from sim.scenario.model import Scenario
 __all__ = ["TASK_FIELDS", "ReplicationResult", "build_calendar", "run_replication"]
 
 _CAL_CACHE: dict[tuple, WorkCalendar] = {}
-# The names of the random streams the last replication of a scenario used (by scenario hash):
-# the next replication seeds them all at once (Streams.prepare), which gives the same
-# generators in about a third of the time. Only a hint: a name not in it is seeded when used.
-_STREAM_NAMES: dict[str, tuple[str, ...]] = {}
 
 
 def build_calendar(scenario: Scenario) -> WorkCalendar:
@@ -49,9 +45,6 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     seed = scenario.scenario.seed if seed is None else int(seed)
     cal = build_calendar(scenario)
     streams = Streams(seed, replication)
-    names = _STREAM_NAMES.get(scenario.hash) if scenario.hash else None
-    if names:
-        streams.prepare(names)
     # A replication allocates hundreds of thousands of small objects (the office's working
     # lists) and makes no reference cycles it needs collected before it returns: pausing
     # the cyclic garbage collector saves its repeated full scans of those lists.
@@ -69,9 +62,5 @@ def run_replication(scenario: Scenario, replication: int = 0, seed: int | None =
     finally:
         if gc_was_enabled:
             gc.enable()
-    if scenario.hash and names != streams.names:
-        if len(_STREAM_NAMES) > 256:
-            _STREAM_NAMES.clear()
-        _STREAM_NAMES[scenario.hash] = streams.names
     result.run_seconds = time.perf_counter() - t0
     return result
