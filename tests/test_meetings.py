@@ -76,6 +76,33 @@ def test_finish_segment_meeting_starts_late_and_still_lasts_its_duration():
     assert res.metrics["meeting_start_delay_hours_mean"] == pytest.approx(3.0, abs=1e-9)
 
 
+@pytest.mark.parametrize("rule", ["preempt", "finish_segment"])
+def test_meeting_at_the_opening_comes_before_the_task_carried_over_to_it(rule):
+    """A task cut at closing goes on at the next opening (its segment is armed at the cut,
+    Server.in_seg = AHEAD); a meeting at that opening comes first under either rule, since
+    the carried-over segment has not begun; the task goes on when the meeting ends."""
+    data = {
+        "scenario": {"name": "meet", "days": 16, "calendar": "weekdays",
+                     "start_date": "2019-01-01", "seed": 1},
+        "office": {"workers": 1, "dispatch": "priority", "secretary": False,
+                   "meetings": "real_time", "meeting_interrupt": rule},
+        "tasks": [
+            {"id": "desk", "category": "core", "priority": 1,
+             "arrivals": {"schedule": {"every": "week", "weekday": "mon", "time": "14:30"}},
+             "effort_hours": {"dist": "fixed", "value": 6.0}},
+            {"id": "meet", "category": "meeting", "origin": "department", "priority": 5,
+             "arrivals": {"schedule": {"every": "week", "weekday": "tue", "time": "08:30"}},
+             "effort_hours": {"dist": "fixed", "value": 1.0}},
+        ],
+    }
+    res = run_replication(build(data), 0, events=True)
+    tue = MON + 24.0
+    assert _segments(res, "meet") == [(tue + 8.5, tue + 9.5, 0, False)]
+    # Monday 14:30-18:00, then (after the meeting) Tuesday 09:30-12:00: 6 h in all
+    assert _segments(res, "desk") == [(MON + 14.5, MON + 18.0, 0, False),
+                                      (tue + 9.5, tue + 12.0, 0, False)]
+
+
 def test_queued_meeting_is_split_and_real_time_is_not():
     """The mechanism's direction: a queued meeting waits for the desk and is split over
     lunch; in real time it takes its duration from its time."""
