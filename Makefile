@@ -15,6 +15,9 @@ UV_VERSION := 0.13.9
 PIP_INSTALL := $(BIN)/python -m pip install -q -c $(LOCK)
 REPS ?= 20
 PYTEST_ARGS ?=
+# make test runs on two pytest-xdist workers (the machines have 2 cores; serial, the suite
+# takes about twice as long); PYTEST_WORKERS=0 runs it in one process
+PYTEST_WORKERS ?= 2
 BENCH_ARGS ?=
 
 .PHONY: run test bench validate lab lint clean browser lock fuzz soak app
@@ -49,7 +52,7 @@ browser:
 
 ## test: the whole test suite, notebooks included
 test: $(STAMP_DEV) browser
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 ## fuzz: the mutation fuzz test at 2,000 mutants, random seed (FUZZ_EXAMPLES=N to change;
 ## make test runs 100, reproducibly); see README "Reliability"
