@@ -29,7 +29,10 @@ Sections (``--only NAME,...`` runs some of them; ``SECTIONS`` below lists them i
     same wait as the in-process run of the same seed.
 ``year``
     One community-year of ``bozhou_before`` and ``bozhou_after`` per replication (in this
-    process: the engine alone).
+    process: the engine alone); then where a ``bozhou_after`` year's CPU time goes (the
+    phases of ``run_replication`` one by one) against a floor: SimPy's public-API event
+    machinery alone for the same number of events (``simpy_floor``), in shares of the year
+    measured in the same rounds, and what the 45 ms target leaves for the model's logic.
 ``scaling``
     Run time against the horizon, in process: M/M/10 with 50,000 to 800,000 tasks (a fresh
     process each) and ``bozhou_after`` with 91 to 1,460 days; the log-log slope of time
@@ -341,7 +344,122 @@ def bench_year(opt: Options) -> bool:
     print(target_line("bozhou_after community-year, in process",
                       f"{year * 1000:.1f} ms (CPU, median of {n_reps}{extra})",
                       f"<= {TARGET_YEAR_MS:.0f} ms", year * 1000 <= TARGET_YEAR_MS))
+    year_budget(load_scenario(ROOT / "scenarios" / "bozhou_after.toml"), n_reps)
     return True
+
+
+def simpy_floor(n_events: int, n_events_armed: int, seed: int = 1) -> int:
+    """SimPy's public-API event machinery alone: ``n_events`` events on ``n_events_armed``
+    reusable ``Timeout`` events whose callbacks only re-arm them (``callbacks`` set,
+    ``Environment.schedule`` with a pre-drawn delay), the way the engine re-arms a person's
+    end-of-segment event. What any engine on SimPy's public API pays for that many events
+    before its model does anything. Returns the number of callbacks run."""
+    import random
+
+    import simpy
+    from simpy.events import NORMAL, Timeout
+
+    rng = random.Random(seed)
+    delays = [rng.expovariate(1.0) for _ in range(n_events + n_events_armed)]
+    env = simpy.Environment()
+    schedule, it = env.schedule, iter(delays)
+    count = [0]
+
+    def rearm(ev) -> None:
+        count[0] += 1
+        if count[0] + n_events_armed <= n_events:
+            ev.callbacks = [rearm]
+            schedule(ev, NORMAL, next(it))
+
+    for _ in range(n_events_armed):
+        ev = Timeout(env, 0.0)
+        env.step()                   # processed: reusable, like the engine's events
+        ev.callbacks = [rearm]
+        schedule(ev, NORMAL, next(it))
+    env.run()
+    return count[0]
+
+
+def year_budget(sc, n_reps: int) -> None:
+    """Where a community-year's CPU time goes, and what the 45 ms target leaves for the
+    model's own logic once SimPy's event machinery (``simpy_floor``, the same number of
+    events) and the work outside the event loop are paid. The phases are those of
+    ``run_replication`` (sim.engine), timed one by one; the floor is timed in the same
+    rounds, interleaved."""
+    import gc
+
+    from sim.engine import build_calendar
+    from sim.engine.office import Office
+    from sim.engine.summary import summarise
+    from sim.engine.workload import generate
+    from sim.rng import Streams
+
+    cal, seed = build_calendar(sc), sc.scenario.seed
+    # the number of events SimPy processes in one year (a counting run, not timed):
+    # Environment.step, wrapped on this one environment instance
+    office = Office(sc, cal, generate(sc, cal, Streams(seed, 0)), Streams(seed, 0))
+    env, steps = office.env, [0]
+    step = env.step
+
+    def counted_step() -> None:
+        steps[0] += 1
+        step()
+
+    env.step = counted_step
+    office.run()
+    n_events, n_armed = steps[0], len(office.servers)
+    simpy_floor(n_events, n_armed)                      # warm-up
+    phases: dict[str, list[float]] = {k: [] for k in ("workload generation", "office set-up",
+                                                     "event loop", "summary", "floor")}
+    clock = time.process_time
+    for r in range(n_reps):
+        gc.disable()                                    # as run_replication does
+        try:
+            t0 = clock()
+            streams = Streams(seed, r)
+            work = generate(sc, cal, streams)
+            t1 = clock()
+            office = Office(sc, cal, work, streams)
+            t2 = clock()
+            record = office.run()
+            t3 = clock()
+            summarise(sc, cal, work, record, seed=seed, replication=r)
+            t4 = clock()
+            simpy_floor(n_events, n_armed, seed=r + 1)
+            t5 = clock()
+        finally:
+            gc.enable()
+        for k, v in zip(phases, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4), strict=True):
+            phases[k].append(v * 1000)
+    med = {k: statistics.median(v) for k, v in phases.items()}
+    total = sum(med[k] for k in phases if k != "floor")
+    outside = med["workload generation"] + med["office set-up"] + med["summary"]
+    logic = med["event loop"] - med["floor"]
+    us = 1000.0 / n_events
+    print(f"   where a bozhou_after year's CPU time goes (the phases of run_replication timed "
+          f"one by one, median of {n_reps}; together {total:.1f} ms):")
+    for k in ("workload generation", "office set-up", "event loop", "summary"):
+        note = f"  ({n_events:,} SimPy events, {med[k] * us:.2f} us each)" \
+            if k == "event loop" else ""
+        print(f"     {k:<20} {med[k]:6.1f} ms {med[k] / total:6.1%}{note}")
+    print(f"   of the event loop, SimPy's public-API machinery alone (the same {n_events:,} "
+          f"events on {n_armed} reusable Timeouts whose callbacks only re-arm them, timed in "
+          f"the same rounds): {med['floor']:.1f} ms {med['floor'] / total:.1%} "
+          f"({med['floor'] * us:.2f} us per event); the model's own logic: {logic:.1f} ms "
+          f"{logic / total:.1%} ({logic * us:.2f} us per event)")
+    # the machine's speed varies from minute to minute: the budget is read in shares of the
+    # year measured in these rounds, the target in the same share at this moment's speed
+    share = TARGET_YEAR_MS / total
+    fixed = (med["floor"] + outside) / total
+    if share > fixed:
+        print(f"   the {TARGET_YEAR_MS:.0f} ms target is {share:.0%} of this year at this "
+              f"moment's speed; with the floor and the work outside the loop at {fixed:.0%}, "
+              f"the model's logic would have to fit in {share - fixed:.0%} "
+              f"({(share - fixed) * total * us:.2f} us per event, "
+              f"{logic / ((share - fixed) * total):.1f}x less than now)")
+    else:
+        print(f"   the {TARGET_YEAR_MS:.0f} ms target is {share:.0%} of this year at this "
+              f"moment's speed: below the floor and the work outside the loop ({fixed:.0%})")
 
 
 def bench_scaling(opt: Options) -> bool:

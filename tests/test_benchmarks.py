@@ -26,6 +26,7 @@ LAM, MU, C = 4.0, 1.0, 5
 def _module(name: str):
     spec = importlib.util.spec_from_file_location(f"_bench_{name}", BENCH / f"{name}.py")
     mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod     # (dataclasses look their module up there)
     spec.loader.exec_module(mod)
     return mod
 
@@ -123,3 +124,16 @@ def test_engine_benchmark_prints_every_target_with_met_or_missed():
     assert "x the M/M/10 cost per task" in lines[-1]
     assert "(target <= 0.25)" in lines[0] and "(target <= 1.15)" in lines[1]
     assert "(target <= 0.35)" in lines[2] and "(target <= 45 ms)" in lines[3]
+    # the year's budget: its phases, and SimPy's own share of the event loop
+    budget = out.stdout.split("where a bozhou_after year's CPU time goes", 1)[1]
+    for phase in ("workload generation", "office set-up", "event loop", "summary",
+                  "SimPy's public-API machinery alone", "the model's own logic",
+                  "the 45 ms target is"):
+        assert phase in budget, phase
+
+
+@pytest.mark.parametrize(("events", "armed"), [(1, 1), (50, 1), (1000, 22), (22, 22)])
+def test_simpy_floor_processes_exactly_the_events_asked_for(events, armed):
+    """The year's budget compares the engine's event loop with SimPy's machinery alone for
+    the same number of events: the floor loop must run that many callbacks, no more."""
+    assert _module("bench_engine").simpy_floor(events, armed) == events
