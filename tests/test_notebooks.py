@@ -46,7 +46,7 @@ CASES = {
         {"REPLICATIONS": 2, "WORKERS": 2}, 5, "root"),
     "07_robustness.ipynb": (
         {"SAMPLES": 12, "REPLICATIONS": 2, "TRAJECTORIES": 2, "SOBOL_SAMPLES": 4, "TOP": 2,
-         "N_WORKERS": 2, "OUT_DIR": "{tmp}", "ATTR_PERMUTATIONS": 2, "ATTR_DAYS": 30,
+         "N_WORKERS": 2, "OUT_DIR": "{tmp}", "ATTR_PERMUTATIONS": 2, "ATTR_DAYS": 30, "ATTR_WORLDS": 3,
          "SEEK_REPLICATIONS": 3, "SEEK_DAYS": 60,
          "SEEK_TARGET": "problem_resolution_days_rmean <= 1.5", "CITY_COMMUNITIES": 6, "CITY_DAYS": 30},
         7, "notebooks"),

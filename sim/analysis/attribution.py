@@ -38,8 +38,9 @@ from sim.formatting import json_clean
 from sim.metrics import HEADLINE, METRICS, metric
 from sim.stats import paired
 
-__all__ = ["METHODS", "AttributionResult", "attribute", "check_metrics", "estimate_seconds",
-           "metric_row", "run_coalitions"]
+__all__ = ["METHODS", "AttributionResult", "attribute", "check_metrics", "check_study",
+           "duration_text",
+           "estimate_seconds", "metric_row", "run_coalitions"]
 
 METHODS = ("auto", "exact", "sampled")
 MAX_EXACT_PLAYERS = 16
@@ -60,13 +61,30 @@ def check_metrics(names: Sequence[str] | None, field_name: str = "--metric") -> 
     return list(dict.fromkeys(names))
 
 
+def check_study(method: str, n: int, replications: int, permutations: int | None) -> None:
+    """The options of a Shapley study over ``n`` levers that are bad input: exact over more
+    than ``MAX_EXACT_PLAYERS`` levers, fewer than 2 replications (an interval needs two),
+    fewer than 2 permutations."""
+    if method == "exact" and n > MAX_EXACT_PLAYERS:
+        raise InputError(f"exact Shapley over {n} levers needs {2 ** n:,} coalitions",
+                         field="--method", allowed=f"exact with at most {MAX_EXACT_PLAYERS} "
+                                                   "levers, or sampled")
+    if replications < 2:
+        raise InputError(f"expected at least 2 replications, got {replications}",
+                         field="--replications", allowed="an integer >= 2 (an interval needs two)")
+    if permutations is not None and permutations < 2:
+        raise InputError("needs at least 2 permutations (orders of the levers)",
+                         field="--permutations", allowed="an integer >= 2")
+
+
 def estimate_seconds(coalitions: int, replications: int, per_replication: float,
                      workers: int) -> float:
     """Wall time of ``coalitions`` x ``replications`` runs on ``workers``."""
     return coalitions * replications * per_replication / max(1, workers)
 
 
-def _minutes(seconds: float) -> str:
+def duration_text(seconds: float) -> str:
+    """A duration in words: seconds, minutes or hours."""
     if not math.isfinite(seconds):
         return "unknown"
     if seconds < 90:
@@ -131,15 +149,9 @@ def attribute(baseline, reform, *, replications: int | None = None, seed: int | 
     base_sc, reform_sc = resolve(baseline, overrides), resolve(reform, overrides)
     players, base_on = players_of(base_sc, reform_sc)
     n = len(players)
-    if method == "exact" and n > MAX_EXACT_PLAYERS:
-        raise InputError(f"exact Shapley over {n} levers needs {2 ** n:,} coalitions",
-                         field="--method", allowed=f"exact with at most {MAX_EXACT_PLAYERS} "
-                                                   "levers, or sampled")
     R = int(replications) if replications is not None else min(reform_sc.scenario.replications, 10)
+    check_study(method, n, R, permutations)
     seed = reform_sc.scenario.seed if seed is None else int(seed)
-    if permutations is not None and permutations < 2:
-        raise InputError("needs at least 2 permutations (orders of the levers)",
-                         field="--permutations", allowed="an integer >= 2")
     t0 = time.perf_counter()
     with Evaluator(executor, workers, scheduler, progress=progress, label="coalitions") as ev:
         co = Coalitions(reform_sc, players, base_on, R, seed, ev, MetricsStore(out))
@@ -176,8 +188,8 @@ def run_coalitions(co: Coalitions, names: Sequence[str], *, method: str, seed: i
     if method == "auto":
         method = "exact" if est_exact <= budget else "sampled"
     say(f"{n} levers; exact Shapley: {1 << n:,} coalitions x {R} replications{what}, about "
-        f"{_minutes(est_exact)} on {workers} worker(s)"
-        + (f"; sampled ({orders0} orders to start): about {_minutes(est_sampled)}"
+        f"{duration_text(est_exact)} on {workers} worker(s)"
+        + (f"; sampled ({orders0} orders to start): about {duration_text(est_sampled)}"
            if method == "sampled" else "") + f"; running {method}")
     single = [1 << i for i in range(n)] + [full & ~(1 << i) for i in range(n)]
     design, rule = None, {}

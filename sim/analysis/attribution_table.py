@@ -1,7 +1,8 @@
 """The text table of ``sim attribute``: per metric, the total effect, then each lever's
 Shapley value with its 95 % interval, one at a time and leave one out, largest first, and
 the strongest interactions, and how far the largest contributions in the direction of the
-total are ranked."""
+total are ranked; across worlds (``--worlds N``), each lever's Shapley value across the
+worlds and how often it is with or against the total and first or in the top k."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from typing import Any
 
 from sim.formatting import align, decimals, interval, number
 
-__all__ = ["attribution_table", "city_attribution_table", "ordered_levers"]
+__all__ = ["attribution_table", "city_attribution_table", "ordered_levers",
+           "worlds_attribution_table"]
 
 
 def ordered_levers(row: dict[str, Any]) -> list[str]:
@@ -78,3 +80,57 @@ def city_attribution_table(result, lang: str = "en") -> str:
         parts.append("\n\n".join([f"== {head} =="]
                                    + [_block(row, zh) for row in part["metrics"].values()]))
     return "\n\n".join(parts)
+
+
+def worlds_attribution_table(result, lang: str = "en") -> str:
+    """An attribution across worlds (:class:`sim.analysis.attribution_worlds.WorldsAttribution`):
+    per metric, the total across worlds, then per lever (by the size of its median Shapley
+    value) the median and 5-95 % range across worlds, its median share of the total, the
+    worlds where it is with / against the total or unclear, first, and in the top k."""
+    zh = lang == "zh"
+    n = result.worlds
+    head = (f"{result.reform} vs {result.baseline}: {len(result.levers)} levers in {n} "
+            f"worlds ({result.design}) of {len(result.factors)} uncertain inputs, "
+            f"{result.method} Shapley"
+            + (f" ({result.permutations} orders)" if result.permutations else "")
+            + f", {result.replications} replications a world, seed {result.seed}")
+    parts = [head]
+    for row in result.metrics.values():
+        lv = row["levers"]
+        tot = row["total"]
+        d = decimals(tot["effect_median"], *(v["shapley_median"] for v in lv.values()))
+        rows = [["措施" if zh else "Lever", "Shapley median", "5-95 %",
+                 "share of total", "with/against/unclear", "first", f"top {result.rank}",
+                 "moves most with (Spearman)"]]
+        order = sorted(lv, key=lambda k: -_size(lv[k]["shapley_median"]))
+        for k in order:
+            v = lv[k]
+            share = v["share_of_total_median"]
+            rows.append([k, number(v["shapley_median"], d, True),
+                         interval(v["shapley_p05"], v["shapley_p95"], d, True),
+                         f"{share:.0%}" if share is not None and math.isfinite(share) else "n/a",
+                         f"{v['worlds_with_total']}/{v['worlds_against_total']}/"
+                         f"{v['worlds_unclear']}", str(v["worlds_first"]), str(v["worlds_top"]),
+                         _moved(v.get("moved_by"))])
+        text = [f"{row['label']} ({row['unit']}): {tot['sentence']}",
+                align(rows, (False, True, False, True, True, True, True, False))]
+        text += [f"  {x}" for x in row["sentences"]]
+        parts.append("\n".join(text))
+    parts.append(f"Across {n} worlds of the declared uncertain inputs, each world with the same "
+                 "replications and orders (common random numbers). 5-95 %: the range of the "
+                 "worlds' Shapley values, which holds each world's replication noise as well "
+                 "(the per-world intervals are in --out DIR/attribution_worlds.csv). with/"
+                 "against/unclear: worlds where the lever's 95 % interval excludes 0 on the "
+                 "side of the overall effect (the median total), on the other side, or holds "
+                 "0. first, top k: worlds where it makes the largest (one of the k largest) "
+                 "contributions in that direction. moves most with: the uncertain input whose "
+                 "values go most with the lever's Shapley value across the worlds.")
+    return "\n\n".join(parts)
+
+
+def _moved(mv: Any) -> str:
+    return "" if not mv else f"{mv['input']} ({mv['spearman']:+.2f})"
+
+
+def _size(x: Any) -> float:
+    return abs(x) if x is not None and math.isfinite(x) else -1.0

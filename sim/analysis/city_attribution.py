@@ -35,10 +35,10 @@ from typing import Any
 import numpy as np
 
 from sim.analysis.attribution import (
-    MAX_EXACT_PLAYERS,
     METHODS,
     AttributionResult,
     check_metrics,
+    check_study,
     metric_row,
     run_coalitions,
 )
@@ -234,17 +234,8 @@ def attribute_cities(files: Sequence[str], *, communities: int | None = None,
     names = _city_metrics(names, before, explicit=bool(metrics))
     players, base_on = players_of(before.base, after.base)
     n = len(players)
-    if method == "exact" and n > MAX_EXACT_PLAYERS:
-        raise InputError(f"exact Shapley over {n} levers needs {2 ** n:,} coalitions",
-                         field="--method", allowed=f"exact with at most {MAX_EXACT_PLAYERS} "
-                                                   "levers, or sampled")
     R = int(replications) if replications is not None else before.replications
-    if R < 2:
-        raise InputError(f"expected at least 2 replications, got {R}", field="--replications",
-                         allowed="an integer >= 2 (an interval needs two)")
-    if permutations is not None and permutations < 2:
-        raise InputError("needs at least 2 permutations (orders of the levers)",
-                         field="--permutations", allowed="an integer >= 2")
+    check_study(method, n, R, permutations)
     seed = before.seed if seed is None else int(seed)
     check_executor(executor, workers, scheduler)
     t0 = time.perf_counter()

@@ -1,7 +1,9 @@
 """``sim attribute BASELINE.toml REFORM.toml``: which lever did it (Shapley values, one at a
 time, leave one out, interactions), see :mod:`sim.analysis.attribution` and
 docs/experiments.md; for two city files (``CITY.toml#none CITY.toml [--communities K]``)
-city-wide and per household tercile, :mod:`sim.analysis.city_attribution`. The estimated time of exact Shapley is printed on stderr before the
+city-wide and per household tercile, :mod:`sim.analysis.city_attribution`; with
+``--worlds N``, in N sampled worlds of the declared uncertainties,
+:mod:`sim.analysis.attribution_worlds`. The estimated time is printed on stderr before the
 main work starts; ``--json`` prints one object on stdout."""
 
 from __future__ import annotations
@@ -48,6 +50,15 @@ def _attribute(args: argparse.Namespace) -> int:
         outputs.check_file(args.plot, "--plot", "out/attribution.png")
     from sim.cli.explore import cities_option
 
+    if args.worlds is not None:
+        return _across_worlds(args, kwargs)
+    for flag, given in (("--design", args.design), ("--vary", args.vary), ("--only", args.only)):
+        if given is not None:
+            raise InputError("samples worlds of the uncertain inputs: only with --worlds N",
+                             field=flag, allowed=f"sim attribute A.toml B.toml --worlds N {flag} ...")
+    kwargs.setdefault("interactions", 4)
+    kwargs.setdefault("max_permutations", 2000)
+
     common = {"method": args.method, "metrics": args.metric, "out": args.out,
               "progress": False if args.no_progress else None,
               "on_estimate": lambda text: sys.stderr.write(text + "\n"),
@@ -72,6 +83,53 @@ def _attribute(args: argparse.Namespace) -> int:
     return 0
 
 
+def _across_worlds(args: argparse.Namespace, kwargs: dict) -> int:
+    """``--worlds N``: the attribution in N sampled worlds (sim.analysis.attribution_worlds)."""
+    from sim.analysis.attribution_worlds import DEFAULT_REPLICATIONS, attribute_worlds
+    from sim.cli.explore import cities_option
+
+    if cities_option([args.baseline, args.reform], "sim attribute"):
+        raise InputError("is for community scenarios; two city files are attributed in one "
+                         "world", field="--worlds",
+                         allowed="sim attribute BASELINE.toml REFORM.toml --worlds N")
+    for flag, key in (("--interactions", "interactions"),
+                      ("--max-permutations", "max_permutations")):
+        if key in kwargs:
+            raise InputError("is not used across worlds (no interaction index; the number of "
+                             "orders is --permutations, the same in every world)", field=flag,
+                             allowed="--worlds N without it")
+    if args.communities is not None:
+        raise InputError("subsamples a city's communities; these are community scenarios",
+                         field="--communities", allowed="sim attribute A.toml B.toml --worlds N")
+    res = attribute_worlds(
+        args.baseline, args.reform, worlds_n=int_option(args.worlds, "--worlds", 1, 10_000),
+        design=args.design or "lhs",
+        replications=kwargs.get("replications", DEFAULT_REPLICATIONS),
+        seed=kwargs.get("seed"), method=args.method, metrics=args.metric,
+        permutations=kwargs.get("permutations"), rank=kwargs.get("rank", 4),
+        budget=kwargs.get("budget", 180.0), vary=args.vary or (),
+        only=[n.strip() for n in args.only.split(",") if n.strip()] if args.only else None,
+        overrides_=kwargs.get("overrides"), out=args.out,
+        progress=False if args.no_progress else None,
+        on_estimate=lambda text: sys.stderr.write(text + "\n"), **execution_kwargs(args))
+    if args.plot:
+        from sim.plots.attribution import shapley_across_worlds
+
+        _save(shapley_across_worlds(res, next(iter(res.metrics)), args.lang), args.plot)
+    if args.json:
+        sys.stdout.write(json.dumps(res.to_json(), allow_nan=False) + "\n")
+    else:
+        sys.stdout.write(res.table(args.lang) + "\n")
+    return 0
+
+
+def _save(fig, path: str) -> None:
+    import os
+
+    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+    fig.savefig(path, dpi=110)
+
+
 def _plot(res, path: str, lang: str) -> None:
     """The figure of the first metric: Shapley values by household tercile for a city (with
     the city's waterfall beside it in the report), the waterfall otherwise."""
@@ -80,10 +138,7 @@ def _plot(res, path: str, lang: str) -> None:
     name = next(iter(res.metrics))
     fig = shapley_by_size(res, name, lang) if getattr(res, "by_size", None) \
         else shapley_waterfall(res, name, lang)
-    import os
-
-    os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
-    fig.savefig(path, dpi=110)
+    _save(fig, path)
 
 
 def register(subparsers) -> None:
@@ -114,12 +169,12 @@ def register(subparsers) -> None:
                         "default: a pilot of 2 groups of k/2 orders a replication, then one "
                         "second stage sized to rank the --rank largest contributions of the "
                         "first metric within --budget")
-    p.add_argument("--max-permutations", metavar="P", default="2000",
+    p.add_argument("--max-permutations", metavar="P",
                    help="sampled: upper limit of the automatic rule (default 2000)")
     p.add_argument("--rank", metavar="K", default="4",
                    help="how many of the largest contributions in the direction of the total "
                         "effect (for a fall: reductions) to rank (default 4)")
-    p.add_argument("--interactions", metavar="K", default="4",
+    p.add_argument("--interactions", metavar="K",
                    help="interaction index of every pair among each metric's K largest levers "
                         "(default 4; 0: none)")
     p.add_argument("--metric", action="append", metavar="NAME",
@@ -136,7 +191,21 @@ def register(subparsers) -> None:
                         "share of volunteer teams) for a quick run")
     p.add_argument("--plot", metavar="FILE.png",
                    help="write the first metric's figure: Shapley values by household tercile "
-                        "for two cities, the waterfall otherwise")
+                        "for two cities, every world's Shapley values with --worlds, the "
+                        "waterfall otherwise")
+    p.add_argument("--worlds", metavar="N",
+                   help="split the effect in each of N sampled worlds of the declared "
+                        "uncertainties (and --vary ranges), with the same replications and "
+                        "orders in every world; prints each lever's Shapley value across the "
+                        "worlds and how often it is with or against the total, first, in the "
+                        "top --rank (replications default 3; sampled orders default k/2 a "
+                        "replication)")
+    p.add_argument("--design", choices=("lhs", "sobol"), default=None,
+                   help="--worlds: Latin hypercube (default) or scrambled Sobol'")
+    p.add_argument("--vary", metavar="PATH=LOW:HIGH", action="append", default=None,
+                   help="--worlds: also vary a field of both scenarios uniformly (repeatable)")
+    p.add_argument("--only", metavar="A,B",
+                   help="--worlds: only these declared uncertainties (default: all)")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.add_argument("--lang", choices=("en", "zh"), default="en")
     add_quiet_option(p)

@@ -1,7 +1,8 @@
 """Figures of the analysis studies: the Shapley waterfall of ``sim attribute`` (each lever's
 share of the total effect with its 95 % interval, one-at-a-time and leave-one-out beside
 it), the same per household tercile of a city (grouped bars), the points ``sim seek`` tried,
-and a city comparison by community size.
+a city comparison by community size, and each lever's Shapley value across the sampled
+worlds of ``sim attribute --worlds N``.
 
 Each takes the study's result object or its JSON dict (duck-typed) and returns a Figure."""
 
@@ -15,7 +16,8 @@ from typing import Any
 from sim.metrics import metric
 from sim.plots.base import colour, legend, new_figure, style
 
-__all__ = ["by_size_bars", "seek_points", "shapley_by_size", "shapley_waterfall"]
+__all__ = ["by_size_bars", "seek_points", "shapley_across_worlds", "shapley_by_size",
+           "shapley_waterfall"]
 
 
 def _in_style(build):
@@ -157,5 +159,63 @@ def shapley_by_size(result: Any, name: str, lang: str = "en"):
     meta = metric(name)
     ax.set_xlabel(f"{meta.label_zh if lang == 'zh' else meta.label} ({meta.unit})")
     ax.set_title(t("report.attribution.size_fig_title", lang), fontsize="medium")
+    legend(ax, loc="best", fontsize="small")
+    return fig
+
+
+@_in_style
+def shapley_across_worlds(result: Any, name: str, lang: str = "en"):
+    """An attribution across worlds (``sim attribute --worlds N``), metric ``name``: per lever
+    (by the size of its median), every world's Shapley value as a dot, coloured by whether
+    its 95 % interval is with the overall effect, against it or holds 0, with the median as a
+    bar and the 5-95 % range as a line; the worlds' totals in the bottom row."""
+    per_world = _get(result, "per_world")
+    row = _get(result, "metrics")[name]
+    levers = sorted(row["levers"], key=lambda k: -abs(row["levers"][k]["shapley_median"] or 0.0))
+    labels = [*levers, "total"]
+    fig = new_figure((7.0, 0.42 * len(labels) + 1.9))
+    ax = fig.add_subplot()
+    kinds = {"with": (colour(0), "with the overall effect"),
+             "against": (colour(1), "against it"),
+             "unclear": ("0.6", "interval holds 0")}
+    seen: set[str] = set()
+    n = len(per_world)
+    overall = _get(result, "metrics")[name].get("overall")
+    side = -1.0 if overall == "fall" else 1.0        # with / against the overall effect
+    for y, k in enumerate(labels):
+        for w, table in enumerate(per_world):
+            r = table[name]
+            if k == "total":
+                x, (lo, hi) = r["total"], r["total_ci95"]
+            else:
+                x, (lo, hi) = r["levers"][k]["shapley"], r["levers"][k]["ci95"]
+            if not _finite(x):
+                continue
+            if _finite(lo) and _finite(hi) and (lo > 0 or hi < 0):
+                kind = "with" if (lo > 0) == (side > 0) else "against"
+            else:
+                kind = "unclear"
+            jitter = ((w + 0.5) / n - 0.5) * 0.5 if n > 1 else 0.0
+            col, lab = kinds[kind]
+            ax.plot(x, y + jitter, "o", ms=3.5, color=col, alpha=0.8,
+                    label=lab if kind not in seen else None)
+            seen.add(kind)
+        if k != "total":
+            v = row["levers"][k]
+            med, p05, p95 = v["shapley_median"], v["shapley_p05"], v["shapley_p95"]
+        else:
+            tot = row["total"]
+            med, p05, p95 = tot["effect_median"], tot["effect_p05"], tot["effect_p95"]
+        if _finite(med):
+            ax.plot([med, med], [y - 0.32, y + 0.32], color="black", lw=2)
+        if _finite(p05) and _finite(p95):
+            ax.plot([p05, p95], [y, y], color="black", lw=0.8)
+    ax.axvline(0.0, color="grey", lw=0.8)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.invert_yaxis()
+    meta = metric(name)
+    ax.set_xlabel(f"{meta.label_zh if lang == 'zh' else meta.label} ({meta.unit})")
+    ax.set_title(f"Shapley value in each of {n} worlds (bar: median; line: 5-95 %)",
+                 fontsize="medium")
     legend(ax, loc="best", fontsize="small")
     return fig

@@ -7,6 +7,7 @@ study's result object or its JSON dict and returns HTML (escaped, figures inline
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from sim.formatting import decimals
@@ -14,7 +15,7 @@ from sim.metrics import metric
 from sim.report.common import ci_text, esc, num
 from sim.report.figures import inline_svg
 
-__all__ = ["attribution_section", "seek_section"]
+__all__ = ["attribution_section", "seek_section", "worlds_section"]
 
 
 def _get(obj: Any, name: str) -> Any:
@@ -22,8 +23,13 @@ def _get(obj: Any, name: str) -> Any:
 
 
 def attribution_section(result: Any, lang: str = "en") -> str:
-    """"Which measure did it": per metric, the waterfall and the lever table."""
+    """"Which measure did it": per metric, the waterfall and the lever table; for an
+    attribution across worlds (``sim attribute --worlds N``), per metric every world's
+    Shapley values and the table across worlds (:func:`worlds_section`)."""
     from sim.plots.attribution import shapley_waterfall
+
+    if _has(result, "per_world"):          # sim attribute --worlds N
+        return worlds_section(result, lang)
 
     method = _get(result, "method")
     parts = [f"<p>{esc(method)} Shapley values over {len(_get(result, 'levers'))} levers, "
@@ -56,6 +62,67 @@ def attribution_section(result: Any, lang: str = "en") -> str:
     by_size = result.get("by_size") if isinstance(result, dict) else getattr(result, "by_size", None)
     if by_size:
         parts.append(_by_size(result, by_size, lang))
+    return "".join(parts)
+
+
+def _moved(mv: Any) -> str:
+    return "" if not mv else esc(f"{mv['input']} ({mv['spearman']:+.2f})")
+
+
+def _percent(x: Any, lang: str) -> str:
+    ok = x is not None and math.isfinite(x)
+    return num(100.0 * x if ok else None, 0, False, lang) + (" %" if ok else "")
+
+
+def _has(obj: Any, name: str) -> bool:
+    return name in obj if isinstance(obj, dict) else hasattr(obj, name)
+
+
+def worlds_section(result: Any, lang: str = "en") -> str:
+    """An attribution across N sampled worlds of the uncertain inputs: per metric, the total
+    across worlds in a sentence, the figure of every world's Shapley values, and per lever
+    its median and 5-95 % range across worlds, its share of the total, the worlds where it
+    is with / against the total or unclear, first, and in the top k."""
+    from sim.plots.attribution import shapley_across_worlds
+
+    n = _get(result, "worlds")
+    perm = _get(result, "permutations")
+    parts = [f"<p>{esc(_get(result, 'method'))} Shapley values over "
+             f"{len(_get(result, 'levers'))} levers in each of {n} sampled worlds of "
+             f"{len(_get(result, 'factors'))} uncertain inputs, "
+             f"{_get(result, 'replications')} replications a world"
+             + (f" and {perm} orders" if perm else "")
+             + ", the same in every world (common random numbers). The range across worlds "
+             "holds each world's replication noise as well as the inputs' effect. With / "
+             "against: worlds where the lever's 95 % interval lies on the side of the "
+             "overall effect (the median total across worlds) or on the other side; unclear: "
+             "it holds 0. First, top k: worlds where it makes the largest (one of the k "
+             "largest) contributions in that direction. Moves most with: the uncertain input "
+             "whose values go most with the lever's Shapley value across worlds "
+             "(Spearman).</p>"]
+    rank = _get(result, "rank")
+    for k, (name, row) in enumerate(_get(result, "metrics").items()):
+        meta = metric(name)
+        lv = row["levers"]
+        d = decimals(row["total"]["effect_median"], *(v["shapley_median"] for v in lv.values()))
+        fig = inline_svg(shapley_across_worlds(result, name, lang), f"shapw{k}", lang)
+        rows = "".join(
+            f"<tr><td>{esc(p)}</td><td>{num(v['shapley_median'], d, True, lang)}</td>"
+            f"<td>{ci_text(v['shapley_p05'], v['shapley_p95'], d, True, lang)}</td>"
+            f"<td>{_percent(v['share_of_total_median'], lang)}</td>"
+            f"<td>{v['worlds_with_total']} / {v['worlds_against_total']} / "
+            f"{v['worlds_unclear']}</td><td>{v['worlds_first']}</td><td>{v['worlds_top']}</td>"
+            f"<td>{_moved(v.get('moved_by'))}</td></tr>"
+            for p, v in sorted(lv.items(), key=lambda kv: -abs(kv[1]["shapley_median"] or 0)))
+        said = "".join(f"<li>{esc(x)}</li>" for x in row["sentences"])
+        parts.append(f"<h3>{esc(meta.label_zh if lang == 'zh' else meta.label)}</h3>"
+                     f"<p>{esc(row['total']['sentence'])}</p>"
+                     f'<figure class="fig">{fig}</figure>'
+                     "<table><thead><tr><th>Lever</th><th>Shapley, median</th><th>5-95 %</th>"
+                     "<th>share of total</th><th>with / against / unclear</th><th>first</th>"
+                     f"<th>top {rank}</th><th>moves most with</th></tr></thead>"
+                     f"<tbody>{rows}</tbody></table>"
+                     + (f"<ul>{said}</ul>" if said else ""))
     return "".join(parts)
 
 
