@@ -106,5 +106,8 @@ def test_en_section_is_the_ensembles_english(ensemble, pair):
     for b in ensemble.boxes:
         assert b["sentence"] in section
     assert "How sure are we" in page and "Where it fails: scenario discovery" in section
+    # the ensemble shows how far the effects move: "In short" does not say it is missing
+    assert "replication noise only" not in page
+    assert "replication noise only" in build_report(comp)
     zh_page = build_report(comp, "zh", explore=ensemble)
     assert "结论有多可靠" in zh_page and "何时失效:情景发现" in zh_page

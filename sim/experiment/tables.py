@@ -132,7 +132,22 @@ def comparison_table(result: Any, lang: str = "en") -> str:
         blocks.append(block)
     note = "* 主要指标; 配对差值 = 方案 - 基线" if zh else "* headline metric; paired difference = scenario - baseline"
     note += _precision_note(result.precision_info) + _kind_note(zh) + _adjust_note(result, zh)
+    note += "\n" + inputs_note(result.runs, lang)
     return "\n\n".join(blocks) + "\n" + note + partial_note(result.partial, zh)
+
+
+def inputs_note(runs: Any, lang: str = "en") -> str:
+    """What a comparison's intervals do not hold: replication noise at one value of every
+    input; the uncertain inputs the scenarios declare (``[uncertainties.NAME]``, the first
+    six by name) are held at one value each, and ``sim explore`` varies them."""
+    from sim.scenario.uncertainty import declared
+
+    names = list(dict.fromkeys(n for r in runs for n in declared(r.scenario)))
+    if not names:
+        return t("inputs_note_none", lang)
+    shown = ", ".join(names[:6]) + (t("inputs_more", lang, n=len(names) - 6)
+                                    if len(names) > 6 else "")
+    return t("inputs_note", lang, n=len(names), names=shown)
 
 
 def _adjust_note(result: Any, zh: bool) -> str:

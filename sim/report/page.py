@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from sim.errors import InputError
+from sim.experiment.tables import inputs_note
 from sim.metrics import HEADLINE
 from sim.report.burden import burden_section, late_section
 from sim.report.common import LANGS, esc, run_name
@@ -56,7 +57,9 @@ def build_report(comparison: Any, lang: str = "en", *, attribution: Any = None,
         ("question", t("report.s_question", lang),
          f"<p>{t('report.question', lang, others=others, base=esc(names[0]))}</p>"
          f"<p>{esc(t('report.question_how', lang, days=days, r=comparison.replications, seed=comparison.seed))}</p>"
-         f"<h3>{esc(t('report.in_short', lang))}</h3>{findings(comparison, lang)}"),
+         f"<h3>{esc(t('report.in_short', lang))}</h3>{findings(comparison, lang)}"
+         + ("" if explore is not None else
+            f'<p class="note">{esc(inputs_note(comparison.runs, lang))}</p>')),
         ("scenarios", t("report.s_scenarios", lang), scenarios_section(comparison, lang)),
         ("differences", t("report.s_differs", lang), differs_section(comparison, lang)),
         ("headline", t("report.s_headline", lang),
