@@ -28,9 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BEFORE = str(ROOT / "scenarios" / "bozhou_before.toml")
 AFTER = str(ROOT / "scenarios" / "bozhou_after.toml")
 LEVERS = str(ROOT / "scenarios" / "bozhou_levers.toml")
-ALL = ["admission_list", "fewer_assessments", "no_duplicate_reporting", "slim_ledger_catalogue",
-       "fewer_meetings", "fewer_stamps", "fewer_plaques", "opinion_rights", "part_time_members",
-       "red_property", "red_black_list", "refocus_on_residents"]
+ALL = list(load_scenario(LEVERS).resolved["levers"])     # the 12 Bozhou levers
 PLAYERS = ["no_duplicate_reporting", "fewer_meetings"]
 BASE = f"{LEVERS}#{','.join(x for x in ALL if x not in PLAYERS)}"
 SHORT = {"scenario.days": 60, "scenario.warmup_days": 0}
