@@ -220,3 +220,72 @@ def test_the_report_shows_the_worlds_from_the_result_and_from_its_json():
         part = html[html.index('id="attribution"'):]
         tables.append(part[part.index("<table>"):part.index("</table>")])
     assert tables[0] == tables[1]
+
+
+@pytest.fixture(scope="module")
+def worlds_dir(tmp_path_factory):
+    """A finished ``sim attribute --worlds 2 --out DIR`` on a short horizon."""
+    out = tmp_path_factory.mktemp("aw") / "w"
+    p = _sim("attribute", BASE, AFTER, "--worlds", "2", "--only", "copies_before",
+             "--replications", "2", "--set", "scenario.days=20", "--set",
+             "scenario.warmup_days=0", "--metric", ADMIN, "--out", str(out), "--no-progress")
+    assert p.returncode == 0, p.stderr
+    return out
+
+
+def test_sim_report_takes_the_worlds_directory(worlds_dir, tmp_path):
+    """``sim report A B --attribution DIR``: the report gains the worlds' section, read from
+    the study's result.json."""
+    html = tmp_path / "r.html"
+    p = _sim("report", BASE, AFTER, "-o", str(html), "--replications", "2", "--set",
+             "scenario.days=20", "--set", "scenario.warmup_days=0",
+             "--attribution", str(worlds_dir))
+    assert p.returncode == 0, p.stderr
+    page = html.read_text(encoding="utf-8")
+    part = page[page.index('id="attribution"'):]
+    assert "in each of 2 sampled worlds of 1 uncertain inputs" in part
+    for lever in PLAYERS:
+        assert f"<td>{lever}</td>" in part
+
+
+@pytest.mark.parametrize("edit, words", [
+    # without per_world it reads as a plain attribution, whose rows have intervals
+    (lambda d: d.pop("per_world"), "metrics.admin_hours_share has no total_ci95"),
+    (lambda d: d["per_world"].pop(), None),                      # fewer worlds: still renders
+    (lambda d: d["metrics"][ADMIN]["levers"]["fewer_meetings"].update(
+        shapley_median="a lot"), "shapley_median is 'a lot'"),
+    (lambda d: d["per_world"][0].pop(ADMIN), "per_world[0] has no admin_hours_share"),
+    (lambda d: d["metrics"].update(wait=d["metrics"][ADMIN]), "unknown metric 'wait'"),
+])
+def test_a_bad_attribution_file_is_one_line_exit_2(worlds_dir, tmp_path, edit, words):
+    data = json.loads((worlds_dir / "result.json").read_text(encoding="utf-8"))
+    edit(data)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data), encoding="utf-8")
+    p = _sim("report", BASE, AFTER, "-o", str(tmp_path / "r.html"), "--replications", "2",
+             "--set", "scenario.days=10", "--attribution", str(bad))
+    if words is None:
+        assert p.returncode == 0, p.stderr
+        return
+    assert p.returncode == 2, p.stderr
+    assert words in p.stderr and "--attribution" in p.stderr and str(bad) in p.stderr
+    assert len(p.stderr.strip().splitlines()) == 1 and "Traceback" not in p.stderr
+    assert not (tmp_path / "r.html").exists()      # refused before the comparison ran
+
+
+def test_sim_report_takes_a_saved_attribute_json(tmp_path):
+    """The plain attribution: ``sim attribute --json`` saved to a file gives the report its
+    waterfall section."""
+    short = ("--set", "scenario.days=20", "--set", "scenario.warmup_days=0")
+    p = _sim("attribute", BASE, AFTER, "--replications", "2", *short, "--metric", ADMIN,
+             "--json", "--interactions", "0")
+    assert p.returncode == 0, p.stderr
+    saved = tmp_path / "attribution.json"
+    saved.write_text(p.stdout, encoding="utf-8")
+    html = tmp_path / "r.html"
+    q = _sim("report", BASE, AFTER, "-o", str(html), "--replications", "2", *short,
+             "--attribution", str(saved))
+    assert q.returncode == 0, q.stderr
+    part = html.read_text(encoding="utf-8").split('id="attribution"', 1)[1]
+    assert "Shapley values over 2 levers" in part and 'id="shap0' in part
+    assert "sampled worlds" not in part
