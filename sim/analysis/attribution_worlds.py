@@ -387,11 +387,10 @@ def attribute_worlds(baseline, reform, *, worlds_n: int = DEFAULT_WORLDS, design
         if method == "auto":
             method = "exact" if n <= MAX_EXACT_PLAYERS and est_exact <= budget else "sampled"
         if method == "exact":
-            permutations = None
-        est = est_exact if method == "exact" else est_sampled
-        if method == "exact":
+            permutations, est = None, est_exact
             what = f"exact Shapley, {1 << n:,} coalitions x {R} replications a world"
         else:
+            est = est_sampled
             what = (f"sampled Shapley, {permutations} orders over {R} replications a world "
                     f"({sampled_runs:,} runs)")
             if n <= MAX_EXACT_PLAYERS:
